@@ -1,0 +1,33 @@
+//! ATT&CK STIX 2.0 / 2.1 wire model and bundle loader: the only crate that knows STIX field names.
+//!
+//! A bundle is read whole (plain `.json` or gzip `.json.gz`), its objects are parsed into
+//! [`StixObject`]s that keep the fields ATT&CK queries need, and every object keeps the byte
+//! range of its original JSON inside [`Bundle::text`] so it can be served back exactly.
+//!
+//! ```no_run
+//! let bundle = attackdb_stix::load_bundle(std::path::Path::new("enterprise-attack-18.1.json.gz"))?;
+//! println!("{} objects, domain {:?}", bundle.objects.len(), bundle.domain);
+//! # Ok::<(), attackdb_stix::Error>(())
+//! ```
+
+mod bundle;
+mod error;
+mod fields;
+mod object;
+mod read;
+
+pub use bundle::{
+    discover_bundles, load_bundle, parse_bundle, Bundle, Collection, Diagnostic, DiagnosticKind,
+};
+pub use error::{Error, Result};
+pub use object::{
+    ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
+};
+pub use read::read_text;
+
+/// The three ATT&CK domains, by their STIX collection / matrix name.
+pub const DOMAINS: [&str; 3] = ["enterprise-attack", "mobile-attack", "ics-attack"];
+
+/// The `source_name`s of `external_references` entries that carry an ATT&CK ID.
+pub const ATTACK_SOURCE_NAMES: [&str; 3] =
+    ["mitre-attack", "mitre-mobile-attack", "mitre-ics-attack"];
