@@ -132,13 +132,16 @@ SPOT_TECHNIQUES = {
 }
 SPOT_ALIASES = {
     "enterprise-attack": {
-        "groups": ["Cozy Bear", "cozy bear", "APT29"],
+        "groups": ["Cozy Bear", "cozy bear", "Cozy", "APT29"],
         "software": ["Mimikatz", "mimikatz", "Cobalt Strike"],
         "campaigns": ["SolarWinds Compromise", "Operation Dream Job"],
     },
     "mobile-attack": {"groups": [], "software": [], "campaigns": []},
     "ics-attack": {"groups": ["Sandworm Team", "ELECTRUM"], "software": ["Industroyer"], "campaigns": []},
 }
+# stix2's "contains" filter matches a substring of any list element, so these
+# partial values do match (get_techniques_by_platform and get_*_by_alias).
+SPOT_PLATFORM_PROBES = {"enterprise-attack": ["Office", "Win"], "mobile-attack": ["And"], "ics-attack": ["Control"]}
 SPOT_GROUPS = {"enterprise-attack": ["G0016"], "mobile-attack": [], "ics-attack": ["G0034"]}
 SPOT_CONTENT = {"enterprise-attack": "LSASS", "mobile-attack": "SMS", "ics-attack": "Modbus"}
 SPOT_DATE = "2024-01-01T00:00:00Z"
@@ -247,6 +250,41 @@ def convert_family(namer: Namer, family: str, relmap: dict, notes: dict) -> dict
     return out
 
 
+# Families whose library map adds, for a group, what campaigns attributed to it
+# use (or, reversed, adds groups through the campaigns using an object): the
+# direct get_related() calls they start from, as (source, rel, target, reverse).
+INHERITING = {
+    "techniques_used_by_group": [("intrusion-set", "uses", "attack-pattern", False)],
+    "groups_using_technique": [("intrusion-set", "uses", "attack-pattern", True)],
+    "software_used_by_group": [("intrusion-set", "uses", "tool", False), ("intrusion-set", "uses", "malware", False)],
+    "groups_using_software": [("intrusion-set", "uses", "tool", True), ("intrusion-set", "uses", "malware", True)],
+}
+
+
+def inherited_via_campaigns(data, namer, relations):
+    """What the campaign inheritance adds on top of the direct group relationships, per family."""
+    out = {}
+    for family, calls in INHERITING.items():
+        if family not in relations:
+            continue
+        direct = defaultdict(set)
+        for source, rel, target, reverse in calls:
+            for src_id, entries in data.get_related(source, rel, target, reverse=reverse).items():
+                direct[namer(src_id)].update(namer(e["object"]["id"]) for e in entries)
+        pairs = sorted(
+            f"{src}>{rel}"
+            for src, rels in relations[family].items()
+            for rel in set(rels)
+            if rel not in direct.get(src, ())
+        )
+        out[family] = {
+            "sources_only_via_campaigns": sorted(s for s in relations[family] if s not in direct),
+            "pairs_added": pairs,
+            "count_pairs_added": len(pairs),
+        }
+    return out
+
+
 def run_listers(data, namer, timer, notes):
     listers = {}
     for key, (method, kwargs) in LISTERS.items():
@@ -295,6 +333,10 @@ def spot_queries(data, namer, domain, timer, notes):
             "active": names_sorted(namer, data.get_techniques_by_platform(p, remove_revoked_deprecated=True)),
         }
         for p in platforms
+    }
+
+    spot["get_techniques_by_platform (substring probes)"] = {
+        p: names_sorted(namer, data.get_techniques_by_platform(p)) for p in SPOT_PLATFORM_PROBES[domain]
     }
 
     shortnames = sorted({t.get("x_mitre_shortname") for t in data.get_tactics() if t.get("x_mitre_shortname")})
@@ -361,7 +403,8 @@ def spot_queries(data, namer, domain, timer, notes):
         first = sorted(n for (n, t) in ids_by_name_type if t == typ)
         if first:
             queries.append((first[0], typ))
-            queries.append((first[0].lower(), typ))  # the library upper-cases the ID it is given
+    if queries:
+        queries.append((queries[0][0].lower(), queries[0][1]))  # the library upper-cases the ID it is given
     queries.append(("T9999", "attack-pattern"))
     oba = {}
     for aid, typ in queries:
@@ -405,7 +448,9 @@ def spot_queries(data, namer, domain, timer, notes):
     spot["get_software_by_alias"] = alias_spot(
         data.get_software_by_alias, ("malware", "tool"), "x_mitre_aliases", aliases["software"]
     )
-    spot["get_campaigns_by_alias"] = alias_spot(data.get_campaigns_by_alias, ("campaign",), "aliases", aliases["campaigns"])
+    spot["get_campaigns_by_alias"] = alias_spot(
+        data.get_campaigns_by_alias, ("campaign",), "aliases", aliases["campaigns"]
+    )
 
     groups = sorted(namer(g["id"]) for g in data.get_groups())
     tugs = {}
@@ -499,14 +544,17 @@ def main(argv=None):
         relations[family] = convert_family(namer, family, relmap, notes)
     meta["functions"] = functions
 
+    notes["inherited_via_campaigns"] = timer.run(
+        "inherited_via_campaigns (analysis)", inherited_via_campaigns, data, namer, relations
+    )
     listers = run_listers(data, namer, timer, notes)
     start = time.perf_counter()
     spot = spot_queries(data, namer, domain, timer, notes)
     timer.steps["spot (all)"] = {"seconds": round(time.perf_counter() - start, 4), "peak_rss_mib_after": peak_rss_mib()}
 
-    for family_notes in (notes["empty_lists"], notes["sources_revoked_or_deprecated"], notes["sources_absent_from_bundle"]):
-        for k in family_notes:
-            family_notes[k].sort()
+    for key in ("empty_lists", "sources_revoked_or_deprecated", "sources_absent_from_bundle"):
+        for family in notes[key]:
+            notes[key][family].sort()
 
     doc = {"meta": meta, "relations": relations, "listers": listers, "spot": spot, "notes": notes}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
@@ -518,7 +566,6 @@ def main(argv=None):
             {"bundle": meta["bundle"], "peak_rss_mib": peak_rss_mib(), "steps": timer.steps},
             f,
             indent=1,
-            sort_keys=True,
         )
         f.write("\n")
     return 0

@@ -1,0 +1,79 @@
+//! The crate's one error type: user errors (unknown ID, missing data) and load errors.
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a knowledge-base operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bundle could not be read.
+    #[error(transparent)]
+    Stix(#[from] attackdb_stix::Error),
+    /// No object matches the query.
+    #[error("{query}: not found{}", suggestion_text(.suggestions))]
+    NotFound {
+        /// What was asked for.
+        query: String,
+        /// Close matches, best first.
+        suggestions: Vec<String>,
+    },
+    /// No loaded dataset for the domain / release asked for.
+    #[error("no {domain} data{} is loaded{}", release_text(.release), available_text(.available))]
+    NoDataset {
+        /// The domain asked for.
+        domain: String,
+        /// The release asked for, if any.
+        release: Option<String>,
+        /// What is loaded, as `domain release`.
+        available: Vec<String>,
+    },
+    /// The domain name is not one of ATT&CK's.
+    #[error("unknown domain `{0}`: expected enterprise, mobile or ics")]
+    UnknownDomain(String),
+    /// The relation name is not one of the families.
+    #[error("unknown relation `{name}`{}", suggestion_text(.suggestions))]
+    UnknownRelation {
+        /// The name given.
+        name: String,
+        /// Close names.
+        suggestions: Vec<String>,
+    },
+    /// The object exists but is not of the kind the question needs.
+    #[error("{id} is a {actual}, but {relation} needs a {expected}")]
+    WrongKind {
+        /// The object named.
+        id: String,
+        /// Its kind.
+        actual: String,
+        /// The kind needed.
+        expected: String,
+        /// The question.
+        relation: String,
+    },
+    /// A timestamp could not be read.
+    #[error("`{0}` is not a date: expected YYYY-MM-DD or an RFC 3339 timestamp")]
+    BadDate(String),
+}
+
+fn suggestion_text(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", suggestions.join(", "))
+    }
+}
+
+fn release_text(release: &Option<String>) -> String {
+    release
+        .as_ref()
+        .map(|r| format!(" for release {r}"))
+        .unwrap_or_default()
+}
+
+fn available_text(available: &[String]) -> String {
+    if available.is_empty() {
+        " (nothing is loaded)".to_string()
+    } else {
+        format!(" (loaded: {})", available.join(", "))
+    }
+}

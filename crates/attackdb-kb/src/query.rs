@@ -1,0 +1,424 @@
+//! Lookups and listers: objects by STIX ID, ATT&CK ID, name, alias, type, platform, tactic,
+//! content and date; tactics in matrix order; procedure examples; revocation chains.
+
+use attackdb_stix::ObjectType;
+
+use crate::concept::{Concept, Visibility};
+use crate::dataset::{Dataset, ObjId, RelKind};
+use crate::{Error, Result};
+
+impl Dataset {
+    /// Finds one object by STIX ID, ATT&CK ID, name or alias, in that order. Among several
+    /// matches a live object wins over a revoked or deprecated one, and a technique, group or
+    /// software over other kinds (old deprecated mitigations reuse technique IDs).
+    pub fn lookup(&self, query: &str) -> Result<ObjId> {
+        self.lookup_where(query, |_| true)
+    }
+
+    /// Like [`Dataset::lookup`], considering only objects for which `accept` holds.
+    pub fn lookup_where(&self, query: &str, accept: impl Fn(ObjId) -> bool) -> Result<ObjId> {
+        let query = query.trim();
+        if let Some(id) = self.by_stix_id(query) {
+            if accept(id) {
+                return Ok(id);
+            }
+        }
+        for candidates in [
+            self.by_attack_id(query),
+            self.by_name(query),
+            self.by_alias(query),
+        ] {
+            if let Some(best) = self.best_of(candidates.iter().copied().filter(|&c| accept(c))) {
+                return Ok(best);
+            }
+        }
+        Err(Error::NotFound {
+            query: query.to_string(),
+            suggestions: crate::search::closest(&query.to_lowercase(), self.all_keys(), 3)
+                .into_iter()
+                .map(|key| self.pretty_key(&key))
+                .collect(),
+        })
+    }
+
+    /// Finds an object of one of `types` by ATT&CK ID, preferring the live one (the library's
+    /// `get_object_by_attack_id(attack_id, stix_type)`).
+    pub fn by_attack_id_typed(&self, attack_id: &str, types: &[ObjectType]) -> Option<ObjId> {
+        self.best_of(
+            self.by_attack_id(attack_id)
+                .iter()
+                .copied()
+                .filter(|&c| types.contains(&self.object(c).kind)),
+        )
+    }
+
+    fn best_of(&self, candidates: impl Iterator<Item = ObjId>) -> Option<ObjId> {
+        candidates.min_by_key(|&c| {
+            let rank = match self.concept(c) {
+                Some(Concept::Technique | Concept::Subtechnique) => 0,
+                Some(Concept::Group | Concept::Software | Concept::Campaign) => 1,
+                Some(_) => 2,
+                None => 3,
+            };
+            (!self.is_live(c), self.object(c).revoked, rank, c)
+        })
+    }
+
+    /// A suggestion key as the user would type it: ATT&CK IDs upper case, names as written.
+    fn pretty_key(&self, key: &str) -> String {
+        let ids = self.by_attack_id(key);
+        if let Some(&first) = ids.first() {
+            return self.display_id(first).to_string();
+        }
+        if let Some(&first) = self.by_name(key).first() {
+            return self.display_name(first).to_string();
+        }
+        if let Some(&first) = self.by_alias(key).first() {
+            if let Some(alias) = self
+                .object(first)
+                .aliases
+                .iter()
+                .find(|a| a.to_lowercase() == key)
+            {
+                return alias.to_string();
+            }
+        }
+        key.to_string()
+    }
+
+    /// Every object of `concept` shown by `visibility`, sorted by display ID.
+    pub fn list(&self, concept: Concept, visibility: Visibility) -> Vec<ObjId> {
+        self.list_any(&[concept], visibility)
+    }
+
+    /// Every object of any of `concepts` shown by `visibility`, sorted by display ID.
+    pub fn list_any(&self, concepts: &[Concept], visibility: Visibility) -> Vec<ObjId> {
+        let mut list: Vec<ObjId> = (0..self.objects().len() as ObjId)
+            .filter(|&i| self.concept(i).is_some_and(|c| concepts.contains(&c)))
+            .filter(|&i| visibility.shows(self.object(i)))
+            .collect();
+        self.sort_dedup(&mut list);
+        list
+    }
+
+    /// Every object of one of `types` (STIX types) shown by `visibility`, sorted by display ID.
+    pub fn list_types(&self, types: &[ObjectType], visibility: Visibility) -> Vec<ObjId> {
+        let mut list: Vec<ObjId> = (0..self.objects().len() as ObjId)
+            .filter(|&i| types.contains(&self.object(i).kind))
+            .filter(|&i| visibility.shows(self.object(i)))
+            .collect();
+        self.sort_dedup(&mut list);
+        list
+    }
+
+    /// The kill chain name of this dataset's domain (`mitre-attack`, `mitre-mobile-attack`, ...).
+    pub fn kill_chain_name(&self) -> &'static str {
+        match self.domain() {
+            "mobile-attack" => "mitre-mobile-attack",
+            "ics-attack" => "mitre-ics-attack",
+            _ => "mitre-attack",
+        }
+    }
+
+    /// The matrices (live first) with their tactics in matrix order (the library's
+    /// `get_tactics_by_matrix`).
+    pub fn tactics_by_matrix(&self) -> Vec<(ObjId, Vec<ObjId>)> {
+        self.list_types(&[ObjectType::Matrix], Visibility::ALL)
+            .into_iter()
+            .map(|matrix| {
+                let tactics = self
+                    .object(matrix)
+                    .tactic_refs
+                    .iter()
+                    .filter_map(|r| self.by_stix_id(r))
+                    .collect();
+                (matrix, tactics)
+            })
+            .collect()
+    }
+
+    /// The live tactics in matrix order: those of the live matrices, in order, then any others.
+    pub fn tactics_in_order(&self) -> Vec<ObjId> {
+        let mut order: Vec<ObjId> = Vec::new();
+        for (matrix, tactics) in self.tactics_by_matrix() {
+            if !self.is_live(matrix) {
+                continue;
+            }
+            for tactic in tactics {
+                if self.is_live(tactic) && !order.contains(&tactic) {
+                    order.push(tactic);
+                }
+            }
+        }
+        for tactic in self.list(Concept::Tactic, Visibility::LIVE) {
+            if !order.contains(&tactic) {
+                order.push(tactic);
+            }
+        }
+        order
+    }
+
+    /// The tactic with shortname `shortname` (live preferred).
+    pub fn tactic_by_shortname(&self, shortname: &str) -> Option<ObjId> {
+        let key = shortname.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        self.best_of(
+            self.list(Concept::Tactic, Visibility::ALL)
+                .into_iter()
+                .filter(|&t| self.object(t).shortname.as_deref() == Some(key.as_str())),
+        )
+    }
+
+    /// The tactics of a technique: those whose shortname is one of its kill chain phases, in
+    /// matrix order (the library's `get_tactics_by_technique`, which ignores revocation).
+    pub fn tactics_of_technique(&self, technique: ObjId) -> Vec<ObjId> {
+        let phases: Vec<&str> = self
+            .object(technique)
+            .kill_chain_phases
+            .iter()
+            .map(|p| &*p.phase_name)
+            .collect();
+        let mut tactics: Vec<ObjId> = self
+            .list(Concept::Tactic, Visibility::ALL)
+            .into_iter()
+            .filter(|&t| {
+                self.object(t)
+                    .shortname
+                    .as_deref()
+                    .is_some_and(|s| phases.contains(&s))
+            })
+            .collect();
+        let order = self.tactics_in_order();
+        tactics.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
+        tactics
+    }
+
+    /// Techniques and sub-techniques in tactic `shortname` of this domain's kill chain (the
+    /// library's `get_techniques_by_tactic`).
+    pub fn techniques_by_tactic(&self, shortname: &str, visibility: Visibility) -> Vec<ObjId> {
+        let key = shortname.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        let kill_chain = self.kill_chain_name();
+        self.list_any(&[Concept::Technique, Concept::Subtechnique], visibility)
+            .into_iter()
+            .filter(|&t| {
+                self.object(t)
+                    .kill_chain_phases
+                    .iter()
+                    .any(|p| &*p.phase_name == key && &*p.kill_chain_name == kill_chain)
+            })
+            .collect()
+    }
+
+    /// Objects of `concepts` whose platforms include `platform` (case-insensitive).
+    pub fn by_platform(
+        &self,
+        concepts: &[Concept],
+        platform: &str,
+        visibility: Visibility,
+    ) -> Vec<ObjId> {
+        let platform = platform.trim();
+        self.list_any(concepts, visibility)
+            .into_iter()
+            .filter(|&o| {
+                self.object(o)
+                    .platforms
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(platform))
+            })
+            .collect()
+    }
+
+    /// Every platform named by any object, sorted.
+    pub fn platforms(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self
+            .objects()
+            .iter()
+            .flat_map(|o| o.platforms.iter().map(|p| &**p))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// Objects (of `concepts`, or of any type when empty) whose description contains `content`,
+    /// case-insensitively (the library's `get_objects_by_content`).
+    pub fn by_content(
+        &self,
+        content: &str,
+        concepts: &[Concept],
+        visibility: Visibility,
+    ) -> Vec<ObjId> {
+        let needle = content.to_lowercase();
+        let mut found: Vec<ObjId> = (0..self.objects().len() as ObjId)
+            .filter(|&i| concepts.is_empty() || self.concept(i).is_some_and(|c| concepts.contains(&c)))
+            .filter(|&i| visibility.shows(self.object(i)))
+            .filter(|&i| {
+                self.object(i)
+                    .description
+                    .as_deref()
+                    .is_some_and(|d| contains_ignore_case(d, &needle))
+            })
+            .collect();
+        self.sort_dedup(&mut found);
+        found
+    }
+
+    /// Objects (relationships excluded) created strictly after `timestamp`.
+    pub fn created_after(&self, timestamp: &str, visibility: Visibility) -> Result<Vec<ObjId>> {
+        self.dated_after(timestamp, visibility, |o| o.created.as_deref())
+    }
+
+    /// Objects (relationships excluded) modified strictly after `timestamp`.
+    pub fn modified_after(&self, timestamp: &str, visibility: Visibility) -> Result<Vec<ObjId>> {
+        self.dated_after(timestamp, visibility, |o| o.modified.as_deref())
+    }
+
+    fn dated_after(
+        &self,
+        timestamp: &str,
+        visibility: Visibility,
+        field: impl Fn(&attackdb_stix::StixObject) -> Option<&str>,
+    ) -> Result<Vec<ObjId>> {
+        let bound =
+            normalize_timestamp(timestamp).ok_or_else(|| Error::BadDate(timestamp.to_string()))?;
+        let mut found: Vec<ObjId> = (0..self.objects().len() as ObjId)
+            .filter(|&i| self.object(i).kind != ObjectType::Relationship)
+            .filter(|&i| visibility.shows(self.object(i)))
+            .filter(|&i| {
+                field(self.object(i))
+                    .and_then(normalize_timestamp)
+                    .is_some_and(|t| t > bound)
+            })
+            .collect();
+        self.sort_dedup(&mut found);
+        Ok(found)
+    }
+
+    /// The live `uses` relationships that target `technique`: its procedure examples (the
+    /// relationship's description says how the source used it).
+    pub fn procedure_examples(&self, technique: ObjId) -> Vec<ObjId> {
+        let mut found: Vec<ObjId> = self
+            .incoming(technique)
+            .filter(|l| l.kind == RelKind::Uses && self.is_live(l.relationship))
+            .filter(|l| self.is_live(l.source))
+            .map(|l| l.relationship)
+            .collect();
+        found.sort_by(|&a, &b| {
+            let source = |r: ObjId| self.by_stix_id(self.object(r).source_ref.as_deref().unwrap_or(""));
+            let key = |r: ObjId| source(r).map(|s| self.display_id(s).to_string());
+            key(a).cmp(&key(b)).then(a.cmp(&b))
+        });
+        found
+    }
+
+    /// The object that revoked `revoked` (its `revoked-by` target), if any.
+    pub fn revoked_by(&self, revoked: ObjId) -> Option<ObjId> {
+        self.outgoing(revoked)
+            .find(|l| l.kind == RelKind::RevokedBy)
+            .map(|l| l.target)
+    }
+
+    /// Follows `revoked-by` from `revoked` to the end of the chain: the object that replaces it
+    /// now (the library's `get_revoking_object` follows one step). Cycles stop the walk.
+    pub fn revoking_object(&self, revoked: ObjId) -> Option<ObjId> {
+        let mut current = self.revoked_by(revoked)?;
+        let mut seen = vec![revoked, current];
+        while self.object(current).revoked {
+            match self.revoked_by(current) {
+                Some(next) if !seen.contains(&next) => {
+                    seen.push(next);
+                    current = next;
+                }
+                _ => break,
+            }
+        }
+        Some(current)
+    }
+
+    /// The source object of a relationship.
+    pub fn relationship_source(&self, relationship: ObjId) -> Option<ObjId> {
+        self.object(relationship)
+            .source_ref
+            .as_deref()
+            .and_then(|r| self.by_stix_id(r))
+    }
+
+    /// The target object of a relationship.
+    pub fn relationship_target(&self, relationship: ObjId) -> Option<ObjId> {
+        self.object(relationship)
+            .target_ref
+            .as_deref()
+            .and_then(|r| self.by_stix_id(r))
+    }
+}
+
+/// Returns true if and only if `haystack` contains `needle_lower` (already lower case),
+/// ignoring case.
+pub(crate) fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
+    if haystack.is_ascii() && needle_lower.is_ascii() {
+        let needle = needle_lower.as_bytes();
+        if needle.is_empty() {
+            return true;
+        }
+        haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    } else {
+        haystack.to_lowercase().contains(needle_lower)
+    }
+}
+
+/// A timestamp as a string that sorts in time order: `YYYY-MM-DDTHH:MM:SS.fffffffff` (UTC).
+/// Accepts `YYYY-MM-DD` and RFC 3339 with `Z`; `None` for anything else.
+pub(crate) fn normalize_timestamp(value: &str) -> Option<String> {
+    let value = value.trim();
+    let (date, time) = match value.split_once(['T', ' ']) {
+        Some((d, t)) => (d, t),
+        None => (value, "00:00:00Z"),
+    };
+    let date_ok = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !date_ok {
+        return None;
+    }
+    let time = time.trim_end_matches(['Z', 'z']);
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let hms_ok = hms.len() == 8
+        && hms.bytes().enumerate().all(|(i, b)| match i {
+            2 | 5 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
+    if !hms_ok || !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 9 {
+        return None;
+    }
+    Some(format!("{date}T{hms}.{fraction:0<9}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_normalize_to_sortable_strings() {
+        assert_eq!(
+            normalize_timestamp("2024-01-01").as_deref(),
+            Some("2024-01-01T00:00:00.000000000")
+        );
+        assert_eq!(
+            normalize_timestamp("2017-05-31T21:30:19.735Z").as_deref(),
+            Some("2017-05-31T21:30:19.735000000")
+        );
+        assert!(normalize_timestamp("yesterday").is_none());
+        assert!(normalize_timestamp("2024-1-01").is_none());
+    }
+
+    #[test]
+    fn case_insensitive_contains() {
+        assert!(contains_ignore_case("Dumps LSASS memory", "lsass"));
+        assert!(!contains_ignore_case("Dumps memory", "lsass"));
+        assert!(contains_ignore_case("Ünïcode LSASS", "lsass"));
+    }
+}
