@@ -1,0 +1,106 @@
+//! Command-line arguments (clap), parsed once into [`Cli`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// attackdb: the MITRE ATT&CK knowledge base, every domain and release, from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "attackdb", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// ATT&CK STIX bundle file or folder (repeatable) [env: ATTACKDB_DATA, a path list]
+    #[arg(long = "data", global = true, value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    /// Domain: enterprise, mobile or ics (`enterprise-attack` etc. also accepted)
+    #[arg(long, global = true, default_value = "enterprise")]
+    pub domain: String,
+    /// Release X.Y (default: the newest loaded for the domain)
+    #[arg(long, global = true, value_name = "X.Y")]
+    pub release: Option<String>,
+    /// Print machine-readable JSON (stable, sorted)
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show one object: by ATT&CK ID, STIX ID, name or alias
+    Show {
+        /// T1059.001, G0016, attack-pattern--..., "APT29", "Cozy Bear"...
+        query: String,
+    },
+    /// List objects of one kind
+    List(ListArgs),
+    /// Ranked search over names, aliases, IDs and descriptions
+    Search {
+        /// Words to look for
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// Include revoked objects
+        #[arg(long)]
+        include_revoked: bool,
+        /// Include deprecated objects
+        #[arg(long)]
+        include_deprecated: bool,
+        /// At most this many results
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+    },
+    /// The matrix: tactic columns in matrix order
+    Matrix {
+        /// Only techniques of this platform
+        #[arg(long)]
+        platform: Option<String>,
+        /// Show sub-techniques under their techniques
+        #[arg(long)]
+        subtechniques: bool,
+    },
+    /// Object counts per type, domain and release
+    Stats,
+    /// One relationship family, for scripts: `relation NAME [ID]`
+    Relation {
+        /// The family, e.g. techniques_used_by_group (see --help for all)
+        name: String,
+        /// The source object; without it, the whole map
+        id: Option<String>,
+    },
+}
+
+/// `attackdb list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// techniques, subtechniques, tactics, groups, software, mitigations, campaigns,
+    /// datasources, datacomponents, detectionstrategies, analytics, assets or matrices
+    pub kind: String,
+    /// Only objects of this platform
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Only techniques of this tactic (shortname, name or TA ID)
+    #[arg(long)]
+    pub tactic: Option<String>,
+    /// Include revoked objects
+    #[arg(long)]
+    pub include_revoked: bool,
+    /// Include deprecated objects
+    #[arg(long)]
+    pub include_deprecated: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

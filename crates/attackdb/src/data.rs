@@ -1,0 +1,145 @@
+//! Finding and loading the data a command needs: `--data`, else `ATTACKDB_DATA`. When only one
+//! domain and release is needed, bundle files whose names say they are another are not read.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use attackdb_kb::{normalize_domain, Kb};
+
+/// No data was given anywhere.
+#[derive(Debug, thiserror::Error)]
+#[error("no ATT&CK data: no --data option and ATTACKDB_DATA is not set")]
+pub struct NoData;
+
+impl NoData {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        "pass --data PATH (a STIX bundle .json/.json.gz, or a folder of them, e.g. a copy of attack-stix-data), or set ATTACKDB_DATA".to_string()
+    }
+}
+
+/// Which bundles a command needs.
+pub enum Need<'a> {
+    /// Every loaded domain and release.
+    Everything,
+    /// One domain, and one release (or the newest).
+    One {
+        domain: &'a str,
+        release: Option<&'a str>,
+    },
+}
+
+/// The paths to read: `--data`, else `ATTACKDB_DATA` (a path list).
+pub fn data_paths(options: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if !options.is_empty() {
+        return Ok(options.to_vec());
+    }
+    if let Some(value) = std::env::var_os("ATTACKDB_DATA") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            return Ok(paths);
+        }
+    }
+    Err(NoData.into())
+}
+
+/// Loads what `need` asks for from `paths`.
+pub fn load(paths: &[PathBuf], need: Need<'_>) -> Result<Kb> {
+    let mut files = Vec::new();
+    for path in paths {
+        files.extend(attackdb_stix::discover_bundles(path)?);
+    }
+    if let Need::One { domain, release } = need {
+        let domain = normalize_domain(domain)?;
+        files = prefilter(files, domain, release);
+    }
+    let mut bundles = Vec::with_capacity(files.len());
+    for file in &files {
+        bundles.push(attackdb_stix::load_bundle(file)?);
+    }
+    Ok(Kb::from_bundles(bundles))
+}
+
+/// What a file name says about its bundle: (domain, release), where it says it.
+fn named(path: &Path) -> (Option<&'static str>, Option<String>) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let domain = attackdb_stix::DOMAINS.into_iter().find(|d| name.contains(d));
+    let release = domain.and_then(|d| {
+        let rest = name.split(d).nth(1)?.trim_start_matches(['-', '_', 'v']);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let version = rest[..end].trim_end_matches('.');
+        version.contains('.').then(|| version.to_string())
+    });
+    (domain, release)
+}
+
+fn version_key(release: &str) -> Vec<u64> {
+    release.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+/// Drops files whose names say they are of another domain or release. Files whose names say
+/// nothing are kept (their collection object decides).
+fn prefilter(files: Vec<PathBuf>, domain: &str, release: Option<&str>) -> Vec<PathBuf> {
+    let newest = files
+        .iter()
+        .filter_map(|f| match named(f) {
+            (Some(d), Some(r)) if d == domain => Some(r),
+            _ => None,
+        })
+        .max_by_key(|r| version_key(r));
+    let wanted = release.map(str::to_string).or(newest);
+    files
+        .into_iter()
+        .filter(|f| match named(f) {
+            (Some(d), _) if d != domain => false,
+            (Some(_), Some(r)) => wanted.as_deref().is_none_or(|w| w == r),
+            _ => true,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_tell_domain_and_release() {
+        let (d, r) = named(Path::new("x/enterprise-attack-18.1.json.gz"));
+        assert_eq!((d, r.as_deref()), (Some("enterprise-attack"), Some("18.1")));
+        let (d, r) = named(Path::new("mobile-attack.json"));
+        assert_eq!((d, r), (Some("mobile-attack"), None));
+        let (d, r) = named(Path::new("bundle.json"));
+        assert_eq!((d, r), (None, None));
+    }
+
+    #[test]
+    fn prefilter_keeps_the_newest_of_the_domain_and_unnamed_files() {
+        let files: Vec<PathBuf> = [
+            "a/enterprise-attack-9.0.json",
+            "a/enterprise-attack-18.1.json.gz",
+            "a/enterprise-attack-10.0.json",
+            "a/mobile-attack-18.1.json",
+            "a/custom.json",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let kept = prefilter(files.clone(), "enterprise-attack", None);
+        assert_eq!(
+            kept,
+            [PathBuf::from("a/enterprise-attack-18.1.json.gz"), PathBuf::from("a/custom.json")]
+        );
+        let kept = prefilter(files, "enterprise-attack", Some("9.0"));
+        assert_eq!(
+            kept,
+            [PathBuf::from("a/enterprise-attack-9.0.json"), PathBuf::from("a/custom.json")]
+        );
+    }
+}
