@@ -262,12 +262,12 @@ impl Dataset {
         found
     }
 
-    /// Objects (relationships excluded) created strictly after `timestamp`.
+    /// Objects (relationships included, as the library does) created strictly after `timestamp`.
     pub fn created_after(&self, timestamp: &str, visibility: Visibility) -> Result<Vec<ObjId>> {
         self.dated_after(timestamp, visibility, |o| o.created.as_deref())
     }
 
-    /// Objects (relationships excluded) modified strictly after `timestamp`.
+    /// Objects (relationships included, as the library does) modified strictly after `timestamp`.
     pub fn modified_after(&self, timestamp: &str, visibility: Visibility) -> Result<Vec<ObjId>> {
         self.dated_after(timestamp, visibility, |o| o.modified.as_deref())
     }
@@ -281,7 +281,6 @@ impl Dataset {
         let bound =
             normalize_timestamp(timestamp).ok_or_else(|| Error::BadDate(timestamp.to_string()))?;
         let mut found: Vec<ObjId> = (0..self.objects().len() as ObjId)
-            .filter(|&i| self.object(i).kind != ObjectType::Relationship)
             .filter(|&i| visibility.shows(self.object(i)))
             .filter(|&i| {
                 field(self.object(i))

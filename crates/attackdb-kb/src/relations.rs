@@ -285,10 +285,10 @@ impl Dataset {
                 if let Some(campaigns) =
                     self.direct_related(Relation::CampaignsAttributedToGroup, key)
                 {
-                    let list = answer.get_or_insert_with(Vec::new);
                     for campaign in campaigns {
-                        if let Some(more) = self.direct_related(campaign_family, campaign) {
-                            list.extend(more);
+                        let more = self.direct_related(campaign_family, campaign);
+                        if let Some(more) = more.filter(|m| !m.is_empty()) {
+                            answer.get_or_insert_with(Vec::new).extend(more);
                         }
                     }
                 }
@@ -303,7 +303,7 @@ impl Dataset {
                             groups.extend(more);
                         }
                     }
-                    if !groups.is_empty() || answer.is_some() {
+                    if !groups.is_empty() {
                         answer.get_or_insert_with(Vec::new).extend(groups);
                     }
                 }
@@ -362,5 +362,19 @@ impl Dataset {
                 .then_with(|| self.object(a).id.cmp(&self.object(b).id))
         });
         list.dedup();
+    }
+}
+
+impl Dataset {
+    /// The techniques used by the software a group uses (its campaigns' software included),
+    /// sorted, without repeats (the library's `get_techniques_used_by_group_software`).
+    pub fn techniques_used_by_group_software(&self, group: ObjId) -> Vec<ObjId> {
+        let mut found: Vec<ObjId> = self
+            .related(Relation::SoftwareUsedByGroup, group)
+            .into_iter()
+            .flat_map(|software| self.related(Relation::TechniquesUsedBySoftware, software))
+            .collect();
+        self.sort_dedup(&mut found);
+        found
     }
 }
