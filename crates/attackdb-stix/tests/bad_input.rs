@@ -1,0 +1,162 @@
+//! Bad input: every kind gets one clear error naming the file (and the position where known),
+//! and nothing panics.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use attackdb_stix::{load_bundle, DiagnosticKind, Error};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+const GOOD: &str = r#"{"type": "bundle", "id": "bundle--1", "objects": [
+  {"type": "x-mitre-collection", "id": "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
+   "name": "Enterprise ATT&CK", "x_mitre_version": "99.1", "spec_version": "2.1"},
+  {"type": "attack-pattern", "id": "attack-pattern--1", "name": "One",
+   "external_references": [{"source_name": "mitre-attack", "external_id": "T9999"}],
+   "x_mitre_future_field": {"nested": true}},
+  {"type": "x-mitre-future-thing", "id": "x-mitre-future-thing--1", "name": "Later"}
+]}"#;
+
+#[test]
+fn a_missing_file_names_the_file() {
+    let error = load_bundle(Path::new("/nonexistent/enterprise-attack.json")).unwrap_err();
+    assert!(matches!(error, Error::Io { .. }));
+    assert!(error.to_string().starts_with("/nonexistent/enterprise-attack.json: cannot read"));
+}
+
+#[test]
+fn a_truncated_gzip_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = gzip(GOOD.as_bytes());
+    let path = write(dir.path(), "cut.json.gz", &full[..full.len() / 2]);
+    let error = load_bundle(&path).unwrap_err();
+    assert!(matches!(error, Error::Gzip { .. }), "{error}");
+    assert!(error.to_string().contains("cut.json.gz: broken gzip data"), "{error}");
+}
+
+#[test]
+fn invalid_json_names_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bad.json", b"{\"type\": \"bundle\",\n  \"objects\": [ {\"id\": } ]}");
+    let error = load_bundle(&path).unwrap_err();
+    match &error {
+        Error::Json { line, column, .. } => assert_eq!((*line, *column), (2, 23)),
+        other => panic!("expected a JSON error, got {other}"),
+    }
+    assert!(error.to_string().contains("bad.json:2:23: invalid JSON"), "{error}");
+}
+
+#[test]
+fn truncated_json_is_invalid_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "short.json", &GOOD.as_bytes()[..200]);
+    let error = load_bundle(&path).unwrap_err();
+    assert!(matches!(error, Error::Json { .. }), "{error}");
+    assert!(error.to_string().contains("EOF"), "{error}");
+}
+
+#[test]
+fn json_that_is_not_a_bundle_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, expected) in [
+        ("list.json", "[1, 2]", "not a STIX bundle"),
+        ("layer.json", r#"{"name": "layer", "domain": "enterprise-attack"}"#, "no \"type\": \"bundle\""),
+        ("typed.json", r#"{"type": "attack-pattern", "id": "x"}"#, "\"attack-pattern\", not \"bundle\""),
+        ("noobjects.json", r#"{"type": "bundle", "id": "bundle--1"}"#, "no \"objects\" array"),
+        ("objectsmap.json", r#"{"type": "bundle", "objects": {}}"#, "not a STIX bundle"),
+    ] {
+        let path = write(dir.path(), name, text.as_bytes());
+        let error = load_bundle(&path).unwrap_err();
+        assert!(matches!(error, Error::NotABundle { .. }), "{name}: {error}");
+        let message = error.to_string();
+        assert!(message.contains(name) && message.contains(expected), "{message}");
+    }
+}
+
+#[test]
+fn an_object_without_id_or_type_is_an_error_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"type\": \"bundle\", \"objects\": [\n {\"type\": \"tool\", \"id\": \"tool--1\"},\n {\"type\": \"tool\", \"name\": \"x\"}\n]}";
+    let path = write(dir.path(), "noid.json", text.as_bytes());
+    let error = load_bundle(&path).unwrap_err();
+    match &error {
+        Error::BadObject { index, line, message, .. } => {
+            assert_eq!((*index, *line), (1, 3));
+            assert_eq!(message, "missing field `id`");
+        }
+        other => panic!("expected a bad object, got {other}"),
+    }
+    let text = "{\"type\": \"bundle\", \"objects\": [{\"id\": \"tool--1\"}]}";
+    let path = write(dir.path(), "notype.json", text.as_bytes());
+    let error = load_bundle(&path).unwrap_err();
+    assert!(error.to_string().contains("objects[0]: missing field `type`"), "{error}");
+}
+
+#[test]
+fn a_field_of_the_wrong_type_names_object_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"type\": \"bundle\", \"objects\": [\n  {\"type\": \"tool\", \"id\": \"tool--1\",\n   \"revoked\": \"yes\"}]}";
+    let path = write(dir.path(), "wrong.json", text.as_bytes());
+    let error = load_bundle(&path).unwrap_err().to_string();
+    assert!(error.starts_with(&format!("{}:3:", path.display())), "{error}");
+    assert!(error.contains("objects[0]: invalid type: string \"yes\", expected a boolean"), "{error}");
+}
+
+#[test]
+fn unknown_types_and_fields_are_kept_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "future.json.gz", &gzip(GOOD.as_bytes()));
+    let bundle = load_bundle(&path).unwrap();
+    assert_eq!(bundle.domain.as_deref(), Some("enterprise-attack"));
+    assert_eq!(bundle.release.as_deref(), Some("99.1"));
+    assert_eq!(bundle.objects.len(), 3);
+    let kinds: Vec<&DiagnosticKind> = bundle.diagnostics.iter().map(|d| &d.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            &DiagnosticKind::UnknownType { object_type: "x-mitre-future-thing".into(), count: 1 },
+            &DiagnosticKind::UnknownField {
+                object_type: "attack-pattern".into(),
+                field: "x_mitre_future_field".into(),
+                count: 1
+            },
+        ]
+    );
+    // The unknown field is still in the object's original JSON.
+    let raw = bundle.raw_json(&bundle.objects[1]);
+    assert!(raw.contains("\"x_mitre_future_field\": {\"nested\": true}"), "{raw}");
+    assert_eq!(bundle.objects[1].attack_id(), Some("T9999"));
+}
+
+#[test]
+fn without_a_collection_domain_and_release_come_from_objects_and_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{"type": "bundle", "spec_version": "2.0", "objects": [
+      {"type": "malware", "id": "malware--1", "labels": ["malware"], "x_mitre_domains": ["mobile-attack"]}]}"#;
+    let path = write(dir.path(), "mobile-attack-9.0.json", text.as_bytes());
+    let bundle = load_bundle(&path).unwrap();
+    assert_eq!(bundle.domain.as_deref(), Some("mobile-attack"));
+    assert_eq!(bundle.release.as_deref(), Some("9.0"));
+    assert_eq!(bundle.spec_version.as_deref(), Some("2.0"));
+    let notes: Vec<String> = bundle.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("domain mobile-attack taken from the objects' x_mitre_domains"));
+    assert!(notes[1].contains("release 9.0 taken from the file name"));
+}
+
+#[test]
+fn an_empty_folder_has_no_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = attackdb_stix::discover_bundles(dir.path()).unwrap_err();
+    assert!(error.to_string().ends_with("no ATT&CK bundle (*.json or *.json.gz) found"));
+}
