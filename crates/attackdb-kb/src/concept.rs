@@ -98,7 +98,11 @@ impl Concept {
             .to_ascii_lowercase();
         Concept::ALL.into_iter().find(|c| {
             let plural = c.plural();
-            let singular: String = c.singular().chars().filter(|ch| !matches!(ch, '-' | ' ')).collect();
+            let singular: String = c
+                .singular()
+                .chars()
+                .filter(|ch| !matches!(ch, '-' | ' '))
+                .collect();
             key == plural || key == singular
         })
     }
@@ -161,7 +165,10 @@ mod tests {
             assert_eq!(Concept::parse(concept.plural()), Some(concept));
         }
         assert_eq!(Concept::parse("sub-technique"), Some(Concept::Subtechnique));
-        assert_eq!(Concept::parse("Detection Strategy"), Some(Concept::DetectionStrategy));
+        assert_eq!(
+            Concept::parse("Detection Strategy"),
+            Some(Concept::DetectionStrategy)
+        );
         assert_eq!(Concept::parse("widgets"), None);
     }
 }

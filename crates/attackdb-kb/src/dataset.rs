@@ -141,7 +141,11 @@ impl Dataset {
                     incoming[target as usize].push(link_index);
                 }
                 _ => {
-                    let missing = if source.is_none() { source_ref } else { target_ref };
+                    let missing = if source.is_none() {
+                        source_ref
+                    } else {
+                        target_ref
+                    };
                     diagnostics.push(Diagnostic {
                         path: bundle.path.clone(),
                         kind: DiagnosticKind::DanglingReference {
@@ -205,12 +209,16 @@ impl Dataset {
 
     /// Relationships whose source is `id`.
     pub fn outgoing(&self, id: ObjId) -> impl Iterator<Item = &Link> + '_ {
-        self.outgoing[id as usize].iter().map(|&l| &self.links[l as usize])
+        self.outgoing[id as usize]
+            .iter()
+            .map(|&l| &self.links[l as usize])
     }
 
     /// Relationships whose target is `id`.
     pub fn incoming(&self, id: ObjId) -> impl Iterator<Item = &Link> + '_ {
-        self.incoming[id as usize].iter().map(|&l| &self.links[l as usize])
+        self.incoming[id as usize]
+            .iter()
+            .map(|&l| &self.links[l as usize])
     }
 
     /// Problems found while loading and indexing.

@@ -67,7 +67,10 @@ impl Kb {
                 });
                 continue;
             };
-            let release = bundle.release.clone().unwrap_or_else(|| "unknown".to_string());
+            let release = bundle
+                .release
+                .clone()
+                .unwrap_or_else(|| "unknown".to_string());
             if let Some(existing) = kb
                 .datasets
                 .iter()
@@ -110,12 +113,10 @@ impl Kb {
     /// loaded for that domain).
     pub fn select(&self, domain: Option<&str>, release: Option<&str>) -> Result<&Dataset> {
         let domain = normalize_domain(domain.unwrap_or("enterprise"))?;
-        let found = self
-            .datasets
-            .iter()
-            .filter(|d| d.domain() == domain)
-            .filter(|d| release.is_none_or(|r| d.release() == r.trim().trim_start_matches('v')))
-            .last();
+        let found = self.datasets.iter().rfind(|d| {
+            d.domain() == domain
+                && release.is_none_or(|r| d.release() == r.trim().trim_start_matches('v'))
+        });
         found.ok_or_else(|| Error::NoDataset {
             domain: domain.to_string(),
             release: release.map(str::to_string),
@@ -134,8 +135,14 @@ mod tests {
 
     #[test]
     fn domains_normalize() {
-        assert_eq!(normalize_domain("enterprise").ok(), Some("enterprise-attack"));
-        assert_eq!(normalize_domain("Mobile-Attack").ok(), Some("mobile-attack"));
+        assert_eq!(
+            normalize_domain("enterprise").ok(),
+            Some("enterprise-attack")
+        );
+        assert_eq!(
+            normalize_domain("Mobile-Attack").ok(),
+            Some("mobile-attack")
+        );
         assert_eq!(normalize_domain("ICS ATT&CK").ok(), Some("ics-attack"));
         assert!(normalize_domain("pre").is_err());
     }

@@ -160,7 +160,10 @@ impl Dataset {
 
     /// The tactic with shortname `shortname` (live preferred).
     pub fn tactic_by_shortname(&self, shortname: &str) -> Option<ObjId> {
-        let key = shortname.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        let key = shortname
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' '], "-");
         self.best_of(
             self.list(Concept::Tactic, Visibility::ALL)
                 .into_iter()
@@ -195,7 +198,10 @@ impl Dataset {
     /// Techniques and sub-techniques in tactic `shortname` of this domain's kill chain (the
     /// library's `get_techniques_by_tactic`).
     pub fn techniques_by_tactic(&self, shortname: &str, visibility: Visibility) -> Vec<ObjId> {
-        let key = shortname.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        let key = shortname
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' '], "-");
         let kill_chain = self.kill_chain_name();
         self.list_any(&[Concept::Technique, Concept::Subtechnique], visibility)
             .into_iter()
@@ -203,7 +209,7 @@ impl Dataset {
                 self.object(t)
                     .kill_chain_phases
                     .iter()
-                    .any(|p| &*p.phase_name == key && &*p.kill_chain_name == kill_chain)
+                    .any(|p| *p.phase_name == key && &*p.kill_chain_name == kill_chain)
             })
             .collect()
     }
@@ -249,7 +255,9 @@ impl Dataset {
     ) -> Vec<ObjId> {
         let needle = content.to_lowercase();
         let mut found: Vec<ObjId> = (0..self.objects().len() as ObjId)
-            .filter(|&i| concepts.is_empty() || self.concept(i).is_some_and(|c| concepts.contains(&c)))
+            .filter(|&i| {
+                concepts.is_empty() || self.concept(i).is_some_and(|c| concepts.contains(&c))
+            })
             .filter(|&i| visibility.shows(self.object(i)))
             .filter(|&i| {
                 self.object(i)
@@ -302,7 +310,8 @@ impl Dataset {
             .map(|l| l.relationship)
             .collect();
         found.sort_by(|&a, &b| {
-            let source = |r: ObjId| self.by_stix_id(self.object(r).source_ref.as_deref().unwrap_or(""));
+            let source =
+                |r: ObjId| self.by_stix_id(self.object(r).source_ref.as_deref().unwrap_or(""));
             let key = |r: ObjId| source(r).map(|s| self.display_id(s).to_string());
             key(a).cmp(&key(b)).then(a.cmp(&b))
         });

@@ -154,7 +154,11 @@ impl Relation {
             .find(|r| r.name() == key)
             .ok_or_else(|| Error::UnknownRelation {
                 name: name.to_string(),
-                suggestions: crate::search::closest(&key, Relation::ALL.iter().map(|r| r.name()), 3),
+                suggestions: crate::search::closest(
+                    &key,
+                    Relation::ALL.iter().map(|r| r.name()),
+                    3,
+                ),
             })
     }
 
@@ -341,7 +345,10 @@ impl Dataset {
     pub fn relation_map_named(&self, relation: Relation) -> BTreeMap<String, Vec<String>> {
         let mut named = BTreeMap::new();
         for (key, list) in self.relation_map(relation) {
-            let ids: Vec<String> = list.iter().map(|&o| self.display_id(o).to_string()).collect();
+            let ids: Vec<String> = list
+                .iter()
+                .map(|&o| self.display_id(o).to_string())
+                .collect();
             named
                 .entry(self.display_id(key).to_string())
                 .or_insert_with(Vec::new)

@@ -38,7 +38,7 @@ impl Dataset {
                 (1000, "id")
             } else if name == phrase {
                 (900, "name")
-            } else if aliases.iter().any(|a| *a == phrase) {
+            } else if aliases.contains(&phrase) {
                 (800, "alias")
             } else if !id.is_empty() && id.starts_with(&phrase) && words.len() == 1 {
                 (700, "id")
@@ -82,18 +82,23 @@ pub(crate) fn closest<'a>(
     let mut scored: Vec<(usize, &str)> = candidates
         .filter_map(|c| {
             let lower = c.to_lowercase();
-            let distance = if lower.starts_with(&query) || (query.len() >= 4 && lower.contains(&query)) {
-                0
-            } else {
-                strsim::levenshtein(&query, &lower)
-            };
+            let distance =
+                if lower.starts_with(&query) || (query.len() >= 4 && lower.contains(&query)) {
+                    0
+                } else {
+                    strsim::levenshtein(&query, &lower)
+                };
             let limit = (query.chars().count() / 3).max(2);
             (distance <= limit).then_some((distance, c))
         })
         .collect();
     scored.sort();
     scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Shared test support: finds the real ATT&CK releases and loads them once per test binary.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -20,7 +20,10 @@ pub fn data_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var_os("ATTACKDB_REQUIRE_DATA").is_some() {
-        panic!("real ATT&CK data is required but missing at {}", dir.display());
+        panic!(
+            "real ATT&CK data is required but missing at {}",
+            dir.display()
+        );
     }
     eprintln!(
         "\n!!! SKIPPING real-data test: no ATT&CK data at {} (set ATTACKDB_TEST_DATA) !!!\n",
@@ -41,10 +44,16 @@ pub fn kb() -> Option<&'static Kb> {
 
 /// One domain and release of the real data.
 pub fn dataset(domain: &str, release: &str) -> Option<&'static Dataset> {
-    Some(kb()?.select(Some(domain), Some(release)).expect("release is present"))
+    Some(
+        kb()?
+            .select(Some(domain), Some(release))
+            .expect("release is present"),
+    )
 }
 
 /// Display IDs of `ids`.
 pub fn names(dataset: &Dataset, ids: &[u32]) -> Vec<String> {
-    ids.iter().map(|&i| dataset.display_id(i).to_string()).collect()
+    ids.iter()
+        .map(|&i| dataset.display_id(i).to_string())
+        .collect()
 }

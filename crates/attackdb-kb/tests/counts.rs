@@ -1,11 +1,17 @@
 //! Object counts of the real releases, against the published figures.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use attackdb_kb::{Concept, Visibility};
 
 fn live_count(domain: &str, release: &str, concept: Concept) -> Option<usize> {
-    Some(common::dataset(domain, release)?.list(concept, Visibility::LIVE).len())
+    Some(
+        common::dataset(domain, release)?
+            .list(concept, Visibility::LIVE)
+            .len(),
+    )
 }
 
 #[test]
@@ -24,7 +30,11 @@ fn enterprise_18_1_live_counts() {
         (Concept::Analytic, 1739),
     ];
     for (concept, count) in expected {
-        assert_eq!(live_count("enterprise", "18.1", concept), Some(count), "{concept:?}");
+        assert_eq!(
+            live_count("enterprise", "18.1", concept),
+            Some(count),
+            "{concept:?}"
+        );
     }
 }
 
@@ -33,7 +43,10 @@ fn mobile_and_ics_18_1_live_counts() {
     let Some(_) = common::kb() else { return };
     assert_eq!(live_count("mobile", "18.1", Concept::Tactic), Some(12));
     assert_eq!(live_count("mobile", "18.1", Concept::Technique), Some(77));
-    assert_eq!(live_count("mobile", "18.1", Concept::Subtechnique), Some(47));
+    assert_eq!(
+        live_count("mobile", "18.1", Concept::Subtechnique),
+        Some(47)
+    );
     assert_eq!(live_count("ics", "18.1", Concept::Tactic), Some(12));
     assert_eq!(live_count("ics", "18.1", Concept::Technique), Some(83));
     assert_eq!(live_count("ics", "18.1", Concept::Asset), Some(18));

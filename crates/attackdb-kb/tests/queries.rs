@@ -1,13 +1,17 @@
 //! Queries beyond the library's: lookups across colliding IDs, revocation chains, the 18.x
 //! detection chain, search, and diagnostics of dangling relationships.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use attackdb_kb::{Concept, Kb, ObjectType, Relation, Visibility};
 
 #[test]
 fn lookup_prefers_the_live_technique_over_an_old_mitigation_with_its_id() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     let t1003 = dataset.lookup("t1003").unwrap();
     assert_eq!(dataset.object(t1003).kind, ObjectType::AttackPattern);
     assert_eq!(dataset.display_name(t1003), "OS Credential Dumping");
@@ -17,35 +21,59 @@ fn lookup_prefers_the_live_technique_over_an_old_mitigation_with_its_id() {
         .map(|&o| dataset.object(o).kind.to_string())
         .collect();
     assert_eq!(kinds.len(), 2, "{kinds:?}");
-    let old = dataset.by_attack_id_typed("T1003", &[ObjectType::CourseOfAction]).unwrap();
+    let old = dataset
+        .by_attack_id_typed("T1003", &[ObjectType::CourseOfAction])
+        .unwrap();
     assert!(dataset.object(old).deprecated);
 }
 
 #[test]
 fn lookup_by_name_alias_and_stix_id() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     let apt29 = dataset.lookup("G0016").unwrap();
     assert_eq!(dataset.lookup("apt29").unwrap(), apt29);
     assert_eq!(dataset.lookup("Cozy Bear").unwrap(), apt29);
-    assert_eq!(dataset.lookup("intrusion-set--899ce53f-13a0-479b-a0e4-67d46e241542").unwrap(), apt29);
-    assert_eq!(dataset.display_id(dataset.lookup("Mimikatz").unwrap()), "S0002");
-    assert_eq!(dataset.display_id(dataset.lookup("SolarWinds Compromise").unwrap()), "C0024");
+    assert_eq!(
+        dataset
+            .lookup("intrusion-set--899ce53f-13a0-479b-a0e4-67d46e241542")
+            .unwrap(),
+        apt29
+    );
+    assert_eq!(
+        dataset.display_id(dataset.lookup("Mimikatz").unwrap()),
+        "S0002"
+    );
+    assert_eq!(
+        dataset.display_id(dataset.lookup("SolarWinds Compromise").unwrap()),
+        "C0024"
+    );
 }
 
 #[test]
 fn unknown_ids_suggest_close_matches() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     let error = dataset.lookup("T1059.00l").unwrap_err().to_string();
-    assert!(error.starts_with("T1059.00l: not found; did you mean T1059.00"), "{error}");
+    assert!(
+        error.starts_with("T1059.00l: not found; did you mean T1059.00"),
+        "{error}"
+    );
     let error = dataset.lookup("Mimikats").unwrap_err().to_string();
     assert!(error.contains("Mimikatz"), "{error}");
 }
 
 #[test]
 fn revoked_techniques_resolve_to_their_replacement() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     // T1002 (Data Compressed) was revoked by T1560 (Archive Collected Data).
-    let old = dataset.by_attack_id_typed("T1002", &[ObjectType::AttackPattern]).unwrap();
+    let old = dataset
+        .by_attack_id_typed("T1002", &[ObjectType::AttackPattern])
+        .unwrap();
     assert!(dataset.object(old).revoked);
     let new = dataset.revoking_object(old).unwrap();
     assert_eq!(dataset.display_id(new), "T1560");
@@ -57,18 +85,31 @@ fn revoked_techniques_resolve_to_their_replacement() {
 
 #[test]
 fn the_18_detection_chain_reaches_log_sources() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     let technique = dataset.lookup("T1003.001").unwrap();
     let chain = dataset.detection_chain(technique);
-    let strategies: Vec<&str> = chain.strategies.iter().map(|s| dataset.display_id(s.strategy)).collect();
+    let strategies: Vec<&str> = chain
+        .strategies
+        .iter()
+        .map(|s| dataset.display_id(s.strategy))
+        .collect();
     assert_eq!(
         strategies,
-        common::names(dataset, &dataset.related(Relation::DetectionStrategiesDetectingTechnique, technique))
+        common::names(
+            dataset,
+            &dataset.related(Relation::DetectionStrategiesDetectingTechnique, technique)
+        )
     );
     assert!(!strategies.is_empty());
     for strategy in &chain.strategies {
         assert_eq!(
-            strategy.analytics.iter().map(|a| a.analytic).collect::<Vec<_>>(),
+            strategy
+                .analytics
+                .iter()
+                .map(|a| a.analytic)
+                .collect::<Vec<_>>(),
             dataset.analytics_of_strategy(strategy.strategy)
         );
         for analytic in &strategy.analytics {
@@ -83,13 +124,22 @@ fn the_18_detection_chain_reaches_log_sources() {
     let components = common::names(dataset, &dataset.datacomponents_via_strategies(technique));
     // Computed independently from the bundle's JSON (DET0363's live analytics' log sources).
     assert_eq!(strategies, ["DET0363"]);
-    assert_eq!(components, ["DC0013", "DC0032", "DC0035", "DC0039", "DC0063"]);
+    assert_eq!(
+        components,
+        ["DC0013", "DC0032", "DC0035", "DC0039", "DC0063"]
+    );
 }
 
 #[test]
 fn search_ranks_exact_ids_names_and_aliases_first() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
-    let first = |q: &str| dataset.display_id(dataset.search(q, Visibility::LIVE)[0].object).to_string();
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
+    let first = |q: &str| {
+        dataset
+            .display_id(dataset.search(q, Visibility::LIVE)[0].object)
+            .to_string()
+    };
     assert_eq!(first("T1059.001"), "T1059.001");
     assert_eq!(first("powershell"), "T1059.001");
     assert_eq!(first("cozy bear"), "G0016");
@@ -101,11 +151,20 @@ fn search_ranks_exact_ids_names_and_aliases_first() {
 
 #[test]
 fn tactics_come_in_matrix_order() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     let order: Vec<String> = dataset
         .tactics_in_order()
         .iter()
-        .map(|&t| dataset.object(t).shortname.as_deref().unwrap_or("").to_string())
+        .map(|&t| {
+            dataset
+                .object(t)
+                .shortname
+                .as_deref()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
     assert_eq!(order.first().map(String::as_str), Some("reconnaissance"));
     assert_eq!(order.last().map(String::as_str), Some("impact"));
@@ -134,7 +193,13 @@ fn a_relationship_to_a_missing_object_is_a_diagnostic_not_a_failure() {
     assert_eq!(dataset.release(), "1.0");
     assert_eq!(dataset.links().len(), 1);
     let group = dataset.lookup("G").unwrap();
-    assert_eq!(common::names(dataset, &dataset.related(Relation::TechniquesUsedByGroup, group)), ["attack-pattern--1"]);
+    assert_eq!(
+        common::names(
+            dataset,
+            &dataset.related(Relation::TechniquesUsedByGroup, group)
+        ),
+        ["attack-pattern--1"]
+    );
     let messages: Vec<String> = kb.diagnostics().map(|d| d.to_string()).collect();
     assert!(
         messages.iter().any(|m| m.ends_with(
@@ -147,7 +212,18 @@ fn a_relationship_to_a_missing_object_is_a_diagnostic_not_a_failure() {
 #[test]
 fn a_missing_release_is_a_clear_error() {
     let Some(kb) = common::kb() else { return };
-    let error = kb.select(Some("mobile"), Some("16.0")).unwrap_err().to_string();
-    assert!(error.starts_with("no mobile-attack data for release 16.0 is loaded (loaded: enterprise-attack 15.1"), "{error}");
-    assert_eq!(kb.select(Some("ics-attack"), None).unwrap().release(), "18.1");
+    let error = kb
+        .select(Some("mobile"), Some("16.0"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with(
+            "no mobile-attack data for release 16.0 is loaded (loaded: enterprise-attack 15.1"
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        kb.select(Some("ics-attack"), None).unwrap().release(),
+        "18.1"
+    );
 }

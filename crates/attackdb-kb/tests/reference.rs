@@ -5,6 +5,8 @@
 //! family must be equal, every lister equal with and without `remove_revoked_deprecated`, and
 //! the single-object queries equal, except where a test below documents why ours differs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -15,10 +17,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn expected(name: &str) -> Value {
-    let path = format!("{}/tests/expected/{name}.json.gz", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/expected/{name}.json.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let file = std::fs::File::open(&path).unwrap();
     let mut text = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut text).unwrap();
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -40,7 +47,10 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 /// Compares two maps and describes the first few differences.
-fn diff_maps(ours: &BTreeMap<String, Vec<String>>, theirs: &BTreeMap<String, Vec<String>>) -> String {
+fn diff_maps(
+    ours: &BTreeMap<String, Vec<String>>,
+    theirs: &BTreeMap<String, Vec<String>>,
+) -> String {
     let mut report = Vec::new();
     for (key, list) in theirs {
         match ours.get(key) {
@@ -66,7 +76,11 @@ fn diff_maps(ours: &BTreeMap<String, Vec<String>>, theirs: &BTreeMap<String, Vec
 
 fn check_relations(dataset: &Dataset, expected: &Value) {
     let relations = expected["relations"].as_object().unwrap();
-    assert_eq!(relations.len(), Relation::ALL.len(), "every family has a reference");
+    assert_eq!(
+        relations.len(),
+        Relation::ALL.len(),
+        "every family has a reference"
+    );
     let mut failures = Vec::new();
     for relation in Relation::ALL {
         let theirs: BTreeMap<String, Vec<String>> = relations[relation.name()]
@@ -77,14 +91,25 @@ fn check_relations(dataset: &Dataset, expected: &Value) {
             .collect();
         let ours = dataset.relation_map_named(relation);
         if ours != theirs {
-            failures.push(format!("{}:\n{}", relation.name(), diff_maps(&ours, &theirs)));
+            failures.push(format!(
+                "{}:\n{}",
+                relation.name(),
+                diff_maps(&ours, &theirs)
+            ));
         }
         // The single-ID answer agrees with the map.
         for (key, list) in theirs.iter().take(25) {
             let id = dataset
-                .lookup_where(key, |o| relation.key_types().contains(&dataset.object(o).kind))
+                .lookup_where(key, |o| {
+                    relation.key_types().contains(&dataset.object(o).kind)
+                })
                 .unwrap();
-            assert_eq!(&ids(dataset, &dataset.related(relation, id)), list, "{} {key}", relation.name());
+            assert_eq!(
+                &ids(dataset, &dataset.related(relation, id)),
+                list,
+                "{} {key}",
+                relation.name()
+            );
         }
     }
     assert!(
@@ -118,7 +143,10 @@ fn check_listers(dataset: &Dataset, expected: &Value) {
     for (name, concepts) in listers {
         let Some(theirs) = all.get(name) else {
             // Only 18.x libraries' bundles list analytics and detection strategies.
-            assert!(dataset.list_any(concepts, Visibility::ALL).is_empty(), "{name}");
+            assert!(
+                dataset.list_any(concepts, Visibility::ALL).is_empty(),
+                "{name}"
+            );
             continue;
         };
         for (key, visibility) in [("all", Visibility::ALL), ("active", Visibility::LIVE)] {
@@ -153,14 +181,23 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
                 let ours: BTreeMap<String, Vec<String>> = dataset
                     .tactics_by_matrix()
                     .into_iter()
-                    .map(|(m, t)| (dataset.display_name(m).to_string(), common::names(dataset, &t)))
+                    .map(|(m, t)| {
+                        (
+                            dataset.display_name(m).to_string(),
+                            common::names(dataset, &t),
+                        )
+                    })
                     .collect();
                 let theirs: BTreeMap<String, Vec<String>> = value
                     .as_object()
                     .unwrap()
                     .iter()
                     .map(|(k, v)| {
-                        let list = v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string());
+                        let list = v
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|s| s.as_str().unwrap().to_string());
                         (k.clone(), list.collect())
                     })
                     .collect();
@@ -168,25 +205,41 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
             }
             "get_tactics_by_technique" => {
                 for (technique, tactics) in value.as_object().unwrap() {
-                    let t = dataset.by_attack_id_typed(technique, &[ObjectType::AttackPattern]).unwrap();
+                    let t = dataset
+                        .by_attack_id_typed(technique, &[ObjectType::AttackPattern])
+                        .unwrap();
                     let ours = ids(dataset, &dataset.tactics_of_technique(t));
                     assert_eq!(ours, strings(tactics), "{context} {key} {technique}");
                 }
             }
             "get_techniques_by_platform" => {
                 for (platform, answer) in value.as_object().unwrap() {
-                    for (k, visibility) in [("all", Visibility::ALL), ("active", Visibility::LIVE)] {
-                        let ours = dataset.by_platform(&[Concept::Technique, Concept::Subtechnique], platform, visibility);
-                        assert_eq!(ids(dataset, &ours), strings(&answer[k]), "{context} {key} {platform} {k}");
+                    for (k, visibility) in [("all", Visibility::ALL), ("active", Visibility::LIVE)]
+                    {
+                        let ours = dataset.by_platform(
+                            &[Concept::Technique, Concept::Subtechnique],
+                            platform,
+                            visibility,
+                        );
+                        assert_eq!(
+                            ids(dataset, &ours),
+                            strings(&answer[k]),
+                            "{context} {key} {platform} {k}"
+                        );
                     }
                 }
             }
             "get_techniques_by_tactic" => {
                 for (tactic_domain, answer) in value.as_object().unwrap() {
                     let (tactic, _) = tactic_domain.split_once('|').unwrap();
-                    for (k, visibility) in [("all", Visibility::ALL), ("active", Visibility::LIVE)] {
+                    for (k, visibility) in [("all", Visibility::ALL), ("active", Visibility::LIVE)]
+                    {
                         let ours = dataset.techniques_by_tactic(tactic, visibility);
-                        assert_eq!(ids(dataset, &ours), strings(&answer[k]), "{context} {key} {tactic} {k}");
+                        assert_eq!(
+                            ids(dataset, &ours),
+                            strings(&answer[k]),
+                            "{context} {key} {tactic} {k}"
+                        );
                     }
                 }
             }
@@ -194,22 +247,38 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
                 let content = &k["get_objects_by_content(".len()..k.len() - 1];
                 for (k, visibility) in [("all", Visibility::ALL), ("active", Visibility::LIVE)] {
                     let ours = dataset.by_content(content, &[], visibility);
-                    assert_eq!(ids(dataset, &ours), strings(&value[k]), "{context} {key} {k}");
+                    assert_eq!(
+                        ids(dataset, &ours),
+                        strings(&value[k]),
+                        "{context} {key} {k}"
+                    );
                 }
             }
-            k if k.starts_with("get_objects_created_after(") || k.starts_with("get_objects_modified_after(") => {
+            k if k.starts_with("get_objects_created_after(")
+                || k.starts_with("get_objects_modified_after(") =>
+            {
                 let date = &k[k.find('(').unwrap() + 1..k.len() - 1];
                 let ours = if k.contains("created") {
                     dataset.created_after(date, Visibility::ALL).unwrap()
                 } else {
                     dataset.modified_after(date, Visibility::ALL).unwrap()
                 };
-                assert_eq!(ours.len() as u64, value["count"].as_u64().unwrap(), "{context} {key}");
-                assert_eq!(digest(common::names(dataset, &ours)), value["sha256"].as_str().unwrap(), "{context} {key}");
+                assert_eq!(
+                    ours.len() as u64,
+                    value["count"].as_u64().unwrap(),
+                    "{context} {key}"
+                );
+                assert_eq!(
+                    digest(common::names(dataset, &ours)),
+                    value["sha256"].as_str().unwrap(),
+                    "{context} {key}"
+                );
             }
             "get_procedure_examples_by_technique" => {
                 for (technique, answer) in value.as_object().unwrap() {
-                    let t = dataset.by_attack_id_typed(technique, &[ObjectType::AttackPattern]).unwrap();
+                    let t = dataset
+                        .by_attack_id_typed(technique, &[ObjectType::AttackPattern])
+                        .unwrap();
                     let sources: Vec<u32> = dataset
                         .procedure_examples(t)
                         .into_iter()
@@ -217,7 +286,11 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
                         .collect();
                     let mut ours = common::names(dataset, &sources);
                     ours.sort();
-                    assert_eq!(ours, strings(&answer["sources"]), "{context} {key} {technique}");
+                    assert_eq!(
+                        ours,
+                        strings(&answer["sources"]),
+                        "{context} {key} {technique}"
+                    );
                 }
             }
             "get_revoking_object (first 3 revoked techniques)" => {
@@ -226,18 +299,28 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
                         .by_attack_id(old)
                         .iter()
                         .copied()
-                        .find(|&o| dataset.object(o).revoked && dataset.object(o).kind == ObjectType::AttackPattern)
+                        .find(|&o| {
+                            dataset.object(o).revoked
+                                && dataset.object(o).kind == ObjectType::AttackPattern
+                        })
                         .unwrap();
-                    let by = dataset.revoked_by(o).map(|b| dataset.display_id(b).to_string());
+                    let by = dataset
+                        .revoked_by(o)
+                        .map(|b| dataset.display_id(b).to_string());
                     assert_eq!(by.as_deref(), new.as_str(), "{context} {key} {old}");
                 }
             }
             "get_object_by_attack_id" => {
                 for (id_type, answer) in value.as_object().unwrap() {
                     let (attack_id, stix_type) = id_type.split_once('|').unwrap();
-                    let found = dataset.by_attack_id_typed(attack_id, &[ObjectType::parse(stix_type)]);
+                    let found =
+                        dataset.by_attack_id_typed(attack_id, &[ObjectType::parse(stix_type)]);
                     let stix_id = found.map(|f| dataset.object(f).id.to_string());
-                    assert_eq!(stix_id.as_deref(), answer["stix_id"].as_str(), "{context} {key} {id_type}");
+                    assert_eq!(
+                        stix_id.as_deref(),
+                        answer["stix_id"].as_str(),
+                        "{context} {key} {id_type}"
+                    );
                 }
             }
             "get_groups_by_alias" | "get_software_by_alias" | "get_campaigns_by_alias" => {
@@ -253,13 +336,21 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
             }
             "get_analytics_by_detection_strategy" => {
                 for (strategy, answer) in value.as_object().unwrap() {
-                    let s = dataset.by_attack_id_typed(strategy, &[ObjectType::DetectionStrategy]).unwrap();
-                    assert_eq!(ids(dataset, &dataset.analytics_of_strategy(s)), strings(answer), "{context} {key}");
+                    let s = dataset
+                        .by_attack_id_typed(strategy, &[ObjectType::DetectionStrategy])
+                        .unwrap();
+                    assert_eq!(
+                        ids(dataset, &dataset.analytics_of_strategy(s)),
+                        strings(answer),
+                        "{context} {key}"
+                    );
                 }
             }
             "get_techniques_used_by_group_software" => {
                 for (group, answer) in value.as_object().unwrap() {
-                    let g = dataset.by_attack_id_typed(group, &[ObjectType::IntrusionSet]).unwrap();
+                    let g = dataset
+                        .by_attack_id_typed(group, &[ObjectType::IntrusionSet])
+                        .unwrap();
                     let ours = ids(dataset, &dataset.techniques_used_by_group_software(g));
                     assert_eq!(ours, strings(answer), "{context} {key} {group}");
                 }
@@ -272,7 +363,9 @@ fn check_spot(dataset: &Dataset, expected: &Value) {
 }
 
 fn check(domain: &str, release: &str) {
-    let Some(dataset) = common::dataset(domain, release) else { return };
+    let Some(dataset) = common::dataset(domain, release) else {
+        return;
+    };
     let expected = expected(&format!("{domain}-attack-{release}"));
     check_relations(dataset, &expected);
     check_listers(dataset, &expected);
@@ -320,7 +413,9 @@ fn ics_15_1_matches_mitreattack_python() {
 /// ignoring case.
 #[test]
 fn alias_lookup_is_exact_and_case_insensitive() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
     let spot = &expected("enterprise-attack-18.1")["spot"]["get_groups_by_alias"];
     assert_eq!(strings(&spot["Cozy"]), ["G0016"]);
     assert!(strings(&spot["cozy bear"]).is_empty());
@@ -334,11 +429,16 @@ fn alias_lookup_is_exact_and_case_insensitive() {
 /// matches whole platform names (ignoring case), so a typo is an empty answer, not a wrong one.
 #[test]
 fn platform_filter_matches_whole_platform_names() {
-    let Some(dataset) = common::dataset("enterprise", "18.1") else { return };
-    let probes = &expected("enterprise-attack-18.1")["spot"]["get_techniques_by_platform (substring probes)"];
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
+    let probes = &expected("enterprise-attack-18.1")["spot"]
+        ["get_techniques_by_platform (substring probes)"];
     let techniques = [Concept::Technique, Concept::Subtechnique];
     assert_eq!(strings(&probes["Win"]).len(), 577);
-    assert!(dataset.by_platform(&techniques, "Win", Visibility::ALL).is_empty());
+    assert!(dataset
+        .by_platform(&techniques, "Win", Visibility::ALL)
+        .is_empty());
     let windows = dataset.by_platform(&techniques, "windows", Visibility::ALL);
     assert_eq!(ids(dataset, &windows), strings(&probes["Win"]));
 }
@@ -348,7 +448,9 @@ fn platform_filter_matches_whole_platform_names() {
 /// under `mitre-mobile-attack` have no ID there. ATT&CK's data model names all three sources.
 #[test]
 fn attack_ids_come_from_every_attack_source_name() {
-    let Some(dataset) = common::dataset("mobile", "18.1") else { return };
+    let Some(dataset) = common::dataset("mobile", "18.1") else {
+        return;
+    };
     let spot = &expected("mobile-attack-18.1")["spot"]["get_attack_id"];
     let mut library_none = 0;
     for (stix_id, answer) in spot.as_object().unwrap() {
@@ -360,5 +462,8 @@ fn attack_ids_come_from_every_attack_source_name() {
             assert_eq!(&**source, "mitre-mobile-attack");
         }
     }
-    assert!(library_none > 0, "the probe covers objects the library cannot name");
+    assert!(
+        library_none > 0,
+        "the probe covers objects the library cannot name"
+    );
 }

@@ -300,7 +300,10 @@ fn offset_in(text: &str, line: usize, column: usize) -> usize {
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     (line, offset - line_start + 1)
 }
 
@@ -445,10 +448,12 @@ fn report_unknowns(bundle: &mut Bundle) {
             }),
     );
     let path = bundle.path.clone();
-    bundle.diagnostics.extend(found.into_iter().map(|kind| Diagnostic {
-        path: path.clone(),
-        kind,
-    }));
+    bundle
+        .diagnostics
+        .extend(found.into_iter().map(|kind| Diagnostic {
+            path: path.clone(),
+            kind,
+        }));
 }
 
 /// The bundle files at `path`: the file itself, or every `*.json` / `*.json.gz` under a folder
@@ -505,7 +510,10 @@ mod tests {
 
     #[test]
     fn release_is_found_in_file_names() {
-        assert_eq!(release_from_file_name("enterprise-attack-18.1.json.gz").as_deref(), Some("18.1"));
+        assert_eq!(
+            release_from_file_name("enterprise-attack-18.1.json.gz").as_deref(),
+            Some("18.1")
+        );
         assert_eq!(release_from_file_name("ics-attack-v15.1.json"), None);
         assert_eq!(release_from_file_name("enterprise-attack.json"), None);
     }

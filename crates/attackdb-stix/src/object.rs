@@ -265,7 +265,8 @@ impl StixObject {
 
     /// The ATT&CK ID (e.g. `T1059.001`), if the object has one.
     pub fn attack_id(&self) -> Option<&str> {
-        self.attack_reference().and_then(|r| r.external_id.as_deref())
+        self.attack_reference()
+            .and_then(|r| r.external_id.as_deref())
     }
 }
 
@@ -287,7 +288,9 @@ fn string_list<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<Box<str>>, A::
 }
 
 /// A list of structs, `null` read as empty.
-fn struct_list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A) -> Result<Vec<T>, A::Error> {
+fn struct_list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+) -> Result<Vec<T>, A::Error> {
     let list: Option<Vec<T>> = map.next_value()?;
     Ok(list.unwrap_or_default())
 }

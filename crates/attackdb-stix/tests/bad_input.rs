@@ -1,6 +1,8 @@
 //! Bad input: every kind gets one clear error naming the file (and the position where known),
 //! and nothing panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -31,7 +33,9 @@ const GOOD: &str = r#"{"type": "bundle", "id": "bundle--1", "objects": [
 fn a_missing_file_names_the_file() {
     let error = load_bundle(Path::new("/nonexistent/enterprise-attack.json")).unwrap_err();
     assert!(matches!(error, Error::Io { .. }));
-    assert!(error.to_string().starts_with("/nonexistent/enterprise-attack.json: cannot read"));
+    assert!(error
+        .to_string()
+        .starts_with("/nonexistent/enterprise-attack.json: cannot read"));
 }
 
 #[test]
@@ -41,19 +45,29 @@ fn a_truncated_gzip_is_reported_as_such() {
     let path = write(dir.path(), "cut.json.gz", &full[..full.len() / 2]);
     let error = load_bundle(&path).unwrap_err();
     assert!(matches!(error, Error::Gzip { .. }), "{error}");
-    assert!(error.to_string().contains("cut.json.gz: broken gzip data"), "{error}");
+    assert!(
+        error.to_string().contains("cut.json.gz: broken gzip data"),
+        "{error}"
+    );
 }
 
 #[test]
 fn invalid_json_names_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "bad.json", b"{\"type\": \"bundle\",\n  \"objects\": [ {\"id\": } ]}");
+    let path = write(
+        dir.path(),
+        "bad.json",
+        b"{\"type\": \"bundle\",\n  \"objects\": [ {\"id\": } ]}",
+    );
     let error = load_bundle(&path).unwrap_err();
     match &error {
         Error::Json { line, column, .. } => assert_eq!((*line, *column), (2, 23)),
         other => panic!("expected a JSON error, got {other}"),
     }
-    assert!(error.to_string().contains("bad.json:2:23: invalid JSON"), "{error}");
+    assert!(
+        error.to_string().contains("bad.json:2:23: invalid JSON"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -70,16 +84,35 @@ fn json_that_is_not_a_bundle_says_so() {
     let dir = tempfile::tempdir().unwrap();
     for (name, text, expected) in [
         ("list.json", "[1, 2]", "not a STIX bundle"),
-        ("layer.json", r#"{"name": "layer", "domain": "enterprise-attack"}"#, "no \"type\": \"bundle\""),
-        ("typed.json", r#"{"type": "attack-pattern", "id": "x"}"#, "\"attack-pattern\", not \"bundle\""),
-        ("noobjects.json", r#"{"type": "bundle", "id": "bundle--1"}"#, "no \"objects\" array"),
-        ("objectsmap.json", r#"{"type": "bundle", "objects": {}}"#, "not a STIX bundle"),
+        (
+            "layer.json",
+            r#"{"name": "layer", "domain": "enterprise-attack"}"#,
+            "no \"type\": \"bundle\"",
+        ),
+        (
+            "typed.json",
+            r#"{"type": "attack-pattern", "id": "x"}"#,
+            "\"attack-pattern\", not \"bundle\"",
+        ),
+        (
+            "noobjects.json",
+            r#"{"type": "bundle", "id": "bundle--1"}"#,
+            "no \"objects\" array",
+        ),
+        (
+            "objectsmap.json",
+            r#"{"type": "bundle", "objects": {}}"#,
+            "not a STIX bundle",
+        ),
     ] {
         let path = write(dir.path(), name, text.as_bytes());
         let error = load_bundle(&path).unwrap_err();
         assert!(matches!(error, Error::NotABundle { .. }), "{name}: {error}");
         let message = error.to_string();
-        assert!(message.contains(name) && message.contains(expected), "{message}");
+        assert!(
+            message.contains(name) && message.contains(expected),
+            "{message}"
+        );
     }
 }
 
@@ -90,7 +123,12 @@ fn an_object_without_id_or_type_is_an_error_with_its_position() {
     let path = write(dir.path(), "noid.json", text.as_bytes());
     let error = load_bundle(&path).unwrap_err();
     match &error {
-        Error::BadObject { index, line, message, .. } => {
+        Error::BadObject {
+            index,
+            line,
+            message,
+            ..
+        } => {
             assert_eq!((*index, *line), (1, 3));
             assert_eq!(message, "missing field `id`");
         }
@@ -99,7 +137,12 @@ fn an_object_without_id_or_type_is_an_error_with_its_position() {
     let text = "{\"type\": \"bundle\", \"objects\": [{\"id\": \"tool--1\"}]}";
     let path = write(dir.path(), "notype.json", text.as_bytes());
     let error = load_bundle(&path).unwrap_err();
-    assert!(error.to_string().contains("objects[0]: missing field `type`"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("objects[0]: missing field `type`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -108,8 +151,14 @@ fn a_field_of_the_wrong_type_names_object_and_position() {
     let text = "{\"type\": \"bundle\", \"objects\": [\n  {\"type\": \"tool\", \"id\": \"tool--1\",\n   \"revoked\": \"yes\"}]}";
     let path = write(dir.path(), "wrong.json", text.as_bytes());
     let error = load_bundle(&path).unwrap_err().to_string();
-    assert!(error.starts_with(&format!("{}:3:", path.display())), "{error}");
-    assert!(error.contains("objects[0]: invalid type: string \"yes\", expected a boolean"), "{error}");
+    assert!(
+        error.starts_with(&format!("{}:3:", path.display())),
+        "{error}"
+    );
+    assert!(
+        error.contains("objects[0]: invalid type: string \"yes\", expected a boolean"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -124,7 +173,10 @@ fn unknown_types_and_fields_are_kept_and_reported() {
     assert_eq!(
         kinds,
         [
-            &DiagnosticKind::UnknownType { object_type: "x-mitre-future-thing".into(), count: 1 },
+            &DiagnosticKind::UnknownType {
+                object_type: "x-mitre-future-thing".into(),
+                count: 1
+            },
             &DiagnosticKind::UnknownField {
                 object_type: "attack-pattern".into(),
                 field: "x_mitre_future_field".into(),
@@ -134,7 +186,10 @@ fn unknown_types_and_fields_are_kept_and_reported() {
     );
     // The unknown field is still in the object's original JSON.
     let raw = bundle.raw_json(&bundle.objects[1]);
-    assert!(raw.contains("\"x_mitre_future_field\": {\"nested\": true}"), "{raw}");
+    assert!(
+        raw.contains("\"x_mitre_future_field\": {\"nested\": true}"),
+        "{raw}"
+    );
     assert_eq!(bundle.objects[1].attack_id(), Some("T9999"));
 }
 
@@ -158,5 +213,7 @@ fn without_a_collection_domain_and_release_come_from_objects_and_file_name() {
 fn an_empty_folder_has_no_bundles() {
     let dir = tempfile::tempdir().unwrap();
     let error = attackdb_stix::discover_bundles(dir.path()).unwrap_err();
-    assert!(error.to_string().ends_with("no ATT&CK bundle (*.json or *.json.gz) found"));
+    assert!(error
+        .to_string()
+        .ends_with("no ATT&CK bundle (*.json or *.json.gz) found"));
 }

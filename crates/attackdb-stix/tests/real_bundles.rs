@@ -1,6 +1,8 @@
 //! The real releases: every object's raw JSON is exactly its object in the file, and a STIX 2.0
 //! rendering of a bundle (as in mitre/cti) loads to the same objects.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 use attackdb_stix::{load_bundle, parse_bundle, read_text};
@@ -9,7 +11,9 @@ use serde_json::Value;
 fn data_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("ATTACKDB_TEST_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data")
+        });
     if dir.join("enterprise-attack").is_dir() {
         return Some(dir);
     }
@@ -18,7 +22,10 @@ fn data_dir() -> Option<PathBuf> {
         "real ATT&CK data is required but missing at {}",
         dir.display()
     );
-    eprintln!("\n!!! SKIPPING real-data test: no ATT&CK data at {} !!!\n", dir.display());
+    eprintln!(
+        "\n!!! SKIPPING real-data test: no ATT&CK data at {} !!!\n",
+        dir.display()
+    );
     None
 }
 
@@ -52,17 +59,29 @@ fn a_stix_2_0_bundle_loads_like_its_2_1_original() {
         let map = object.as_object_mut().unwrap();
         map.remove("spec_version");
         map.remove("is_family");
-        if let Some(kind @ ("malware" | "tool")) = map["type"].as_str().map(str::to_string).as_deref() {
+        if let Some(kind @ ("malware" | "tool")) =
+            map["type"].as_str().map(str::to_string).as_deref()
+        {
             map.insert("labels".into(), Value::from(vec![kind]));
         }
     }
-    let converted = parse_bundle(&PathBuf::from("ics-attack.json"), serde_json::to_string(&value).unwrap()).unwrap();
+    let converted = parse_bundle(
+        &PathBuf::from("ics-attack.json"),
+        serde_json::to_string(&value).unwrap(),
+    )
+    .unwrap();
     assert_eq!(converted.spec_version.as_deref(), Some("2.0"));
     assert_eq!(converted.domain, original.domain);
     assert_eq!(converted.release, original.release);
     assert_eq!(converted.objects.len(), original.objects.len());
     for (a, b) in converted.objects.iter().zip(&original.objects) {
-        assert_eq!((&a.id, &a.kind, &a.name, a.revoked, a.deprecated), (&b.id, &b.kind, &b.name, b.revoked, b.deprecated));
-        assert_eq!((&a.source_ref, &a.target_ref, &a.kill_chain_phases), (&b.source_ref, &b.target_ref, &b.kill_chain_phases));
+        assert_eq!(
+            (&a.id, &a.kind, &a.name, a.revoked, a.deprecated),
+            (&b.id, &b.kind, &b.name, b.revoked, b.deprecated)
+        );
+        assert_eq!(
+            (&a.source_ref, &a.target_ref, &a.kill_chain_phases),
+            (&b.source_ref, &b.target_ref, &b.kill_chain_phases)
+        );
     }
 }

@@ -40,12 +40,25 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 include_revoked: *include_revoked,
                 include_deprecated: *include_deprecated,
             };
-            search(dataset, &words.join(" "), visibility, *limit, global.json, out)
+            search(
+                dataset,
+                &words.join(" "),
+                visibility,
+                *limit,
+                global.json,
+                out,
+            )
         }
         Command::Matrix {
             platform,
             subtechniques,
-        } => matrix(dataset, platform.as_deref(), *subtechniques, global.json, out),
+        } => matrix(
+            dataset,
+            platform.as_deref(),
+            *subtechniques,
+            global.json,
+            out,
+        ),
         Command::Relation { name, id } => relation(dataset, name, id.as_deref(), global.json, out),
         Command::Stats => Ok(()),
     }
@@ -132,18 +145,31 @@ fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> R
         kind = format!("{kind} ({state})");
     }
     fact("Type", kind);
-    fact("Release", format!("{} {}", dataset.domain(), dataset.release()));
+    fact(
+        "Release",
+        format!("{} {}", dataset.domain(), dataset.release()),
+    );
     fact("STIX ID", object.id.to_string());
     if object.revoked {
         if let Some(by) = dataset.revoking_object(id) {
-            fact("Revoked by", format!("{}  {}", dataset.display_id(by), dataset.display_name(by)));
+            fact(
+                "Revoked by",
+                format!("{}  {}", dataset.display_id(by), dataset.display_name(by)),
+            );
         }
     }
     if let Some(parent) = dataset
         .related(Relation::ParentTechniqueOfSubtechnique, id)
         .first()
     {
-        fact("Parent", format!("{}  {}", dataset.display_id(*parent), dataset.display_name(*parent)));
+        fact(
+            "Parent",
+            format!(
+                "{}  {}",
+                dataset.display_id(*parent),
+                dataset.display_name(*parent)
+            ),
+        );
     }
     if object.kind == attackdb_kb::ObjectType::AttackPattern {
         fact("Tactics", tactic_names(dataset, id).join(", "));
@@ -155,11 +181,23 @@ fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> R
     fact("Aliases", object.aliases.join(", "));
     fact("Sectors", object.sectors.join(", "));
     if let (Some(first), last) = (&object.first_seen, &object.last_seen) {
-        fact("Seen", format!("{first} to {}", last.as_deref().unwrap_or("?")));
+        fact(
+            "Seen",
+            format!("{first} to {}", last.as_deref().unwrap_or("?")),
+        );
     }
-    fact("Version", object.version.as_deref().unwrap_or_default().to_string());
-    fact("Created", object.created.as_deref().unwrap_or_default().to_string());
-    fact("Modified", object.modified.as_deref().unwrap_or_default().to_string());
+    fact(
+        "Version",
+        object.version.as_deref().unwrap_or_default().to_string(),
+    );
+    fact(
+        "Created",
+        object.created.as_deref().unwrap_or_default().to_string(),
+    );
+    fact(
+        "Modified",
+        object.modified.as_deref().unwrap_or_default().to_string(),
+    );
     fact("Contributors", object.contributors.join(", "));
     if let Some(url) = object.attack_reference().and_then(|r| r.url.as_deref()) {
         fact("URL", url.to_string());
@@ -182,12 +220,7 @@ fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> R
     show_detection(dataset, id, width, out)
 }
 
-fn show_relations(
-    dataset: &Dataset,
-    id: ObjId,
-    width: usize,
-    out: &mut dyn Write,
-) -> Result<()> {
+fn show_relations(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Write) -> Result<()> {
     let kind = &dataset.object(id).kind;
     let mut printed = false;
     for relation in Relation::ALL {
@@ -225,7 +258,12 @@ fn show_detection(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Writ
             writeln!(out, "\nDetection (strategies → analytics → log sources)")?;
             for strategy in &chain.strategies {
                 let s = strategy.strategy;
-                writeln!(out, "  {}  {}", dataset.display_id(s), dataset.display_name(s))?;
+                writeln!(
+                    out,
+                    "  {}  {}",
+                    dataset.display_id(s),
+                    dataset.display_name(s)
+                )?;
                 for analytic in &strategy.analytics {
                     write_analytic(dataset, analytic.analytic, width, out)?;
                 }
@@ -249,7 +287,12 @@ fn show_detection(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Writ
     Ok(())
 }
 
-fn write_analytic(dataset: &Dataset, analytic: ObjId, width: usize, out: &mut dyn Write) -> Result<()> {
+fn write_analytic(
+    dataset: &Dataset,
+    analytic: ObjId,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
     let object = dataset.object(analytic);
     writeln!(
         out,
@@ -293,7 +336,11 @@ fn resolve_tactic(dataset: &Dataset, query: &str) -> Result<String> {
 fn list(dataset: &Dataset, args: &ListArgs, as_json: bool, out: &mut dyn Write) -> Result<()> {
     let Some(concept) = Concept::parse(&args.kind) else {
         let kinds: Vec<&str> = Concept::ALL.iter().map(|c| c.plural()).collect();
-        bail!("unknown kind `{}`: expected one of {}", args.kind, kinds.join(", "));
+        bail!(
+            "unknown kind `{}`: expected one of {}",
+            args.kind,
+            kinds.join(", ")
+        );
     };
     let visibility = Visibility {
         include_revoked: args.include_revoked,
@@ -543,7 +590,10 @@ fn stats(kb: &Kb, as_json: bool, out: &mut dyn Write) -> Result<()> {
                     }),
                 );
             }
-            types.insert("relationships".into(), json!({"all": dataset.links().len()}));
+            types.insert(
+                "relationships".into(),
+                json!({"all": dataset.links().len()}),
+            );
             types.insert("objects".into(), json!({"all": dataset.objects().len()}));
             root.entry(dataset.domain().to_string())
                 .or_default()

@@ -68,7 +68,9 @@ fn named(path: &Path) -> (Option<&'static str>, Option<String>) {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let domain = attackdb_stix::DOMAINS.into_iter().find(|d| name.contains(d));
+    let domain = attackdb_stix::DOMAINS
+        .into_iter()
+        .find(|d| name.contains(d));
     let release = domain.and_then(|d| {
         let rest = name.split(d).nth(1)?.trim_start_matches(['-', '_', 'v']);
         let end = rest
@@ -134,12 +136,18 @@ mod tests {
         let kept = prefilter(files.clone(), "enterprise-attack", None);
         assert_eq!(
             kept,
-            [PathBuf::from("a/enterprise-attack-18.1.json.gz"), PathBuf::from("a/custom.json")]
+            [
+                PathBuf::from("a/enterprise-attack-18.1.json.gz"),
+                PathBuf::from("a/custom.json")
+            ]
         );
         let kept = prefilter(files, "enterprise-attack", Some("9.0"));
         assert_eq!(
             kept,
-            [PathBuf::from("a/enterprise-attack-9.0.json"), PathBuf::from("a/custom.json")]
+            [
+                PathBuf::from("a/enterprise-attack-9.0.json"),
+                PathBuf::from("a/custom.json")
+            ]
         );
     }
 }

@@ -47,11 +47,16 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         KbError::NotFound { .. } => {
             Some("try `attackdb search WORDS` to find an object by name or description".into())
         }
-        KbError::NoDataset { .. } => {
-            Some("pass --data with a bundle of that domain and release, or pick one of those loaded".into())
+        KbError::NoDataset { .. } => Some(
+            "pass --data with a bundle of that domain and release, or pick one of those loaded"
+                .into(),
+        ),
+        KbError::UnknownRelation { .. } => {
+            Some("`attackdb relation --help` lists every family".into())
         }
-        KbError::UnknownRelation { .. } => Some("`attackdb relation --help` lists every family".into()),
-        KbError::Stix(_) => Some("check the file: attackdb reads STIX 2.0/2.1 bundles as .json or .json.gz".into()),
+        KbError::Stix(_) => {
+            Some("check the file: attackdb reads STIX 2.0/2.1 bundles as .json or .json.gz".into())
+        }
         _ => None,
     }
 }

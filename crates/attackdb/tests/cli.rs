@@ -1,0 +1,328 @@
+//! The `attackdb` binary end to end on the real releases: output shapes, the `relation` maps
+//! against mitreattack-python's, errors and hints, and quiet exits on closed pipes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data")
+        });
+    if dir.join("enterprise-attack").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("ATTACKDB_REQUIRE_DATA").is_none(),
+        "real ATT&CK data is required but missing at {}",
+        dir.display()
+    );
+    eprintln!(
+        "\n!!! SKIPPING real-data test: no ATT&CK data at {} !!!\n",
+        dir.display()
+    );
+    None
+}
+
+fn attackdb(data: &PathBuf, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attackdb"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("ATTACKDB_DATA")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap()
+}
+
+fn json(data: &PathBuf, args: &[&str]) -> Value {
+    let output = attackdb(data, args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn expected(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../attackdb-kb/tests/expected/{name}.json.gz"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `relation NAME --json` equals the library's map, for every family.
+fn relations_match_library(domain: &str, release: &str) {
+    let Some(data) = data_dir() else { return };
+    let reference = expected(&format!("{domain}-attack-{release}"));
+    for (name, theirs) in reference["relations"].as_object().unwrap() {
+        let ours = json(
+            &data,
+            &[
+                "--domain",
+                domain,
+                "--release",
+                release,
+                "relation",
+                name,
+                "--json",
+            ],
+        );
+        assert_eq!(&ours, theirs, "{domain} {release} {name}");
+        // And one source asked for by ID gives its list.
+        if let Some((key, list)) = theirs.as_object().unwrap().iter().next() {
+            let ours = json(
+                &data,
+                &[
+                    "--domain",
+                    domain,
+                    "--release",
+                    release,
+                    "relation",
+                    name,
+                    key,
+                    "--json",
+                ],
+            );
+            assert_eq!(&ours, list, "{domain} {release} {name} {key}");
+        }
+    }
+}
+
+#[test]
+fn relation_maps_match_mitreattack_python_enterprise_18_1() {
+    relations_match_library("enterprise", "18.1");
+}
+
+#[test]
+fn relation_maps_match_mitreattack_python_enterprise_15_1() {
+    relations_match_library("enterprise", "15.1");
+}
+
+#[test]
+fn relation_maps_match_mitreattack_python_mobile_18_1() {
+    relations_match_library("mobile", "18.1");
+}
+
+#[test]
+fn relation_maps_match_mitreattack_python_ics_18_1() {
+    relations_match_library("ics", "18.1");
+}
+
+#[test]
+fn show_json_prints_the_stix_object_exactly() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["show", "T1059.001", "--json"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let bundle =
+        attackdb_stix::load_bundle(&data.join("enterprise-attack/enterprise-attack-18.1.json.gz"))
+            .unwrap();
+    let object = bundle
+        .objects
+        .iter()
+        .find(|o| o.attack_id() == Some("T1059.001"))
+        .unwrap();
+    assert_eq!(text.trim_end(), bundle.raw_json(object));
+}
+
+#[test]
+fn show_summarises_an_object_and_its_relationships() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["show", "Cozy Bear"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("G0016  APT29\n"), "{text}");
+    assert!(
+        text.contains("Release       enterprise-attack 18.1"),
+        "{text}"
+    );
+    assert!(text.contains("techniques used by group ("));
+    // C0023 and C0024, as `relation campaigns_attributed_to_group G0016` (checked against the library).
+    assert!(text.contains("campaigns attributed to group (2)\n    C0023 Operation Ghost · C0024 SolarWinds Compromise"), "{text}");
+}
+
+#[test]
+fn list_counts_follow_the_data() {
+    let Some(data) = data_dir() else { return };
+    let count = |args: &[&str]| json(&data, args).as_array().unwrap().len();
+    assert_eq!(count(&["list", "techniques", "--json"]), 216);
+    assert_eq!(count(&["list", "subtechniques", "--json"]), 475);
+    assert_eq!(count(&["list", "tactics", "--json"]), 14);
+    assert_eq!(count(&["--domain", "ics", "list", "assets", "--json"]), 18);
+    assert_eq!(
+        count(&["--release", "15.1", "list", "groups", "--json"]),
+        148
+    );
+    // Everything, revoked and deprecated included: the library's remove_revoked_deprecated=False.
+    let reference = expected("enterprise-attack-18.1");
+    let all = reference["listers"]["get_techniques(include_subtechniques=False)"]["count_all"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        count(&[
+            "list",
+            "techniques",
+            "--include-revoked",
+            "--include-deprecated",
+            "--json"
+        ]) as u64,
+        all
+    );
+    // Filters: techniques of a tactic on a platform, checked against the library's lists.
+    let in_tactic = reference["spot"]["get_techniques_by_tactic"]
+        ["credential-access|enterprise-attack"]["active"]
+        .clone();
+    let on_linux = reference["spot"]["get_techniques_by_platform"]["Linux"]["active"].clone();
+    let both: Vec<&str> = in_tactic
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| on_linux.as_array().unwrap().contains(t))
+        .map(|t| t.as_str().unwrap())
+        .filter(|t| !t.contains('.'))
+        .collect();
+    let listed = json(
+        &data,
+        &[
+            "list",
+            "techniques",
+            "--tactic",
+            "Credential Access",
+            "--platform",
+            "linux",
+            "--json",
+        ],
+    );
+    let listed: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["attack_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, both);
+}
+
+#[test]
+fn matrix_and_stats_json_shapes() {
+    let Some(data) = data_dir() else { return };
+    let matrix = json(&data, &["matrix", "--subtechniques", "--json"]);
+    let columns = matrix.as_array().unwrap();
+    assert_eq!(columns.len(), 14);
+    assert_eq!(columns[0]["tactic"]["shortname"], "reconnaissance");
+    let execution = columns
+        .iter()
+        .find(|c| c["tactic"]["id"] == "TA0002")
+        .unwrap();
+    let scripting = execution["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "T1059")
+        .unwrap();
+    assert_eq!(scripting["subtechniques"].as_array().unwrap().len(), 13);
+    let stats = json(&data, &["stats", "--json"]);
+    assert_eq!(
+        stats["enterprise-attack"]["18.1"]["techniques"]["live"],
+        216
+    );
+    assert_eq!(stats["ics-attack"]["18.1"]["assets"]["live"], 18);
+    assert_eq!(stats["mobile-attack"]["18.1"]["subtechniques"]["live"], 47);
+    assert_eq!(stats["enterprise-attack"]["18.1"]["objects"]["all"], 24772);
+}
+
+#[test]
+fn search_json_ranks_and_limits() {
+    let Some(data) = data_dir() else { return };
+    let hits = json(&data, &["search", "cozy", "bear", "--limit", "3", "--json"]);
+    assert_eq!(hits[0]["attack_id"], "G0016");
+    assert_eq!(hits[0]["matched"], "alias");
+    assert!(hits.as_array().unwrap().len() <= 3);
+}
+
+#[test]
+fn an_unknown_id_is_one_line_with_suggestions_and_a_hint() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["show", "T1059.00l"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("error: T1059.00l: not found; did you mean T1059.00"),
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with("hint: "), "{stderr}");
+    let output = attackdb(&data, &["relation", "techniques_used_by_group", "T1003"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "error: T1003 is a technique, but techniques_used_by_group needs a intrusion-set"
+        ),
+        "{stderr}"
+    );
+    let output = attackdb(&data, &["relation", "techniques_used_by_grup"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: unknown relation `techniques_used_by_grup`; did you mean techniques_used_by_group"), "{stderr}");
+}
+
+#[test]
+fn bad_data_is_reported_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enterprise-attack-18.1.json");
+    std::fs::write(&path, "{\"type\": \"bundle\", \"objects\": [").unwrap();
+    let output = attackdb(&path, &["stats"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!("error: {}:1:", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("invalid JSON"), "{stderr}");
+}
+
+#[test]
+fn no_data_says_what_to_do() {
+    let output = Command::new(env!("CARGO_BIN_EXE_attackdb"))
+        .args(["show", "T1003"])
+        .env_remove("ATTACKDB_DATA")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: no ATT&CK data"), "{stderr}");
+    assert!(stderr.contains("hint: pass --data PATH"), "{stderr}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let Some(data) = data_dir() else { return };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attackdb"))
+        .arg("--data")
+        .arg(&data)
+        .args(["relation", "techniques_used_by_software"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
