@@ -1,7 +1,7 @@
 //! One domain and release: the bundle's objects and the indexes built over them once, at load.
 //! A `Dataset` is immutable after [`Dataset::build`]; share it by reference or `Arc`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use attackdb_stix::{Bundle, Diagnostic, DiagnosticKind, ObjectType, StixObject};
 
@@ -81,10 +81,11 @@ impl Dataset {
     pub fn build(domain: String, release: String, bundle: Bundle) -> Dataset {
         let count = bundle.objects.len();
         let mut diagnostics = bundle.diagnostics.clone();
-        let mut by_stix_id: HashMap<Box<str>, ObjId> = HashMap::with_capacity(count);
-        let mut by_attack_id: HashMap<String, Vec<ObjId>> = HashMap::new();
-        let mut by_name: HashMap<String, Vec<ObjId>> = HashMap::new();
-        let mut by_alias: HashMap<String, Vec<ObjId>> = HashMap::new();
+        let mut by_stix_id: HashMap<Box<str>, ObjId> = HashMap::default();
+        by_stix_id.reserve(count);
+        let mut by_attack_id: HashMap<String, Vec<ObjId>> = HashMap::default();
+        let mut by_name: HashMap<String, Vec<ObjId>> = HashMap::default();
+        let mut by_alias: HashMap<String, Vec<ObjId>> = HashMap::default();
         let mut concepts = Vec::with_capacity(count);
         for (i, object) in bundle.objects.iter().enumerate() {
             let id = i as ObjId;
@@ -227,8 +228,8 @@ impl Dataset {
     }
 
     /// The original JSON of the object at `id`, exactly as in the bundle.
-    pub fn raw_json(&self, id: ObjId) -> &str {
-        self.bundle.raw_json(self.object(id))
+    pub fn raw_json(&self, id: ObjId) -> crate::Result<&str> {
+        Ok(self.bundle.raw_json(self.object(id))?)
     }
 
     /// The object with STIX ID `stix_id`.

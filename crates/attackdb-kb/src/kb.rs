@@ -53,10 +53,12 @@ impl Kb {
         Ok(Kb::from_bundles(bundles))
     }
 
-    /// Indexes already-loaded bundles. Bundles whose domain cannot be told are skipped with a
-    /// diagnostic; a second bundle of the same domain and release is skipped with a diagnostic.
+    /// Indexes already-loaded bundles, one thread per bundle. Bundles whose domain cannot be
+    /// told are skipped with a diagnostic; a second bundle of the same domain and release is
+    /// skipped with a diagnostic.
     pub fn from_bundles(bundles: Vec<Bundle>) -> Kb {
         let mut kb = Kb::default();
+        let mut kept: Vec<(String, String, Bundle)> = Vec::new();
         for bundle in bundles {
             let Some(domain) = bundle.domain.clone() else {
                 kb.diagnostics.push(Diagnostic {
@@ -71,24 +73,31 @@ impl Kb {
                 .release
                 .clone()
                 .unwrap_or_else(|| "unknown".to_string());
-            if let Some(existing) = kb
-                .datasets
-                .iter()
-                .find(|d| d.domain() == domain && d.release() == release)
+            if let Some((_, _, existing)) =
+                kept.iter().find(|(d, r, _)| *d == domain && *r == release)
             {
                 kb.diagnostics.push(Diagnostic {
                     path: bundle.path.clone(),
                     kind: DiagnosticKind::Provenance {
                         message: format!(
                             "skipped: {domain} {release} is already loaded from {}",
-                            existing.bundle().path.display()
+                            existing.path.display()
                         ),
                     },
                 });
                 continue;
             }
-            kb.datasets.push(Dataset::build(domain, release, bundle));
+            kept.push((domain, release, bundle));
         }
+        kb.datasets = std::thread::scope(|scope| {
+            let handles: Vec<_> = kept
+                .into_iter()
+                .map(|(domain, release, bundle)| {
+                    scope.spawn(move || Dataset::build(domain, release, bundle))
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
         kb.datasets.sort_by(|a, b| {
             a.domain()
                 .cmp(b.domain())

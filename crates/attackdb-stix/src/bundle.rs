@@ -9,15 +9,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::object::{ObjectType, StixObject};
+use crate::object::{JsonObject, ObjectType, StixObject};
 use crate::read::read_text;
+use crate::text::BundleText;
 use crate::{Error, Result, DOMAINS};
 
 /// The `x-mitre-collection` object of a bundle: the release it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Collection {
     /// STIX ID (fixed per domain).
     pub id: String,
@@ -32,7 +33,7 @@ pub struct Collection {
 }
 
 /// What a diagnostic is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DiagnosticKind {
     /// Objects of a type this crate does not know (kept).
     UnknownType {
@@ -70,7 +71,7 @@ pub enum DiagnosticKind {
 }
 
 /// A problem found while loading that does not stop the load.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// The bundle file.
     pub path: PathBuf,
@@ -114,7 +115,7 @@ pub struct Bundle {
     /// The file it came from.
     pub path: PathBuf,
     /// The whole JSON text; every object's `raw` range points into it.
-    pub text: Arc<str>,
+    pub text: Arc<BundleText>,
     /// The bundle's `id`.
     pub id: Option<String>,
     /// The bundle-level `spec_version` (STIX 2.0 bundles only).
@@ -132,9 +133,14 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// The original JSON of `object`, exactly as in the file.
-    pub fn raw_json(&self, object: &StixObject) -> &str {
-        self.text.get(object.raw.clone()).unwrap_or("")
+    /// The original JSON of `object`, exactly as in the file. Fails only when the text must be
+    /// read from a prebuilt index that has since been damaged.
+    pub fn raw_json(&self, object: &StixObject) -> Result<&str> {
+        let text = self.text.get()?;
+        text.get(object.raw.clone()).ok_or_else(|| Error::Index {
+            path: self.path.clone(),
+            message: format!("object {} lies outside the bundle text", object.id),
+        })
     }
 }
 
@@ -158,7 +164,6 @@ struct RawBundle<'a> {
 
 /// Parses `text` (the content of `path`) as a STIX bundle.
 pub fn parse_bundle(path: &Path, text: String) -> Result<Bundle> {
-    let text: Arc<str> = text.into();
     let raw: RawBundle<'_> = serde_json::from_str(&text).map_err(|e| bundle_error(path, &e))?;
     if raw.kind.as_deref() != Some("bundle") {
         return Err(Error::NotABundle {
@@ -181,11 +186,14 @@ pub fn parse_bundle(path: &Path, text: String) -> Result<Bundle> {
         .map(|r| (r.get().as_ptr() as usize - base, r.get()))
         .collect();
     let objects = parse_objects(path, &text, &slices)?;
+    let id = raw.id.map(Cow::into_owned);
+    let spec_version = raw.spec_version.map(Cow::into_owned);
+    drop(slices);
     let mut bundle = Bundle {
         path: path.to_path_buf(),
-        id: raw.id.map(Cow::into_owned),
-        spec_version: raw.spec_version.map(Cow::into_owned),
-        text: Arc::clone(&text),
+        id,
+        spec_version,
+        text: Arc::new(BundleText::in_memory(text)),
         objects,
         collection: None,
         domain: None,
@@ -238,7 +246,7 @@ fn parse_chunk(
 ) -> Result<Vec<StixObject>> {
     let mut objects = Vec::with_capacity(slices.len());
     for (i, (offset, slice)) in slices.iter().enumerate() {
-        let mut object: StixObject = serde_json::from_str(slice).map_err(|e| {
+        let JsonObject(mut object) = serde_json::from_str(slice).map_err(|e| {
             let at = offset + offset_in(slice, e.line(), e.column());
             let (line, column) = line_column(text, at);
             Error::BadObject {

@@ -66,6 +66,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A prebuilt index could not be used after the bundle was loaded from it.
+    #[error("{path}: {message}")]
+    Index {
+        /// The prebuilt index.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A folder holds no ATT&CK bundle.
     #[error("{path}: no ATT&CK bundle (*.json or *.json.gz) found")]
     NoBundles {

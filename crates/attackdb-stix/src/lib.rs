@@ -11,19 +11,25 @@
 //! ```
 
 mod bundle;
+mod cache;
 mod error;
 mod fields;
 mod object;
 mod read;
+mod text;
 
 pub use bundle::{
     discover_bundles, load_bundle, parse_bundle, Bundle, Collection, Diagnostic, DiagnosticKind,
+};
+pub use cache::{
+    index_paths, load_bundle_cached, CacheOutcome, CachedBundle, FORMAT_VERSION, INDEX_SUFFIX,
 };
 pub use error::{Error, Result};
 pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
 };
 pub use read::read_text;
+pub use text::BundleText;
 
 /// The three ATT&CK domains, by their STIX collection / matrix name.
 pub const DOMAINS: [&str; 3] = ["enterprise-attack", "mobile-attack", "ics-attack"];

@@ -6,12 +6,12 @@ use std::fmt;
 use std::ops::Range;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::fields::is_known_field;
 
 /// The STIX `type` of an object. Types this crate does not know are kept as [`ObjectType::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ObjectType {
     /// `attack-pattern`: a technique or sub-technique.
     AttackPattern,
@@ -129,7 +129,7 @@ impl fmt::Display for ObjectType {
 }
 
 /// A `kill_chain_phases` entry: links a technique to a tactic by its shortname.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KillChainPhase {
     /// `mitre-attack`, `mitre-mobile-attack` or `mitre-ics-attack` (older: `mitre-pre-attack`).
     pub kill_chain_name: Box<str>,
@@ -138,7 +138,7 @@ pub struct KillChainPhase {
 }
 
 /// An `external_references` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalReference {
     /// `mitre-attack` for the ATT&CK ID; a citation name otherwise.
     pub source_name: Box<str>,
@@ -154,7 +154,7 @@ pub struct ExternalReference {
 }
 
 /// A data component's log source (ATT&CK 18+: `x_mitre_log_sources`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogSource {
     /// E.g. `WinEventLog:Security`.
     pub name: Box<str>,
@@ -165,7 +165,7 @@ pub struct LogSource {
 
 /// An analytic's reference to a data component and one of its log sources
 /// (ATT&CK 18+: `x_mitre_log_source_references`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogSourceReference {
     /// STIX ID of the data component.
     #[serde(rename = "x_mitre_data_component_ref")]
@@ -178,7 +178,10 @@ pub struct LogSourceReference {
 }
 
 /// One STIX object with the fields ATT&CK queries need. Fields absent from the JSON are empty.
-#[derive(Debug, Clone, Default)]
+///
+/// Its serde implementation is the field-by-field one used by the prebuilt index; STIX JSON is
+/// read through [`JsonObject`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StixObject {
     /// STIX `id`.
     pub id: Box<str>,
@@ -377,8 +380,11 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for StixObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<StixObject, D::Error> {
-        deserializer.deserialize_map(ObjectVisitor)
+/// A [`StixObject`] read from STIX JSON: one pass over the object's keys, unknown fields noted.
+pub(crate) struct JsonObject(pub(crate) StixObject);
+
+impl<'de> Deserialize<'de> for JsonObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonObject, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor).map(JsonObject)
     }
 }

@@ -12,6 +12,12 @@ pub fn read_text(path: &Path) -> Result<String> {
         path: path.to_path_buf(),
         source,
     })?;
+    decode_text(path, bytes)
+}
+
+/// Turns the bytes of the file at `path` into text: gunzips them when they are gzip, then
+/// checks they are UTF-8.
+pub(crate) fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String> {
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
         // Typical ATT&CK bundles compress about 5:1.
         let mut out = Vec::with_capacity(bytes.len().saturating_mul(6));

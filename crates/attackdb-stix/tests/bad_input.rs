@@ -185,7 +185,7 @@ fn unknown_types_and_fields_are_kept_and_reported() {
         ]
     );
     // The unknown field is still in the object's original JSON.
-    let raw = bundle.raw_json(&bundle.objects[1]);
+    let raw = bundle.raw_json(&bundle.objects[1]).unwrap();
     assert!(
         raw.contains("\"x_mitre_future_field\": {\"nested\": true}"),
         "{raw}"

@@ -39,7 +39,7 @@ fn raw_json_of_every_object_is_the_object_in_the_file() {
     assert_eq!(bundle.objects.len(), objects.len());
     assert_eq!(bundle.objects.len(), 24772);
     for (object, original) in bundle.objects.iter().zip(objects) {
-        let raw: Value = serde_json::from_str(bundle.raw_json(object)).unwrap();
+        let raw: Value = serde_json::from_str(bundle.raw_json(object).unwrap()).unwrap();
         assert_eq!(&raw, original);
         assert_eq!(&*object.id, original["id"].as_str().unwrap());
     }

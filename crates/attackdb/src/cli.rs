@@ -29,6 +29,9 @@ pub struct Global {
     /// Print machine-readable JSON (stable, sorted)
     #[arg(long, global = true)]
     pub json: bool,
+    /// Parse the bundles' JSON even where a prebuilt index exists, and write none
+    #[arg(long, global = true)]
+    pub no_index: bool,
 }
 
 /// The commands.

@@ -22,7 +22,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             release: global.release.as_deref(),
         },
     };
-    let kb = data::load(&paths, need)?;
+    let options = data::LoadOptions {
+        use_index: !global.no_index,
+    };
+    let kb = data::load(&paths, need, &options, &mut |warning| {
+        eprintln!("warning: {warning}")
+    })?;
     if let Command::Stats = cli.command {
         return stats(&kb, global.json, out);
     }
@@ -122,7 +127,7 @@ fn status(dataset: &Dataset, id: ObjId) -> &'static str {
 fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> Result<()> {
     let id = dataset.lookup(query)?;
     if as_json {
-        writeln!(out, "{}", dataset.raw_json(id))?;
+        writeln!(out, "{}", dataset.raw_json(id)?)?;
         return Ok(());
     }
     let width = output::width();

@@ -45,8 +45,36 @@ pub fn data_paths(options: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Err(NoData.into())
 }
 
-/// Loads what `need` asks for from `paths`.
-pub fn load(paths: &[PathBuf], need: Need<'_>) -> Result<Kb> {
+/// How bundles are read.
+pub struct LoadOptions {
+    /// Use and write prebuilt indexes (see `attackdb_stix::load_bundle_cached`).
+    pub use_index: bool,
+}
+
+/// Where prebuilt indexes of bundles in read-only folders go: `<data home>/index`.
+fn index_fallback_dir() -> Option<PathBuf> {
+    let home = std::env::var_os("ATTACKDB_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs_data_dir().map(|d| d.join("attackdb")))?;
+    Some(home.join("index"))
+}
+
+/// The platform's user data folder (`$XDG_DATA_HOME`, else `~/.local/share`).
+fn dirs_data_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+}
+
+/// Loads what `need` asks for from `paths`, one thread per bundle file. Warnings about prebuilt
+/// indexes go to `warn`.
+pub fn load(
+    paths: &[PathBuf],
+    need: Need<'_>,
+    options: &LoadOptions,
+    warn: &mut dyn FnMut(&str),
+) -> Result<Kb> {
     let mut files = Vec::new();
     for path in paths {
         files.extend(attackdb_stix::discover_bundles(path)?);
@@ -55,9 +83,49 @@ pub fn load(paths: &[PathBuf], need: Need<'_>) -> Result<Kb> {
         let domain = normalize_domain(domain)?;
         files = prefilter(files, domain, release);
     }
-    let mut bundles = Vec::with_capacity(files.len());
-    for file in &files {
-        bundles.push(attackdb_stix::load_bundle(file)?);
+    let fallback = index_fallback_dir();
+    let results: Vec<attackdb_stix::Result<attackdb_stix::CachedBundle>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .iter()
+                .map(|file| {
+                    let fallback = fallback.as_deref();
+                    scope.spawn(move || {
+                        if options.use_index {
+                            let indexes = attackdb_stix::index_paths(file, fallback);
+                            attackdb_stix::load_bundle_cached(file, &indexes)
+                        } else {
+                            attackdb_stix::load_bundle(file).map(|bundle| {
+                                attackdb_stix::CachedBundle {
+                                    bundle,
+                                    outcome: attackdb_stix::CacheOutcome::NotWritten,
+                                    warnings: Vec::new(),
+                                }
+                            })
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(&files)
+                .map(|(handle, file)| {
+                    handle.join().unwrap_or_else(|_| {
+                        Err(attackdb_stix::Error::NotABundle {
+                            path: file.clone(),
+                            message: "internal error: the loader thread failed".to_string(),
+                        })
+                    })
+                })
+                .collect()
+        });
+    let mut bundles = Vec::with_capacity(results.len());
+    for result in results {
+        let loaded = result?;
+        for warning in &loaded.warnings {
+            warn(warning);
+        }
+        bundles.push(loaded.bundle);
     }
     Ok(Kb::from_bundles(bundles))
 }

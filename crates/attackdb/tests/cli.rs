@@ -133,7 +133,7 @@ fn show_json_prints_the_stix_object_exactly() {
         .iter()
         .find(|o| o.attack_id() == Some("T1059.001"))
         .unwrap();
-    assert_eq!(text.trim_end(), bundle.raw_json(object));
+    assert_eq!(text.trim_end(), bundle.raw_json(object).unwrap());
 }
 
 #[test]
