@@ -20,6 +20,7 @@
 mod concept;
 mod dataset;
 mod detection;
+mod diff;
 mod error;
 mod kb;
 mod query;
@@ -30,6 +31,7 @@ pub use attackdb_stix::{Bundle, Diagnostic, ObjectType, StixObject};
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind};
 pub use detection::{AnalyticDetail, DetectionChain, StrategyDetail};
+pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
 pub use error::{Error, Result};
 pub use kb::{normalize_domain, Kb};
 pub use relations::{Relation, RelationMap};
