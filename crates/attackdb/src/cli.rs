@@ -20,10 +20,12 @@ pub struct Global {
     /// ATT&CK STIX bundle file or folder (repeatable) [env: ATTACKDB_DATA, a path list]
     #[arg(long = "data", global = true, value_name = "PATH")]
     pub data: Vec<PathBuf>,
-    /// Domain: enterprise, mobile or ics (`enterprise-attack` etc. also accepted)
-    #[arg(long, global = true, default_value = "enterprise")]
-    pub domain: String,
-    /// Release X.Y (default: the newest loaded for the domain)
+    /// Domain: enterprise, mobile or ics (`enterprise-attack` etc. also accepted) [default:
+    /// enterprise]; `data` commands also take all, their default
+    #[arg(long, global = true)]
+    pub domain: Option<String>,
+    /// Release X.Y (default: the newest loaded for the domain); `data fetch` also takes latest
+    /// (its default) and all
     #[arg(long, global = true, value_name = "X.Y")]
     pub release: Option<String>,
     /// Print machine-readable JSON (stable, sorted)
@@ -32,6 +34,13 @@ pub struct Global {
     /// Parse the bundles' JSON even where a prebuilt index exists, and write none
     #[arg(long, global = true)]
     pub no_index: bool,
+}
+
+impl Global {
+    /// The domain asked for, `enterprise` by default.
+    pub fn domain(&self) -> &str {
+        self.domain.as_deref().unwrap_or("enterprise")
+    }
 }
 
 /// The commands.
@@ -77,6 +86,41 @@ pub enum Command {
         /// The source object; without it, the whole map
         id: Option<String>,
     },
+    /// Get ATT&CK releases into the data home and see what it holds (needs no data)
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+/// `attackdb data`: the data home (`ATTACKDB_HOME`, default: the user data directory +
+/// attackdb), where commands read releases from when there is no --data or ATTACKDB_DATA.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Every release of every domain in the index, marked where already held (--domain filters)
+    Releases(IndexArgs),
+    /// Download releases into the data home: --domain D|all (default all), --release
+    /// X.Y|latest|all (default latest)
+    Fetch(IndexArgs),
+    /// Copy ATT&CK bundles from files or folders into the data home, checking each
+    Import {
+        /// Bundle files (.json, .json.gz) or folders of them, e.g. a copy of attack-stix-data
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Fetch every release newer than the newest held, per domain
+    Update(IndexArgs),
+    /// What the data home holds: releases, sizes, hashes, sources, where
+    Status,
+}
+
+/// Where the release index is.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Release index (MITRE's index.json format): an http(s):// URL, a file:// URL or a path;
+    /// a folder means its index.json. A local index uses bundles found beside it
+    #[arg(long, value_name = "URL|PATH", env = "ATTACKDB_INDEX", default_value = crate::fetch::DEFAULT_INDEX)]
+    pub index: String,
 }
 
 /// `attackdb list`.

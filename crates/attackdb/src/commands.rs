@@ -14,11 +14,14 @@ use crate::output::{self, Table};
 /// Runs the command `cli` names, writing its output to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     let global = &cli.global;
+    if let Command::Data { command } = &cli.command {
+        return crate::data_cmd::run(command, global, out);
+    }
     let paths = data::data_paths(&global.data)?;
     let need = match cli.command {
         Command::Stats => Need::Everything,
         _ => Need::One {
-            domain: &global.domain,
+            domain: global.domain(),
             release: global.release.as_deref(),
         },
     };
@@ -31,7 +34,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     if let Command::Stats = cli.command {
         return stats(&kb, global.json, out);
     }
-    let dataset = kb.select(Some(&global.domain), global.release.as_deref())?;
+    let dataset = kb.select(Some(global.domain()), global.release.as_deref())?;
     match &cli.command {
         Command::Show { query } => show(dataset, query, global.json, out),
         Command::List(args) => list(dataset, args, global.json, out),
@@ -65,7 +68,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             out,
         ),
         Command::Relation { name, id } => relation(dataset, name, id.as_deref(), global.json, out),
-        Command::Stats => Ok(()),
+        Command::Stats | Command::Data { .. } => Ok(()),
     }
 }
 

@@ -1,20 +1,78 @@
-//! Finding and loading the data a command needs: `--data`, else `ATTACKDB_DATA`. When only one
-//! domain and release is needed, bundle files whose names say they are another are not read.
+//! Finding and loading the data a command needs: `--data`, else `ATTACKDB_DATA`, else the data
+//! home's releases (see `home.rs`). When only one domain and release is needed, bundle files
+//! whose names say they are another are not read.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use attackdb_kb::{normalize_domain, Kb};
 
+use crate::home::Home;
+
 /// No data was given anywhere.
 #[derive(Debug, thiserror::Error)]
-#[error("no ATT&CK data: no --data option and ATTACKDB_DATA is not set")]
-pub struct NoData;
+#[error("no ATT&CK data: no --data option, ATTACKDB_DATA is not set, and the data home{} holds no release; run `attackdb data fetch` to download MITRE's releases", .home.as_ref().map(|h| format!(" {}", h.display())).unwrap_or_default())]
+pub struct NoData {
+    /// The data home looked in, if it could be located.
+    pub home: Option<PathBuf>,
+}
 
 impl NoData {
     /// What to do about it.
     pub fn hint(&self) -> String {
-        "pass --data PATH (a STIX bundle .json/.json.gz, or a folder of them, e.g. a copy of attack-stix-data), or set ATTACKDB_DATA".to_string()
+        "offline, pass --data PATH (a STIX bundle .json/.json.gz, or a folder of them, e.g. a copy of attack-stix-data), set ATTACKDB_DATA, or copy bundles into the data home with `attackdb data import PATH`".to_string()
+    }
+}
+
+/// Where the data in use comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `--data` options.
+    Options,
+    /// The `ATTACKDB_DATA` environment variable.
+    Env,
+    /// The data home.
+    Home,
+}
+
+impl Source {
+    /// How the user names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Options => "--data",
+            Source::Env => "ATTACKDB_DATA",
+            Source::Home => "the data home",
+        }
+    }
+}
+
+/// Where data comes from and its paths, in order: `--data`, `ATTACKDB_DATA` (a path list), the
+/// data home if it holds any release. `None` when there is none anywhere.
+pub fn source(options: &[PathBuf]) -> Option<(Source, Vec<PathBuf>)> {
+    if !options.is_empty() {
+        return Some((Source::Options, options.to_vec()));
+    }
+    if let Some(value) = std::env::var_os("ATTACKDB_DATA") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            return Some((Source::Env, paths));
+        }
+    }
+    let home = Home::locate().ok()?;
+    home.holds_any()
+        .then(|| (Source::Home, vec![home.releases_dir()]))
+}
+
+/// The paths to read: `--data`, else `ATTACKDB_DATA` (a path list), else the data home.
+pub fn data_paths(options: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    match source(options) {
+        Some((_, paths)) => Ok(paths),
+        None => Err(NoData {
+            home: Home::locate().ok().map(|h| h.root),
+        }
+        .into()),
     }
 }
 
@@ -27,22 +85,6 @@ pub enum Need<'a> {
         domain: &'a str,
         release: Option<&'a str>,
     },
-}
-
-/// The paths to read: `--data`, else `ATTACKDB_DATA` (a path list).
-pub fn data_paths(options: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    if !options.is_empty() {
-        return Ok(options.to_vec());
-    }
-    if let Some(value) = std::env::var_os("ATTACKDB_DATA") {
-        let paths: Vec<PathBuf> = std::env::split_paths(&value)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect();
-        if !paths.is_empty() {
-            return Ok(paths);
-        }
-    }
-    Err(NoData.into())
 }
 
 /// How bundles are read.

@@ -4,6 +4,9 @@
 mod cli;
 mod commands;
 mod data;
+mod data_cmd;
+mod fetch;
+mod home;
 mod output;
 
 use std::io::Write;
@@ -42,6 +45,12 @@ fn hint(error: &anyhow::Error) -> Option<String> {
     use attackdb_kb::Error as KbError;
     if let Some(hint) = error.downcast_ref::<data::NoData>() {
         return Some(hint.hint());
+    }
+    if let Some(fetch) = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<fetch::FetchError>())
+    {
+        return fetch.hint();
     }
     match error.downcast_ref::<KbError>()? {
         KbError::NotFound { .. } => {
