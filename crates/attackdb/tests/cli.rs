@@ -292,15 +292,18 @@ fn bad_data_is_reported_with_the_file() {
 
 #[test]
 fn no_data_says_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_attackdb"))
         .args(["show", "T1003"])
         .env_remove("ATTACKDB_DATA")
+        .env("ATTACKDB_HOME", home.path())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.starts_with("error: no ATT&CK data"), "{stderr}");
-    assert!(stderr.contains("hint: pass --data PATH"), "{stderr}");
+    assert!(stderr.contains("run `attackdb data fetch`"), "{stderr}");
+    assert!(stderr.contains("hint: offline, pass --data PATH"), "{stderr}");
 }
 
 #[test]
