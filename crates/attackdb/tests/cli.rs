@@ -303,7 +303,10 @@ fn no_data_says_what_to_do() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.starts_with("error: no ATT&CK data"), "{stderr}");
     assert!(stderr.contains("run `attackdb data fetch`"), "{stderr}");
-    assert!(stderr.contains("hint: offline, pass --data PATH"), "{stderr}");
+    assert!(
+        stderr.contains("hint: offline, pass --data PATH"),
+        "{stderr}"
+    );
 }
 
 #[test]
