@@ -70,6 +70,15 @@ pub struct Dataset {
     by_name: HashMap<String, Vec<ObjId>>,
     by_alias: HashMap<String, Vec<ObjId>>,
     concepts: Vec<Option<Concept>>,
+    /// Per object: neither revoked nor deprecated.
+    live: Vec<bool>,
+    /// Per object: index of its type in `ObjectType::KNOWN` (`KNOWN.len()` for other types).
+    kinds: Vec<u8>,
+    /// Objects of each type, by the same index, in bundle order.
+    by_kind: Vec<Vec<ObjId>>,
+    /// Per object: its position when all objects are sorted by display ID then STIX ID;
+    /// computed on first use.
+    rank: std::sync::OnceLock<Vec<u32>>,
     links: Vec<Link>,
     outgoing: Vec<Vec<u32>>,
     incoming: Vec<Vec<u32>>,
@@ -87,9 +96,16 @@ impl Dataset {
         let mut by_name: HashMap<String, Vec<ObjId>> = HashMap::default();
         let mut by_alias: HashMap<String, Vec<ObjId>> = HashMap::default();
         let mut concepts = Vec::with_capacity(count);
+        let mut live = Vec::with_capacity(count);
+        let mut kinds = Vec::with_capacity(count);
+        let mut by_kind = vec![Vec::new(); ObjectType::KNOWN.len() + 1];
         for (i, object) in bundle.objects.iter().enumerate() {
             let id = i as ObjId;
             concepts.push(Concept::of(object));
+            live.push(!object.revoked && !object.deprecated);
+            let kind = kind_index(&object.kind);
+            kinds.push(kind as u8);
+            by_kind[kind].push(id);
             if by_stix_id.contains_key(&object.id) {
                 diagnostics.push(Diagnostic {
                     path: bundle.path.clone(),
@@ -166,6 +182,10 @@ impl Dataset {
             by_name,
             by_alias,
             concepts,
+            live,
+            kinds,
+            by_kind,
+            rank: std::sync::OnceLock::new(),
             links,
             outgoing,
             incoming,
@@ -283,7 +303,60 @@ impl Dataset {
 
     /// Returns true if and only if the object is neither revoked nor deprecated.
     pub fn is_live(&self, id: ObjId) -> bool {
-        let object = self.object(id);
-        !object.revoked && !object.deprecated
+        self.live[id as usize]
     }
+
+    /// Returns true if and only if the object's STIX type is one of `types`.
+    pub fn is_kind(&self, id: ObjId, types: &[ObjectType]) -> bool {
+        let kind = self.kinds[id as usize] as usize;
+        match ObjectType::KNOWN.get(kind) {
+            Some(known) => types.contains(known),
+            None => types.contains(&self.object(id).kind),
+        }
+    }
+
+    /// Every object of one of `types`, in bundle order per type.
+    pub fn objects_of(&self, types: &[ObjectType]) -> Vec<ObjId> {
+        let mut found = Vec::new();
+        for kind in types {
+            let index = kind_index(kind);
+            if index < ObjectType::KNOWN.len() {
+                found.extend_from_slice(&self.by_kind[index]);
+            } else {
+                found.extend(
+                    self.by_kind[index]
+                        .iter()
+                        .copied()
+                        .filter(|&o| self.object(o).kind == *kind),
+                );
+            }
+        }
+        found
+    }
+
+    /// The object's position in display-ID order (display ID, then STIX ID).
+    pub(crate) fn rank(&self, id: ObjId) -> u32 {
+        let ranks = self.rank.get_or_init(|| {
+            let mut order: Vec<ObjId> = (0..self.objects().len() as ObjId).collect();
+            order.sort_unstable_by(|&a, &b| {
+                self.display_id(a)
+                    .cmp(self.display_id(b))
+                    .then_with(|| self.object(a).id.cmp(&self.object(b).id))
+            });
+            let mut ranks = vec![0u32; order.len()];
+            for (position, id) in order.into_iter().enumerate() {
+                ranks[id as usize] = position as u32;
+            }
+            ranks
+        });
+        ranks[id as usize]
+    }
+}
+
+/// Index of `kind` in [`ObjectType::KNOWN`], or `KNOWN.len()` for other types.
+fn kind_index(kind: &ObjectType) -> usize {
+    ObjectType::KNOWN
+        .iter()
+        .position(|k| k == kind)
+        .unwrap_or(ObjectType::KNOWN.len())
 }

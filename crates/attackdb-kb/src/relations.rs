@@ -244,37 +244,31 @@ impl Dataset {
     /// (it is then absent from the family's map), else the related live objects, unsorted.
     fn direct_related(&self, relation: Relation, key: ObjId) -> Option<Vec<ObjId>> {
         let direct = relation.direct();
-        let key_types = if direct.reverse {
-            direct.target
+        let (key_types, other_types) = if direct.reverse {
+            (direct.target, direct.source)
         } else {
-            direct.source
+            (direct.source, direct.target)
         };
-        if !key_types.contains(&self.object(key).kind) {
+        if !self.is_kind(key, key_types) {
             return None;
         }
-        let (links, other_types): (Box<dyn Iterator<Item = _>>, _) = if direct.reverse {
-            (Box::new(self.incoming(key)), direct.source)
-        } else {
-            (Box::new(self.outgoing(key)), direct.target)
-        };
         let mut found = false;
         let mut related = Vec::new();
-        for link in links {
-            if link.kind != direct.kind || !self.is_live(link.relationship) {
-                continue;
+        let mut visit = |link: &crate::dataset::Link, other: ObjId| {
+            if link.kind == direct.kind
+                && self.is_live(link.relationship)
+                && self.is_kind(other, other_types)
+            {
+                found = true;
+                if self.is_live(other) {
+                    related.push(other);
+                }
             }
-            let other = if direct.reverse {
-                link.source
-            } else {
-                link.target
-            };
-            if !other_types.contains(&self.object(other).kind) {
-                continue;
-            }
-            found = true;
-            if self.is_live(other) {
-                related.push(other);
-            }
+        };
+        if direct.reverse {
+            self.incoming(key).for_each(|l| visit(l, l.source));
+        } else {
+            self.outgoing(key).for_each(|l| visit(l, l.target));
         }
         found.then_some(related)
     }
@@ -327,15 +321,11 @@ impl Dataset {
     /// The whole family: every source with at least one counting relationship, mapped to its
     /// related objects (the library's `get_all_*` map).
     pub fn relation_map(&self, relation: Relation) -> RelationMap {
-        let key_types = relation.key_types();
         let mut map = RelationMap::new();
-        for (i, object) in self.objects().iter().enumerate() {
-            if !key_types.contains(&object.kind) {
-                continue;
-            }
-            if let Some(mut list) = self.related_raw(relation, i as ObjId) {
+        for key in self.objects_of(relation.key_types()) {
+            if let Some(mut list) = self.related_raw(relation, key) {
                 self.sort_dedup(&mut list);
-                map.insert(i as ObjId, list);
+                map.insert(key, list);
             }
         }
         map
@@ -363,11 +353,7 @@ impl Dataset {
 
     /// Sorts by display ID (then STIX ID, for a total order) and drops repeats.
     pub(crate) fn sort_dedup(&self, list: &mut Vec<ObjId>) {
-        list.sort_unstable_by(|&a, &b| {
-            self.display_id(a)
-                .cmp(self.display_id(b))
-                .then_with(|| self.object(a).id.cmp(&self.object(b).id))
-        });
+        list.sort_unstable_by_key(|&id| self.rank(id));
         list.dedup();
     }
 }

@@ -108,7 +108,7 @@ mod tests {
         let names = ["t1059.001", "t1059", "t1003", "apt29"];
         assert_eq!(
             super::closest("t1095", names.iter().copied(), 2),
-            vec!["t1059".to_string(), "t1003".to_string()]
+            vec!["t1003".to_string(), "t1059".to_string()]
         );
         assert!(super::closest("zzzzzzzz", names.iter().copied(), 3).is_empty());
     }
