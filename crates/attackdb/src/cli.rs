@@ -79,6 +79,21 @@ pub enum Command {
     },
     /// Object counts per type, domain and release
     Stats,
+    /// What changed between two releases (diff_stix's categories), as md, html, json or layers
+    Diff {
+        /// The old release, X.Y
+        #[arg(long, value_name = "X.Y")]
+        from: String,
+        /// The new release, X.Y
+        #[arg(long, value_name = "X.Y")]
+        to: String,
+        /// Output format (default md; json with --json)
+        #[arg(long, value_enum)]
+        format: Option<crate::diff_cmd::DiffFormat>,
+        /// Write to this file (a folder for layers of several domains) instead of stdout
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
     /// One relationship family, for scripts: `relation NAME [ID]`
     Relation {
         /// The family, e.g. techniques_used_by_group (see --help for all)

@@ -18,8 +18,16 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         return crate::data_cmd::run(command, global, out);
     }
     let paths = data::data_paths(&global.data)?;
-    let need = match cli.command {
+    let diff_domains = match &cli.command {
+        Command::Diff { .. } => crate::diff_cmd::domains(global.domain.as_deref())?,
+        _ => Vec::new(),
+    };
+    let need = match &cli.command {
         Command::Stats => Need::Everything,
+        Command::Diff { from, to, .. } => Need::Releases {
+            domains: diff_domains.clone(),
+            releases: vec![from.as_str(), to.as_str()],
+        },
         _ => Need::One {
             domain: global.domain(),
             release: global.release.as_deref(),
@@ -31,8 +39,30 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     let kb = data::load(&paths, need, &options, &mut |warning| {
         eprintln!("warning: {warning}")
     })?;
-    if let Command::Stats = cli.command {
-        return stats(&kb, global.json, out);
+    match &cli.command {
+        Command::Stats => return stats(&kb, global.json, out),
+        Command::Diff {
+            from,
+            to,
+            format,
+            output,
+        } => {
+            let format = format.unwrap_or(if global.json {
+                crate::diff_cmd::DiffFormat::Json
+            } else {
+                crate::diff_cmd::DiffFormat::Md
+            });
+            return crate::diff_cmd::run(
+                &kb,
+                from,
+                to,
+                &diff_domains,
+                format,
+                output.as_deref(),
+                out,
+            );
+        }
+        _ => {}
     }
     let dataset = kb.select(Some(global.domain()), global.release.as_deref())?;
     match &cli.command {
@@ -68,7 +98,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             out,
         ),
         Command::Relation { name, id } => relation(dataset, name, id.as_deref(), global.json, out),
-        Command::Stats | Command::Data { .. } => Ok(()),
+        Command::Stats | Command::Data { .. } | Command::Diff { .. } => Ok(()),
     }
 }
 

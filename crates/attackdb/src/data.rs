@@ -85,6 +85,11 @@ pub enum Need<'a> {
         domain: &'a str,
         release: Option<&'a str>,
     },
+    /// Several releases of several domains: every (domain, release) pair.
+    Releases {
+        domains: Vec<&'static str>,
+        releases: Vec<&'a str>,
+    },
 }
 
 /// How bundles are read.
@@ -95,18 +100,9 @@ pub struct LoadOptions {
 
 /// Where prebuilt indexes of bundles in read-only folders go: `<data home>/index`.
 fn index_fallback_dir() -> Option<PathBuf> {
-    let home = std::env::var_os("ATTACKDB_HOME")
-        .map(PathBuf::from)
-        .or_else(|| dirs_data_dir().map(|d| d.join("attackdb")))?;
-    Some(home.join("index"))
-}
-
-/// The platform's user data folder (`$XDG_DATA_HOME`, else `~/.local/share`).
-fn dirs_data_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+    crate::home::Home::locate()
+        .ok()
+        .map(|home| home.root.join("index"))
 }
 
 /// Loads what `need` asks for from `paths`, one thread per bundle file. Warnings about prebuilt
@@ -121,9 +117,22 @@ pub fn load(
     for path in paths {
         files.extend(attackdb_stix::discover_bundles(path)?);
     }
-    if let Need::One { domain, release } = need {
-        let domain = normalize_domain(domain)?;
-        files = prefilter(files, domain, release);
+    match need {
+        Need::Everything => {}
+        Need::One { domain, release } => {
+            let domain = normalize_domain(domain)?;
+            files = prefilter(files, domain, release);
+        }
+        Need::Releases { domains, releases } => {
+            files = files
+                .into_iter()
+                .filter(|f| match named(f) {
+                    (Some(d), Some(r)) => domains.contains(&d) && releases.contains(&r.as_str()),
+                    (Some(d), None) => domains.contains(&d),
+                    _ => true,
+                })
+                .collect();
+        }
     }
     let fallback = index_fallback_dir();
     let results: Vec<attackdb_stix::Result<attackdb_stix::CachedBundle>> =

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod data;
 mod data_cmd;
+mod diff_cmd;
 mod fetch;
 mod home;
 mod output;
