@@ -156,7 +156,9 @@ struct Reader {
 
 impl Reader {
     fn path(&self, field: &str) -> String {
-        if self.root == "$" {
+        if field == "$" {
+            self.root.clone()
+        } else if self.root == "$" {
             field.to_string()
         } else if field.starts_with('[') {
             format!("{}{field}", self.root)

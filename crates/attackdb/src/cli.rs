@@ -79,6 +79,16 @@ pub enum Command {
     },
     /// Object counts per type, domain and release
     Stats,
+    /// ATT&CK Navigator layers: validate, upgrade, generate, combine, export
+    Layer {
+        #[command(subcommand)]
+        command: crate::layer_cmd::LayerCommand,
+    },
+    /// Export the knowledge base of a release: `export excel -o DIR`
+    Export {
+        #[command(subcommand)]
+        command: crate::layer_cmd::ExportCommand,
+    },
     /// What changed between two releases (diff_stix's categories), as md, html, json or layers
     Diff {
         /// The old release, X.Y

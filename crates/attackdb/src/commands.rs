@@ -17,6 +17,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     if let Command::Data { command } = &cli.command {
         return crate::data_cmd::run(command, global, out);
     }
+    if let Command::Layer { command } = &cli.command {
+        return crate::layer_cmd::run(command, global, out);
+    }
+    if let Command::Export { command } = &cli.command {
+        return crate::layer_cmd::export(command, global, out);
+    }
     let paths = data::data_paths(&global.data)?;
     let diff_domains = match &cli.command {
         Command::Diff { .. } => crate::diff_cmd::domains(global.domain.as_deref())?,
@@ -98,7 +104,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             out,
         ),
         Command::Relation { name, id } => relation(dataset, name, id.as_deref(), global.json, out),
-        Command::Stats | Command::Data { .. } | Command::Diff { .. } => Ok(()),
+        Command::Stats
+        | Command::Data { .. }
+        | Command::Layer { .. }
+        | Command::Export { .. }
+        | Command::Diff { .. } => Ok(()),
     }
 }
 

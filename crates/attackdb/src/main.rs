@@ -8,6 +8,7 @@ mod data_cmd;
 mod diff_cmd;
 mod fetch;
 mod home;
+mod layer_cmd;
 mod output;
 
 use std::io::Write;
