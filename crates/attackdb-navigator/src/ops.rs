@@ -301,7 +301,9 @@ fn expression_text(expression: &Expr) -> String {
 }
 
 /// The Navigator's gradient for a result: red-yellow-green over [low, high]; white to blue when
-/// the scores are 0 and 1; the default 0-100 when every score is the same.
+/// the scores are 0 and 1; the default 0-100 when every score is the same. (Deliberate
+/// difference: a range narrower than 2 drops the middle yellow, which mitreattack-python
+/// cannot load.)
 fn result_gradient(low: f64, high: f64) -> Gradient {
     let mut gradient = Gradient::default();
     if low < high {
@@ -309,6 +311,10 @@ fn result_gradient(low: f64, high: f64) -> Gradient {
         gradient.max_value = high;
         if low == 0.0 && high == 1.0 {
             gradient.colors = vec!["#ffffff00".to_string(), "#66b1ffff".to_string()];
+        } else if high - low < (gradient.colors.len() - 1) as f64 {
+            // mitreattack-python cannot load a gradient narrower than its colours less one;
+            // red to green without the middle yellow
+            gradient.colors = vec!["#ff6666ff".to_string(), "#8ec843ff".to_string()];
         }
     }
     gradient

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use attackdb_kb::{Dataset, Kb};
-use attackdb_navigator::{self as nav, LayerFile, Severity};
+use attackdb_kb::{Concept, Dataset, Kb};
+use attackdb_navigator::generate::{self, GenerateOptions};
+use attackdb_navigator::{self as nav, export, ops, LayerFile, Severity};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
@@ -31,6 +32,134 @@ pub enum LayerCommand {
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: Option<PathBuf>,
     },
+    /// Generate a layer from the knowledge base: the techniques one object uses, mitigates or
+    /// detects; an overview of a kind; or one layer per object of a kind
+    Generate(GenerateArgs),
+    /// Combine layers of one domain with a score expression over a, b, c... (as the Navigator),
+    /// or a set operation on their annotated techniques
+    Combine(CombineArgs),
+    /// Export a layer over the matrix of the chosen release as svg, xlsx, csv or md
+    Export(ExportArgs),
+}
+
+/// `attackdb layer generate`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args([
+    "group", "software", "campaign", "mitigation", "datacomponent", "detectionstrategy",
+    "overview", "batch"
+])))]
+pub struct GenerateArgs {
+    /// The techniques a group uses (its campaigns' included): ID, name or alias
+    #[arg(long, value_name = "ID")]
+    pub group: Option<String>,
+    /// The techniques a software uses
+    #[arg(long, value_name = "ID")]
+    pub software: Option<String>,
+    /// The techniques a campaign uses
+    #[arg(long, value_name = "ID")]
+    pub campaign: Option<String>,
+    /// The techniques a mitigation mitigates
+    #[arg(long, value_name = "ID")]
+    pub mitigation: Option<String>,
+    /// The techniques a data component detects (`detects`, and ATT&CK 18's analytics)
+    #[arg(long, value_name = "ID")]
+    pub datacomponent: Option<String>,
+    /// The techniques a detection strategy detects
+    #[arg(long, value_name = "ID")]
+    pub detectionstrategy: Option<String>,
+    /// Every technique scored by how many groups, software, campaigns, mitigations,
+    /// datacomponents, detectionstrategies or assets relate to it
+    #[arg(long, value_name = "TYPE")]
+    pub overview: Option<String>,
+    /// One usage layer per object of this type (groups, software, campaigns, mitigations,
+    /// datacomponents, detectionstrategies), written into the folder OUT
+    #[arg(long, value_name = "TYPE")]
+    pub batch: Option<String>,
+    /// Only techniques of this platform (also set as the layer's filter)
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Where to write the layer (a folder for --batch; default: stdout)
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// `attackdb layer combine`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("how").required(true).args(["expr", "op"])))]
+pub struct CombineArgs {
+    /// Score expression over a, b, c... (the layers in order): + - * / % ^, comparisons (1/0),
+    /// and or xor not, cond ? x : y, min() max() abs()
+    #[arg(long, value_name = "EXPR")]
+    pub expr: Option<String>,
+    /// A set operation on the annotated techniques instead of scores
+    #[arg(long, value_enum)]
+    pub op: Option<SetOpArg>,
+    /// The layer files (every layer of every file, in order, is a, b, c...)
+    #[arg(required = true, value_name = "LAYER")]
+    pub files: Vec<PathBuf>,
+    /// Name of the new layer
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Take technique comments from this layer (a, b, ...)
+    #[arg(long, value_name = "LAYER")]
+    pub comments_from: Option<String>,
+    /// Take manual technique colours from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub colors_from: Option<String>,
+    /// Take technique metadata from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub metadata_from: Option<String>,
+    /// Take technique links from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub links_from: Option<String>,
+    /// Take enabled/disabled states from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub enabled_from: Option<String>,
+    /// Take the gradient from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub gradient_from: Option<String>,
+    /// Take the filters from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub filters_from: Option<String>,
+    /// Take the legend from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub legend_from: Option<String>,
+    /// Take the layer metadata and links from this layer
+    #[arg(long, value_name = "LAYER")]
+    pub layer_metadata_from: Option<String>,
+    /// Where to write the new layer (default: stdout)
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--op` of `layer combine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SetOpArg {
+    /// Techniques annotated in any layer
+    Union,
+    /// Techniques annotated in every layer
+    Intersection,
+    /// Techniques annotated in the first layer only
+    Difference,
+}
+
+/// `attackdb layer export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The layer file (every layer of a list: one sheet each for xlsx, the first otherwise)
+    pub file: PathBuf,
+    /// svg, xlsx, csv or md
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Also list the techniques the layer does not annotate (greyed in svg and xlsx)
+    #[arg(long)]
+    pub all_techniques: bool,
+    /// Show sub-techniques under their techniques in svg and xlsx (csv and md always list them)
+    #[arg(long)]
+    pub subtechniques: bool,
+    /// Where to write (default: stdout, except xlsx)
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }
 
 /// `attackdb export`.
@@ -53,6 +182,9 @@ pub fn run(command: &LayerCommand, global: &Global, out: &mut dyn Write) -> Resu
     match command {
         LayerCommand::Validate { file } => validate(file, global, out),
         LayerCommand::Upgrade { file, output } => upgrade(file, output.as_deref(), global, out),
+        LayerCommand::Generate(args) => generate(args, global, out),
+        LayerCommand::Combine(args) => combine(args, global, out),
+        LayerCommand::Export(args) => export_layer(args, global, out),
     }
 }
 
@@ -270,4 +402,238 @@ pub enum ExportFormat {
     Csv,
     /// A Markdown table, one row per technique and tactic
     Md,
+}
+
+/// Writes `text` to `output`, or to `out` when there is none.
+fn emit(text: &[u8], output: Option<&Path>, out: &mut dyn Write) -> Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => Ok(out.write_all(text)?),
+    }
+}
+
+fn concept(name: &str, allowed: &[Concept], what: &str) -> Result<Concept> {
+    Concept::parse(name)
+        .filter(|c| allowed.contains(c))
+        .ok_or_else(|| {
+            anyhow!(
+                "`{name}` cannot be {what}: expected one of {}",
+                allowed
+                    .iter()
+                    .map(|c| c.plural())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+fn load_selected(global: &Global) -> Result<Kb> {
+    load_dataset(global, global.domain())
+}
+
+fn generate(args: &GenerateArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
+    let kb = load_selected(global)?;
+    let dataset = select(&kb, global, global.domain())?;
+    let options = GenerateOptions {
+        platform: args.platform.clone(),
+    };
+    if let Some(kind) = &args.batch {
+        let kind = concept(kind, &generate::USAGE_KINDS, "batched")?;
+        let Some(dir) = &args.output else {
+            bail!("--batch writes one file per object: give a folder with -o");
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let layers = generate::batch_layers(dataset, kind, &options)?;
+        let mut written = Vec::new();
+        for (id, layer) in &layers {
+            let path = dir.join(format!("{id}.json"));
+            emit(nav::layer_to_json(layer)?.as_bytes(), Some(&path), out)?;
+            written.push(json!({"id": id, "file": path.display().to_string(), "techniques": layer.techniques.len()}));
+        }
+        if global.json {
+            output::json(out, &json!({"kind": kind.plural(), "layers": written}))?;
+        } else {
+            writeln!(
+                out,
+                "wrote {} {} layers into {}",
+                layers.len(),
+                kind.singular(),
+                dir.display()
+            )?;
+        }
+        return Ok(());
+    }
+    let layer = if let Some(kind) = &args.overview {
+        let kind = concept(kind, &generate::OVERVIEW_KINDS, "overviewed")?;
+        generate::overview_layer(dataset, kind, &options)?
+    } else {
+        let (query, kind) = [
+            (&args.group, Concept::Group),
+            (&args.software, Concept::Software),
+            (&args.campaign, Concept::Campaign),
+            (&args.mitigation, Concept::Mitigation),
+            (&args.datacomponent, Concept::DataComponent),
+            (&args.detectionstrategy, Concept::DetectionStrategy),
+        ]
+        .into_iter()
+        .find_map(|(q, k)| q.as_ref().map(|q| (q, k)))
+        .ok_or_else(|| anyhow!("nothing to generate"))?;
+        let object = generate::resolve(dataset, query, kind)?;
+        generate::usage_layer(dataset, object, &options)?
+    };
+    let text = nav::layer_to_json(&layer)?;
+    match &args.output {
+        Some(path) => {
+            emit(text.as_bytes(), Some(path), out)?;
+            if global.json {
+                output::json(
+                    out,
+                    &json!({"file": path.display().to_string(), "name": layer.name, "techniques": layer.techniques.len()}),
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "wrote \"{}\" ({} techniques) to {}",
+                    layer.name,
+                    layer.techniques.len(),
+                    path.display()
+                )?;
+            }
+            Ok(())
+        }
+        None => emit(text.as_bytes(), None, out),
+    }
+}
+
+/// Every valid layer of `files`, in order; an invalid one is an error naming it.
+fn read_all(files: &[PathBuf]) -> Result<Vec<nav::Layer>> {
+    let mut layers = Vec::new();
+    for file in files {
+        let read = read_file(file)?;
+        layers.extend(
+            read.into_valid_layers()
+                .with_context(|| format!("{}", file.display()))?,
+        );
+    }
+    Ok(layers)
+}
+
+fn layer_index(name: &Option<String>, count: usize) -> Result<Option<usize>> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let key = name.trim().to_ascii_lowercase();
+    (0..count.max(1) + 26)
+        .find(|&i| ops::variable(i) == key)
+        .map(Some)
+        .ok_or_else(|| anyhow!("`{name}` is not a layer variable (a, b, c...)"))
+}
+
+fn combine(args: &CombineArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
+    let layers = read_all(&args.files)?;
+    let layer = match (&args.expr, args.op) {
+        (Some(expr), _) => {
+            let expr = nav::Expr::parse(expr)?;
+            let n = layers.len();
+            let options = ops::CombineOptions {
+                name: args.name.clone(),
+                comments_from: layer_index(&args.comments_from, n)?,
+                colors_from: layer_index(&args.colors_from, n)?,
+                metadata_from: layer_index(&args.metadata_from, n)?,
+                links_from: layer_index(&args.links_from, n)?,
+                enabled_from: layer_index(&args.enabled_from, n)?,
+                gradient_from: layer_index(&args.gradient_from, n)?,
+                filters_from: layer_index(&args.filters_from, n)?,
+                legend_from: layer_index(&args.legend_from, n)?,
+                layer_metadata_from: layer_index(&args.layer_metadata_from, n)?,
+            };
+            // expand annotations without a tactic over the technique's tactics, as the Navigator
+            let domain = layers.first().map_or("enterprise", |l| l.domain.as_str());
+            let kb = match load_dataset(global, domain) {
+                Ok(kb) => Some(kb),
+                Err(error) if error.downcast_ref::<data::NoData>().is_some() => None,
+                Err(error) => return Err(error),
+            };
+            let dataset = match &kb {
+                Some(kb) => Some(select(kb, global, domain)?),
+                None => None,
+            };
+            ops::combine(&layers, &expr, &options, dataset)?
+        }
+        (None, Some(op)) => {
+            let op = match op {
+                SetOpArg::Union => ops::SetOp::Union,
+                SetOpArg::Intersection => ops::SetOp::Intersection,
+                SetOpArg::Difference => ops::SetOp::Difference,
+            };
+            ops::set_operation(&layers, op, args.name.as_deref())?
+        }
+        (None, None) => bail!("give --expr or --op"),
+    };
+    let text = nav::layer_to_json(&layer)?;
+    match &args.output {
+        Some(path) => {
+            emit(text.as_bytes(), Some(path), out)?;
+            if global.json {
+                output::json(
+                    out,
+                    &json!({"file": path.display().to_string(), "name": layer.name, "techniques": layer.techniques.len()}),
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "wrote \"{}\" ({} annotations) to {}",
+                    layer.name,
+                    layer.techniques.len(),
+                    path.display()
+                )?;
+            }
+            Ok(())
+        }
+        None => emit(text.as_bytes(), None, out),
+    }
+}
+
+fn export_layer(args: &ExportArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
+    let layers = read_all(std::slice::from_ref(&args.file))?;
+    let Some(first) = layers.first() else {
+        bail!("{}: no layer", args.file.display());
+    };
+    let kb = load_dataset(global, &first.domain)?;
+    let options = nav::MatrixOptions {
+        subtechniques: args.subtechniques
+            || matches!(args.format, ExportFormat::Csv | ExportFormat::Md),
+        all_techniques: args.all_techniques,
+    };
+    let mut matrices = Vec::new();
+    for layer in &layers {
+        let dataset = select(&kb, global, &layer.domain)?;
+        matrices.push(nav::Matrix::build(layer, dataset, options));
+    }
+    let bytes = match args.format {
+        ExportFormat::Svg => export::to_svg(first, &matrices[0]).into_bytes(),
+        ExportFormat::Csv => export::to_csv(&matrices[0]).into_bytes(),
+        ExportFormat::Md => export::to_markdown(first, &matrices[0]).into_bytes(),
+        ExportFormat::Xlsx => {
+            if args.output.is_none() {
+                bail!("xlsx is binary: give a file with -o");
+            }
+            let pairs: Vec<(&nav::Layer, &nav::Matrix)> = layers.iter().zip(&matrices).collect();
+            export::to_xlsx(&pairs)?
+        }
+    };
+    emit(&bytes, args.output.as_deref(), out)?;
+    if let Some(path) = &args.output {
+        if global.json {
+            output::json(
+                out,
+                &json!({"file": path.display().to_string(), "format": format!("{:?}", args.format).to_lowercase(), "layers": layers.len()}),
+            )?;
+        } else {
+            writeln!(out, "wrote {}", path.display())?;
+        }
+    }
+    Ok(())
 }
