@@ -351,9 +351,9 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     }
     page.push_str("</table>\n");
     for diff in diffs {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<h2>{} ({})</h2>\n",
+            "<h2>{} ({})</h2>",
             domain_title(diff.new.domain()),
             diff.new.domain()
         );
@@ -361,7 +361,7 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
             if type_diff.categories.values().all(Vec::is_empty) {
                 continue;
             }
-            let _ = write!(page, "<h3>{}</h3>\n", diff_type.title());
+            let _ = writeln!(page, "<h3>{}</h3>", diff_type.title());
             for category in Category::ALL {
                 let Some(changes) = type_diff
                     .categories
