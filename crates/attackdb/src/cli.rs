@@ -104,6 +104,9 @@ pub enum Command {
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: Option<PathBuf>,
     },
+    /// Detection coverage of rule files (Sigma, Splunk, Elastic, CSV, layers): table, JSON,
+    /// layer, report, gaps for groups
+    Coverage(crate::coverage_cmd::CoverageArgs),
     /// One relationship family, for scripts: `relation NAME [ID]`
     Relation {
         /// The family, e.g. techniques_used_by_group (see --help for all)

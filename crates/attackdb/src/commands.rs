@@ -104,6 +104,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             out,
         ),
         Command::Relation { name, id } => relation(dataset, name, id.as_deref(), global.json, out),
+        Command::Coverage(args) => crate::coverage_cmd::run(dataset, args, global.json, out),
         Command::Stats
         | Command::Data { .. }
         | Command::Layer { .. }

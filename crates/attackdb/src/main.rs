@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod coverage_cmd;
 mod data;
 mod data_cmd;
 mod diff_cmd;

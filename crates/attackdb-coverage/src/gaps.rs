@@ -1,0 +1,231 @@
+//! Threat-informed gaps: the techniques that chosen groups, software or campaigns use and the
+//! rules do not cover, ranked by how many of them use each; and per actor, the share of its
+//! techniques that are covered.
+
+use std::collections::{BTreeMap, HashSet};
+
+use attackdb_kb::{Concept, Dataset, ObjId, RelKind, Relation, Visibility};
+
+use crate::coverage::{percent, Coverage, Status};
+use crate::{Error, Result};
+
+/// Which threat actors to rank gaps for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actors {
+    /// Groups by ATT&CK ID, name or alias; empty means every live group.
+    Groups(Vec<String>),
+    /// Software by ATT&CK ID, name or alias; empty means all live software.
+    Software(Vec<String>),
+    /// Campaigns by ATT&CK ID, name or alias; empty means every live campaign.
+    Campaigns(Vec<String>),
+}
+
+/// How an actor comes to use a technique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Via {
+    /// A `uses` relationship of the actor itself.
+    pub direct: bool,
+    /// Through a campaign attributed to the (group) actor.
+    pub campaign: bool,
+    /// Through software the actor uses.
+    pub software: bool,
+}
+
+impl Via {
+    /// The ways that apply, as words: `direct`, `campaign`, `software`.
+    pub fn names(self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.direct {
+            names.push("direct");
+        }
+        if self.campaign {
+            names.push("campaign");
+        }
+        if self.software {
+            names.push("software");
+        }
+        names
+    }
+}
+
+/// One uncovered (or only partly covered) technique and who uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    /// The technique.
+    pub technique: ObjId,
+    /// Its coverage status (never `Covered`).
+    pub status: Status,
+    /// The actors using it, sorted by display ID, each with how.
+    pub used_by: Vec<(ObjId, Via)>,
+}
+
+/// One actor's coverage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActorCoverage {
+    /// The group, software or campaign.
+    pub actor: ObjId,
+    /// Its in-scope techniques.
+    pub techniques: usize,
+    /// Of those, covered.
+    pub covered: usize,
+}
+
+impl ActorCoverage {
+    /// Covered over all, in percent.
+    pub fn percent(&self) -> f64 {
+        percent(self.covered, self.techniques)
+    }
+}
+
+/// The gaps and actor coverage for one choice of actors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gaps {
+    /// `groups`, `software` or `campaigns`.
+    pub kind: &'static str,
+    /// Gaps, most used first, then by technique ID.
+    pub gaps: Vec<Gap>,
+    /// Per actor, by display ID.
+    pub actors: Vec<ActorCoverage>,
+}
+
+/// The techniques `actor` uses, each with how: directly (its own `uses`), through its campaigns
+/// (for a group), and through its software (for a group or campaign). Only live relationships
+/// and techniques count, as in [`Dataset::related`].
+pub fn techniques_of(dataset: &Dataset, actor: ObjId) -> BTreeMap<ObjId, Via> {
+    let mut found: BTreeMap<ObjId, Via> = BTreeMap::new();
+    let concept = dataset.concept(actor);
+    let is_technique = |t: ObjId| {
+        matches!(
+            dataset.concept(t),
+            Some(Concept::Technique | Concept::Subtechnique)
+        )
+    };
+    for link in dataset.outgoing(actor) {
+        if link.kind == RelKind::Uses
+            && dataset.is_live(link.relationship)
+            && dataset.is_live(link.target)
+            && is_technique(link.target)
+        {
+            found.entry(link.target).or_default().direct = true;
+        }
+    }
+    if concept == Some(Concept::Group) {
+        for campaign in dataset.related(Relation::CampaignsAttributedToGroup, actor) {
+            for technique in dataset.related(Relation::TechniquesUsedByCampaign, campaign) {
+                found.entry(technique).or_default().campaign = true;
+            }
+        }
+    }
+    let software = match concept {
+        Some(Concept::Group) => dataset.related(Relation::SoftwareUsedByGroup, actor),
+        Some(Concept::Campaign) => dataset.related(Relation::SoftwareUsedByCampaign, actor),
+        _ => Vec::new(),
+    };
+    for tool in software {
+        for technique in dataset.related(Relation::TechniquesUsedBySoftware, tool) {
+            found.entry(technique).or_default().software = true;
+        }
+    }
+    found
+}
+
+/// Resolves the actors chosen to objects of the right kind.
+pub fn resolve(dataset: &Dataset, actors: &Actors) -> Result<(Concept, Vec<ObjId>)> {
+    let (concept, names) = match actors {
+        Actors::Groups(names) => (Concept::Group, names),
+        Actors::Software(names) => (Concept::Software, names),
+        Actors::Campaigns(names) => (Concept::Campaign, names),
+    };
+    if names.is_empty() {
+        return Ok((concept, dataset.list(concept, Visibility::LIVE)));
+    }
+    let mut found = Vec::new();
+    for name in names {
+        let object = dataset.lookup_where(name, |o| dataset.concept(o) == Some(concept));
+        let object = match object {
+            Ok(object) => object,
+            Err(error) => {
+                let other = dataset.lookup(name).ok();
+                let reason = match other {
+                    Some(o) => format!(
+                        "is a {}, not a {}",
+                        dataset.concept(o).map_or_else(
+                            || dataset.object(o).kind.to_string(),
+                            |c| c.singular().to_string()
+                        ),
+                        concept.singular()
+                    ),
+                    None => error.to_string(),
+                };
+                return Err(Error::Actor {
+                    query: name.clone(),
+                    reason,
+                });
+            }
+        };
+        if !found.contains(&object) {
+            found.push(object);
+        }
+    }
+    Ok((concept, found))
+}
+
+/// Ranks the gaps of `actors` against `coverage` (only techniques in scope count).
+pub fn gaps(dataset: &Dataset, coverage: &Coverage, actors: &Actors) -> Result<Gaps> {
+    let (concept, chosen) = resolve(dataset, actors)?;
+    let in_scope: HashSet<ObjId> = coverage
+        .techniques
+        .values()
+        .filter(|t| t.in_scope)
+        .map(|t| t.technique)
+        .collect();
+    let status = |t: ObjId| {
+        coverage
+            .get(dataset.display_id(t))
+            .map_or(Status::NotCovered, |c| c.status)
+    };
+    let mut users: BTreeMap<ObjId, Vec<(ObjId, Via)>> = BTreeMap::new();
+    let mut actor_rows = Vec::new();
+    let mut chosen = chosen;
+    chosen.sort_by(|&a, &b| dataset.display_id(a).cmp(dataset.display_id(b)));
+    for actor in chosen {
+        let used = techniques_of(dataset, actor);
+        let mut row = ActorCoverage {
+            actor,
+            techniques: 0,
+            covered: 0,
+        };
+        for (technique, via) in used {
+            if !in_scope.contains(&technique) {
+                continue;
+            }
+            row.techniques += 1;
+            if status(technique) == Status::Covered {
+                row.covered += 1;
+            } else {
+                users.entry(technique).or_default().push((actor, via));
+            }
+        }
+        actor_rows.push(row);
+    }
+    let mut gaps: Vec<Gap> = users
+        .into_iter()
+        .map(|(technique, used_by)| Gap {
+            technique,
+            status: status(technique),
+            used_by,
+        })
+        .collect();
+    gaps.sort_by(|a, b| {
+        b.used_by.len().cmp(&a.used_by.len()).then_with(|| {
+            dataset
+                .display_id(a.technique)
+                .cmp(dataset.display_id(b.technique))
+        })
+    });
+    Ok(Gaps {
+        kind: concept.plural(),
+        gaps,
+        actors: actor_rows,
+    })
+}

@@ -1,0 +1,199 @@
+//! Ingestion: walks the paths given (folders recursively, in name order), picks each file's
+//! format (forced, or by its name and shape), and reads every file, split over the cores. A file
+//! that cannot be read is a [`FileError`] and the run goes on.
+
+use std::path::{Path, PathBuf};
+
+use crate::formats;
+use crate::rule::{Format, Rule};
+use crate::{Error, Result};
+
+/// A file (or a row of one) that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileError {
+    /// The file.
+    pub file: PathBuf,
+    /// Why, one line.
+    pub reason: String,
+}
+
+/// Everything read from the paths given.
+#[derive(Debug, Clone, Default)]
+pub struct Ingested {
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+    /// Files (or rows) that could not be read.
+    pub errors: Vec<FileError>,
+    /// How many files were read (with or without errors).
+    pub files: usize,
+}
+
+/// Reads every rule under `paths`: files of any of the formats (or of `forced` only) in
+/// folders, searched recursively (hidden entries skipped), and files named directly whatever
+/// their name. Fails only when a path cannot be read at all or holds no rule file.
+pub fn ingest(paths: &[PathBuf], forced: Option<Format>) -> Result<Ingested> {
+    let mut files = Vec::new();
+    for path in paths {
+        let before = files.len();
+        let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if metadata.is_dir() {
+            walk(path, forced, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+        if files.len() == before {
+            return Err(Error::NoRules {
+                path: path.clone(),
+                expected: wanted_extensions(forced).join(", "),
+            });
+        }
+    }
+    let results = read_all(&files, forced);
+    let mut ingested = Ingested {
+        files: files.len(),
+        ..Ingested::default()
+    };
+    for (file, (rules, problems)) in files.into_iter().zip(results) {
+        ingested.rules.extend(rules);
+        for reason in problems {
+            ingested.errors.push(FileError {
+                file: file.clone(),
+                reason,
+            });
+        }
+    }
+    Ok(ingested)
+}
+
+fn wanted_extensions(forced: Option<Format>) -> Vec<&'static str> {
+    let formats: &[Format] = match &forced {
+        Some(format) => std::slice::from_ref(format),
+        None => &Format::ALL,
+    };
+    let mut extensions: Vec<&str> = formats
+        .iter()
+        .flat_map(|f| f.extensions().iter().copied())
+        .collect();
+    extensions.dedup();
+    extensions
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn walk(dir: &Path, forced: Option<Format>, files: &mut Vec<PathBuf>) -> Result<()> {
+    let wanted = wanted_extensions(forced);
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type().map_err(io)?;
+        entries.push((entry.path(), kind));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        let kind = if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                // A link to a file is read; a link to a folder is not followed (no cycles).
+                Ok(target) if target.is_file() => target.file_type(),
+                _ => continue,
+            }
+        } else {
+            kind
+        };
+        if kind.is_dir() {
+            walk(&path, forced, files)?;
+        } else if kind.is_file() && wanted.contains(&extension(&path).as_str()) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+type FileResult = (Vec<Rule>, Vec<String>);
+
+/// Reads `files` on up to as many threads as there are cores, results in file order.
+fn read_all(files: &[PathBuf], forced: Option<Format>) -> Vec<FileResult> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    if threads == 1 || files.len() < 64 {
+        return files.iter().map(|f| read_file(f, forced)).collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|f| read_file(f, forced))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(files.len());
+        for (handle, part) in handles.into_iter().zip(files.chunks(chunk)) {
+            match handle.join() {
+                Ok(results) => all.extend(results),
+                Err(_) => all.extend(
+                    part.iter()
+                        .map(|_| (Vec::new(), vec!["internal error reading file".to_string()])),
+                ),
+            }
+        }
+        all
+    })
+}
+
+/// Reads one file: its rules, and the problems found (a whole-file failure is one problem).
+pub fn read_file(path: &Path, forced: Option<Format>) -> (Vec<Rule>, Vec<String>) {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => return (Vec::new(), vec![error.to_string()]),
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
+        Err(error) => return (Vec::new(), vec![format!("not UTF-8 text: {error}")]),
+    };
+    read_text(path, text, forced)
+}
+
+/// Reads rules from `text` as if from the file `path` (its name picks the format unless forced).
+pub fn read_text(path: &Path, text: &str, forced: Option<Format>) -> (Vec<Rule>, Vec<String>) {
+    let format = forced.or_else(|| match extension(path).as_str() {
+        "yml" | "yaml" => None,
+        "toml" => Some(Format::Elastic),
+        "csv" => Some(Format::Csv),
+        "json" => Some(Format::Layer),
+        _ => Some(Format::Sigma),
+    });
+    let result = match format {
+        Some(Format::Elastic) => formats::elastic::read(path, text),
+        Some(Format::Csv) => {
+            return formats::csv_inventory::read(path, text)
+                .unwrap_or_else(|reason| (Vec::new(), vec![reason]))
+        }
+        Some(Format::Layer) => formats::layer::read(path, text),
+        Some(format @ (Format::Sigma | Format::Splunk)) if forced.is_some() => {
+            formats::yaml_rules::read(path, text, Some(format))
+        }
+        _ => formats::yaml_rules::read(path, text, None),
+    };
+    match result {
+        Ok(rules) => (rules, Vec::new()),
+        Err(reason) => (Vec::new(), vec![reason]),
+    }
+}

@@ -1,0 +1,119 @@
+//! Detection coverage of ATT&CK: read rule files (Sigma, Splunk security_content, Elastic
+//! detection-rules, a CSV inventory, Navigator layers), map their technique references onto one
+//! release, and compute coverage per technique and tactic, threat-informed gaps, a Navigator
+//! layer, and Markdown and HTML reports.
+//!
+//! ```no_run
+//! use attackdb_coverage::{analyze, ingest, Options};
+//! use attackdb_kb::Kb;
+//! let kb = Kb::load(&["../shared/attack-stix-data".into()])?;
+//! let dataset = kb.select(Some("enterprise"), None)?;
+//! let ingested = ingest(&["../shared/corpora/sigma".into()], None)?;
+//! let analysis = analyze(dataset, ingested, &Options::default())?;
+//! println!("{:.1}% covered", analysis.coverage.percent());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Library rules as elsewhere in attackdb: no printing, no exiting, no environment reads, no
+//! panics on input; reading the rule files is the only I/O. A file that cannot be read is a
+//! [`FileError`] of the result, and the run goes on.
+
+mod coverage;
+mod error;
+mod formats;
+mod gaps;
+mod ingest;
+mod json;
+mod layer;
+mod mapping;
+mod report;
+mod rule;
+mod yaml;
+
+pub use coverage::{
+    compute, percent, score, Coverage, ScoreMode, Status, TacticCoverage, TechniqueCoverage,
+};
+pub use error::{Error, Result};
+pub use gaps::{gaps, resolve, techniques_of, ActorCoverage, Actors, Gap, Gaps, Via};
+pub use ingest::{ingest, read_file, read_text, FileError, Ingested};
+pub use json::to_json;
+pub use layer::to_layer;
+pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Matrix, UnknownKind};
+pub use report::{to_html, to_markdown};
+pub use rule::{Format, Level, Rule, TechniqueRef};
+
+use attackdb_kb::Dataset;
+
+/// What to compute.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    /// Limit the scope to the techniques of this platform.
+    pub platform: Option<String>,
+    /// How technique scores are computed.
+    pub score: ScoreMode,
+    /// Threat actors to rank gaps for, if any.
+    pub actors: Option<Actors>,
+}
+
+/// A complete coverage analysis of one rule set on one release.
+#[derive(Debug, Clone)]
+pub struct Analysis<'a> {
+    /// The release.
+    pub dataset: &'a Dataset,
+    /// The rules read, files that could not be read, files read.
+    pub ingested: Ingested,
+    /// The release's matrix and the scope.
+    pub matrix: Matrix,
+    /// The rules mapped onto the release.
+    pub mapping: Mapping,
+    /// The coverage.
+    pub coverage: Coverage,
+    /// The threat-informed gaps, when actors were given.
+    pub gaps: Option<Gaps>,
+}
+
+impl Analysis<'_> {
+    /// The rules read.
+    pub fn rules(&self) -> &[Rule] {
+        &self.ingested.rules
+    }
+
+    /// Rules that cover at least one technique of the release.
+    pub fn rules_mapped(&self) -> usize {
+        (0..self.ingested.rules.len())
+            .filter(|&i| self.mapping.is_mapped(i))
+            .count()
+    }
+
+    /// Rules without any ATT&CK technique reference.
+    pub fn rules_without_techniques(&self) -> usize {
+        self.ingested
+            .rules
+            .iter()
+            .filter(|r| !r.has_attack_techniques())
+            .count()
+    }
+}
+
+/// Maps `ingested` onto `dataset` and computes coverage and, if asked, gaps.
+pub fn analyze<'a>(
+    dataset: &'a Dataset,
+    ingested: Ingested,
+    options: &Options,
+) -> Result<Analysis<'a>> {
+    let matrix = Matrix::new(dataset, options.platform.as_deref());
+    let mapping = map_rules(dataset, &matrix, &ingested.rules);
+    let coverage = compute(dataset, &matrix, &ingested.rules, &mapping, options.score);
+    let gaps = match &options.actors {
+        Some(actors) => Some(gaps(dataset, &coverage, actors)?),
+        None => None,
+    };
+    Ok(Analysis {
+        dataset,
+        ingested,
+        matrix,
+        mapping,
+        coverage,
+        gaps,
+    })
+}

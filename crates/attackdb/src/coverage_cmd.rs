@@ -1,0 +1,319 @@
+//! `attackdb coverage`: read detection rules, map them onto the chosen release, and print the
+//! coverage (table or JSON), optionally writing a Navigator layer and a Markdown/HTML report, and
+//! failing under a threshold for CI.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use attackdb_coverage::{Actors, Analysis, Format, Options, ScoreMode};
+use attackdb_kb::Dataset;
+use clap::{Args, ValueEnum};
+
+use crate::output::{self, Table};
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// By file name and content: .yml/.yaml Sigma or Splunk, .toml Elastic, .csv, .json layer
+    Auto,
+    /// Sigma rules
+    Sigma,
+    /// Splunk security_content detections
+    Splunk,
+    /// Elastic detection-rules TOML
+    Elastic,
+    /// A CSV inventory: rule name, technique IDs, optional tactic, optional score
+    Csv,
+    /// ATT&CK Navigator layers
+    Layer,
+}
+
+/// `--score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreArg {
+    /// The number of rules
+    Count,
+    /// The highest rule level (informational 1 .. critical 5)
+    MaxLevel,
+    /// The sum of rule level weights (informational 1 .. critical 5)
+    Weighted,
+}
+
+/// `attackdb coverage` options.
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Rule files or folders (searched recursively)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Rule format (default: detected per file)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: FormatArg,
+    /// Only the techniques of this platform count (e.g. Windows, Linux, macOS)
+    #[arg(long, value_name = "P")]
+    pub platform: Option<String>,
+    /// Rank gaps for these groups (IDs, names or aliases); with no ID, every group
+    #[arg(long, num_args = 0.., value_name = "ID", conflicts_with_all = ["software", "campaigns"])]
+    pub groups: Option<Vec<String>>,
+    /// Rank gaps for this software; with no ID, all software
+    #[arg(long, num_args = 0.., value_name = "ID", conflicts_with = "campaigns")]
+    pub software: Option<Vec<String>>,
+    /// Rank gaps for these campaigns; with no ID, every campaign
+    #[arg(long, num_args = 0.., value_name = "ID")]
+    pub campaigns: Option<Vec<String>>,
+    /// Technique score
+    #[arg(long, value_enum, default_value = "count")]
+    pub score: ScoreArg,
+    /// Write a Navigator layer (4.5) of the coverage to this file
+    #[arg(long, value_name = "OUT")]
+    pub layer: Option<PathBuf>,
+    /// Write a report: Markdown (.md) or self-contained HTML (.html)
+    #[arg(long, value_name = "OUT.md|OUT.html")]
+    pub report: Option<PathBuf>,
+    /// Exit non-zero when under PCT percent of techniques and sub-techniques are covered
+    #[arg(long, value_name = "PCT")]
+    pub fail_under: Option<f64>,
+    /// How many gaps the summary lists
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+}
+
+/// Coverage is under the `--fail-under` threshold.
+#[derive(Debug, thiserror::Error)]
+#[error("coverage {percent:.2}% is under the threshold {threshold}%")]
+pub struct BelowThreshold {
+    /// The coverage.
+    pub percent: f64,
+    /// The threshold.
+    pub threshold: f64,
+}
+
+/// Runs `attackdb coverage` on `dataset`.
+pub fn run(dataset: &Dataset, args: &CoverageArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let format = match args.format {
+        FormatArg::Auto => None,
+        FormatArg::Sigma => Some(Format::Sigma),
+        FormatArg::Splunk => Some(Format::Splunk),
+        FormatArg::Elastic => Some(Format::Elastic),
+        FormatArg::Csv => Some(Format::Csv),
+        FormatArg::Layer => Some(Format::Layer),
+    };
+    let options = Options {
+        platform: args.platform.clone(),
+        score: match args.score {
+            ScoreArg::Count => ScoreMode::Count,
+            ScoreArg::MaxLevel => ScoreMode::MaxLevel,
+            ScoreArg::Weighted => ScoreMode::Weighted,
+        },
+        actors: match (&args.groups, &args.software, &args.campaigns) {
+            (Some(ids), _, _) => Some(Actors::Groups(ids.clone())),
+            (_, Some(ids), _) => Some(Actors::Software(ids.clone())),
+            (_, _, Some(ids)) => Some(Actors::Campaigns(ids.clone())),
+            _ => None,
+        },
+    };
+    if let Some(platform) = &options.platform {
+        let known = dataset.platforms();
+        if !known
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(platform.trim()))
+        {
+            anyhow::bail!(
+                "unknown platform `{platform}` in {} {}: expected one of {}",
+                dataset.domain(),
+                dataset.release(),
+                known.join(", ")
+            );
+        }
+    }
+    let ingested = attackdb_coverage::ingest(&args.paths, format)?;
+    for error in &ingested.errors {
+        eprintln!("warning: {}: {}", error.file.display(), error.reason);
+    }
+    let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+    for warning in &analysis.mapping.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(path) = &args.layer {
+        let layer = attackdb_coverage::to_layer(&analysis, &layer_name(&args.paths));
+        let text = attackdb_navigator::layer_to_json(&layer)?;
+        write_file(path, &text)?;
+    }
+    if let Some(path) = &args.report {
+        let html = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        let text = if html {
+            attackdb_coverage::to_html(&analysis)
+        } else {
+            attackdb_coverage::to_markdown(&analysis)
+        };
+        write_file(path, &text)?;
+    }
+    if json {
+        output::json(out, &attackdb_coverage::to_json(&analysis))?;
+    } else {
+        summary(&analysis, args.top, out)?;
+    }
+    if let Some(threshold) = args.fail_under {
+        let percent = analysis.coverage.percent();
+        if percent < threshold {
+            out.flush()?;
+            return Err(BelowThreshold { percent, threshold }.into());
+        }
+    }
+    Ok(())
+}
+
+fn layer_name(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    format!("coverage: {}", names.join(", "))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<()> {
+    let dataset = analysis.dataset;
+    let coverage = &analysis.coverage;
+    let width = output::width();
+    let [covered, partly, not_covered] = coverage.technique_counts;
+    let [sub_covered, sub_not] = coverage.subtechnique_counts;
+    let platform = analysis
+        .matrix
+        .platform
+        .as_deref()
+        .map(|p| format!(", platform {p}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{} {}{platform}: {} rules from {} files, {} mapped, {} without ATT&CK techniques",
+        dataset.domain(),
+        dataset.release(),
+        analysis.rules().len(),
+        analysis.ingested.files,
+        analysis.rules_mapped(),
+        analysis.rules_without_techniques()
+    )?;
+    writeln!(
+        out,
+        "techniques: {covered} covered, {partly} partly, {not_covered} not covered; sub-techniques: {sub_covered} covered, {sub_not} not; coverage {:.1}%",
+        coverage.percent()
+    )?;
+    writeln!(out)?;
+    let mut table = Table::new(&[
+        "TACTIC",
+        "TECHNIQUES",
+        "COVERED",
+        "PARTLY",
+        "NOT",
+        "SUBS COVERED",
+        "RULES",
+        "COVERAGE",
+    ]);
+    for t in &coverage.tactics {
+        table.row(vec![
+            dataset.display_name(t.tactic).to_string(),
+            t.techniques.to_string(),
+            t.covered.to_string(),
+            t.partly.to_string(),
+            t.not_covered().to_string(),
+            format!("{}/{}", t.subtechniques_covered, t.subtechniques),
+            t.rules.to_string(),
+            format!("{:.1}%", t.percent()),
+        ]);
+    }
+    table.write(out, width)?;
+    let mapping = &analysis.mapping;
+    if !mapping.unknown.is_empty() {
+        let ids: Vec<String> = mapping
+            .unknown
+            .iter()
+            .map(|(id, (kind, rules))| format!("{id} ({}, {} rules)", kind.as_str(), rules.len()))
+            .collect();
+        writeln!(out)?;
+        output::paragraph(
+            out,
+            &format!(
+                "unknown to {} {}: {}",
+                dataset.domain(),
+                dataset.release(),
+                ids.join(", ")
+            ),
+            width,
+            0,
+        )?;
+    }
+    if !mapping.revoked.is_empty() {
+        let pairs: Vec<String> = mapping
+            .revoked
+            .iter()
+            .map(|(old, new)| format!("{old} -> {new}"))
+            .collect();
+        output::paragraph(out, &format!("revoked: {}", pairs.join(", ")), width, 0)?;
+    }
+    if !mapping.deprecated.is_empty() {
+        let ids: Vec<&str> = mapping.deprecated.keys().map(String::as_str).collect();
+        output::paragraph(out, &format!("deprecated: {}", ids.join(", ")), width, 0)?;
+    }
+    if !analysis.ingested.errors.is_empty() {
+        writeln!(
+            out,
+            "{} files or rows could not be read (listed on stderr)",
+            analysis.ingested.errors.len()
+        )?;
+    }
+    if let Some(gaps) = &analysis.gaps {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "top gaps: techniques the {} {} use that no rule covers",
+            gaps.actors.len(),
+            gaps.kind
+        )?;
+        let mut table = Table::new(&["RANK", "TECHNIQUE", "STATUS", "USERS", "USED BY"]);
+        for (rank, gap) in gaps.gaps.iter().take(top).enumerate() {
+            let names: Vec<&str> = gap
+                .used_by
+                .iter()
+                .map(|&(a, _)| dataset.display_name(a))
+                .collect();
+            table.row(vec![
+                (rank + 1).to_string(),
+                format!(
+                    "{} {}",
+                    dataset.display_id(gap.technique),
+                    output::truncate(dataset.display_name(gap.technique), 40)
+                ),
+                gap.status.as_str().to_string(),
+                gap.used_by.len().to_string(),
+                names.join(", "),
+            ]);
+        }
+        table.write(out, width)?;
+        if gaps.actors.len() <= 30 {
+            writeln!(out)?;
+            let mut table = Table::new(&["ID", "NAME", "TECHNIQUES", "COVERED", "COVERAGE"]);
+            for a in &gaps.actors {
+                table.row(vec![
+                    dataset.display_id(a.actor).to_string(),
+                    dataset.display_name(a.actor).to_string(),
+                    a.techniques.to_string(),
+                    a.covered.to_string(),
+                    format!("{:.1}%", a.percent()),
+                ]);
+            }
+            table.write(out, width)?;
+        }
+    }
+    Ok(())
+}
