@@ -191,11 +191,51 @@ pub fn run(command: &LayerCommand, global: &Global, out: &mut dyn Write) -> Resu
 /// Runs `attackdb export ...`.
 pub fn export(command: &ExportCommand, global: &Global, out: &mut dyn Write) -> Result<()> {
     match command {
-        ExportCommand::Excel(args) => {
-            let _ = (args, global, out);
-            bail!("export excel is not available yet")
+        ExportCommand::Excel(args) => export_excel(args, global, out),
+    }
+}
+
+fn export_excel(args: &ExcelArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
+    let paths = data::data_paths(&global.data)?;
+    let options = LoadOptions {
+        use_index: !global.no_index,
+    };
+    let domains: Vec<&str> = match global.domain.as_deref() {
+        Some(domain) => vec![domain],
+        None => vec!["enterprise", "mobile", "ics"],
+    };
+    let mut written = Vec::new();
+    for domain in domains {
+        let kb = data::load(
+            &paths,
+            Need::One {
+                domain,
+                release: global.release.as_deref(),
+            },
+            &options,
+            &mut |warning| eprintln!("warning: {warning}"),
+        )?;
+        let dataset = kb.select(Some(domain), global.release.as_deref())?;
+        let dir = args.output.join(dataset.domain());
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        for (name, bytes) in nav::excel::knowledge_base_workbooks(dataset)? {
+            let path = dir.join(&name);
+            emit(&bytes, Some(&path), out)?;
+            written.push(json!({"domain": dataset.domain(), "release": dataset.release(), "file": path.display().to_string()}));
         }
     }
+    if global.json {
+        output::json(out, &json!({"files": written}))?;
+    } else {
+        writeln!(
+            out,
+            "wrote {} workbooks into {}",
+            written.len(),
+            args.output.display()
+        )?;
+    }
+    Ok(())
 }
 
 /// Reads a layer file; a file that is not JSON or not a layer is an error naming the file.
