@@ -1,9 +1,10 @@
 //! Score expressions for combining layers, as the Navigator evaluates them with math.js:
-//! numbers, variables `a`, `b`, `c`... (one per layer), `+ - * / % ^`, comparisons (`== != < <=
-//! > >=`, giving 1 or 0), `and or xor not`, `cond ? x : y`, parentheses and the functions `min`,
-//! `max`, `abs`, `round`, `floor`, `ceil`, `sqrt`. Precedence is math.js's: `?:` lowest, then
-//! `or`, `xor`, `and`, comparisons, `+ -`, `* / %`, unary `- + not`, `^` highest (right
-//! associative). The text is lower-cased first, as the Navigator does.
+//! numbers, variables `a`, `b`, `c`... (one per layer), the operators `+ - * / % ^`, the
+//! comparisons `==`, `!=`, `<`, `<=`, `>`, `>=` (giving 1 or 0), `and or xor not`,
+//! `cond ? x : y`, parentheses and the functions `min`, `max`, `abs`, `round`, `floor`, `ceil`,
+//! `sqrt`. Precedence is math.js's: `?:` lowest, then `or`, `xor`, `and`, comparisons, `+ -`,
+//! `* / %`, unary `- + not`, `^` highest (right associative). The text is lower-cased first, as
+//! the Navigator does.
 
 use crate::problem::{Error, Result};
 

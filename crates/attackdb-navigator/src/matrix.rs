@@ -183,10 +183,10 @@ impl Matrix {
             }
             let key = |c: &MatrixCell| c.score.unwrap_or(f64::NEG_INFINITY);
             match sorting {
-                1 => groups.sort_by(|a, b| b.0.name.to_lowercase().cmp(&a.0.name.to_lowercase())),
+                1 => groups.sort_by_key(|g| std::cmp::Reverse(g.0.name.to_lowercase())),
                 2 => groups.sort_by(|a, b| key(&a.0).total_cmp(&key(&b.0))),
                 3 => groups.sort_by(|a, b| key(&b.0).total_cmp(&key(&a.0))),
-                _ => groups.sort_by(|a, b| a.0.name.to_lowercase().cmp(&b.0.name.to_lowercase())),
+                _ => groups.sort_by_key(|g| g.0.name.to_lowercase()),
             }
             let mut cells = Vec::new();
             for (parent, subs) in groups {

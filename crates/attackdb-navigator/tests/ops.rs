@@ -97,7 +97,7 @@ fn combine_errors() {
         "{error}"
     );
     let error = combine(
-        &[a.clone()],
+        std::slice::from_ref(&a),
         &Expr::parse("a+c").unwrap(),
         &CombineOptions::default(),
         None,
@@ -108,7 +108,7 @@ fn combine_errors() {
         "{error}"
     );
     let error = combine(
-        &[a.clone()],
+        std::slice::from_ref(&a),
         &Expr::parse("a").unwrap(),
         &CombineOptions {
             comments_from: Some(3),
@@ -122,7 +122,7 @@ fn combine_errors() {
         r#"{"name": "B", "domain": "enterprise-attack", "techniques": [{"techniqueID": "T1001", "score": 0}]}"#,
     );
     let error = combine(
-        &[b.clone()],
+        std::slice::from_ref(&b),
         &Expr::parse("1 / a").unwrap(),
         &CombineOptions::default(),
         None,
