@@ -23,6 +23,7 @@ pub mod export;
 mod expr;
 pub mod generate;
 mod matrix;
+pub mod migrate;
 mod model;
 pub mod ops;
 mod problem;

@@ -1,0 +1,361 @@
+//! Carrying a layer to another ATT&CK release: revoked techniques move to their replacement
+//! (scores and comments merged, with a note of where they came from), deprecated ones are
+//! disabled and commented, per-tactic entries follow the technique's tactics in the target
+//! release, and every decision a person should look at (a split, a merge of two scored
+//! techniques, a removed tactic, an unknown ID) is listed for review.
+
+use std::collections::BTreeSet;
+
+use attackdb_kb::{Dataset, ObjId, ObjectType, Relation};
+
+use crate::model::{Layer, Technique, Versions, LAYER_VERSION, NAVIGATOR_VERSION};
+
+/// What was done to one annotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DecisionKind {
+    /// A revoked technique's annotation moved to its replacement.
+    Moved,
+    /// Two annotations landed on one technique and tactic and were merged.
+    Merged,
+    /// A deprecated technique's annotation was disabled.
+    Disabled,
+    /// The annotation's tactic is no longer one of the technique's; it was spread over the
+    /// technique's current tactics.
+    TacticAdjusted,
+    /// The annotation's tactic does not exist in the target release.
+    RemovedTactic,
+    /// The technique gained sub-techniques since the source release: the annotation may belong
+    /// to some of them.
+    Split,
+    /// The ID is unknown to the target release (or its replacement is); the annotation was left out.
+    Unknown,
+}
+
+impl DecisionKind {
+    /// A short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Moved => "moved",
+            DecisionKind::Merged => "merged",
+            DecisionKind::Disabled => "disabled",
+            DecisionKind::TacticAdjusted => "tactic-adjusted",
+            DecisionKind::RemovedTactic => "removed-tactic",
+            DecisionKind::Split => "split",
+            DecisionKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One migration decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// What was done.
+    pub kind: DecisionKind,
+    /// The technique ID as the source layer had it.
+    pub technique: String,
+    /// Its tactic in the source layer, if it named one.
+    pub tactic: Option<String>,
+    /// Where it went: the technique IDs in the migrated layer (empty when left out).
+    pub to: Vec<String>,
+    /// What happened, in words.
+    pub detail: String,
+    /// Returns true when a person should check it.
+    pub needs_review: bool,
+}
+
+/// A migrated layer and the decisions taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migration {
+    /// The layer for the target release (format 4.5).
+    pub layer: Layer,
+    /// Every decision, in the order of the source layer's annotations.
+    pub decisions: Vec<Decision>,
+}
+
+/// The ATT&CK major version a release belongs to (`18.1` -> `18`).
+fn major(release: &str) -> &str {
+    release.split('.').next().unwrap_or(release)
+}
+
+fn append_comment(entry: &mut Technique, note: &str) {
+    entry.comment = Some(
+        match entry.comment.take().filter(|c| !c.trim().is_empty()) {
+            Some(existing) => format!("{existing}\n{note}"),
+            None => note.to_string(),
+        },
+    );
+}
+
+/// Tactic shortnames of a technique in the dataset's own kill chain.
+fn tactics_of(target: &Dataset, technique: ObjId) -> Vec<String> {
+    let kill_chain = target.kill_chain_name();
+    target
+        .object(technique)
+        .kill_chain_phases
+        .iter()
+        .filter(|p| &*p.kill_chain_name == kill_chain)
+        .map(|p| p.phase_name.to_string())
+        .collect()
+}
+
+/// Migrates `layer` to the release of `target`. `source` is the release the layer was made
+/// for, when it is loaded: with it, techniques that gained sub-techniques are flagged. Without
+/// it, a layer made for ATT&CK before v7 (or without a version) is taken to predate
+/// sub-techniques.
+pub fn migrate_layer(layer: &Layer, target: &Dataset, source: Option<&Dataset>) -> Migration {
+    let release = target.release();
+    let mut decisions = Vec::new();
+    let mut out: Vec<Technique> = Vec::new();
+    let known_tactics: BTreeSet<String> = target
+        .tactics_in_order()
+        .into_iter()
+        .filter_map(|t| target.object(t).shortname.as_deref().map(str::to_string))
+        .collect();
+    for original in &layer.techniques {
+        let id = original.technique_id.trim().to_ascii_uppercase();
+        let decision = |kind, to: Vec<String>, detail: String, needs_review| Decision {
+            kind,
+            technique: original.technique_id.clone(),
+            tactic: original.tactic.clone(),
+            to,
+            detail,
+            needs_review,
+        };
+        let Some(found) = target.by_attack_id_typed(&id, &[ObjectType::AttackPattern]) else {
+            decisions.push(decision(
+                DecisionKind::Unknown,
+                Vec::new(),
+                format!(
+                    "{id} is not a technique of {} {release}; left out",
+                    target.domain()
+                ),
+                true,
+            ));
+            continue;
+        };
+        let mut entry = original.clone();
+        entry.technique_id = id.clone();
+        let mut technique = found;
+        if target.object(found).revoked {
+            let Some(replacement) = target
+                .revoking_object(found)
+                .filter(|&r| !target.object(r).revoked)
+            else {
+                decisions.push(decision(
+                    DecisionKind::Unknown,
+                    Vec::new(),
+                    format!("{id} is revoked in {release} with no replacement; left out"),
+                    true,
+                ));
+                continue;
+            };
+            technique = replacement;
+            let new_id = target.display_id(replacement).to_string();
+            append_comment(
+                &mut entry,
+                &format!(
+                    "moved from {id} ({}), revoked by {new_id} in ATT&CK {release}",
+                    target.display_name(found)
+                ),
+            );
+            entry.technique_id = new_id.clone();
+            decisions.push(decision(
+                DecisionKind::Moved,
+                vec![new_id.clone()],
+                format!(
+                    "{id} {} → {new_id} {}",
+                    target.display_name(found),
+                    target.display_name(replacement)
+                ),
+                false,
+            ));
+        }
+        if target.object(technique).deprecated {
+            entry.enabled = Some(false);
+            append_comment(
+                &mut entry,
+                &format!("deprecated in ATT&CK {release}, no replacement"),
+            );
+            decisions.push(decision(
+                DecisionKind::Disabled,
+                vec![entry.technique_id.clone()],
+                format!(
+                    "{} {} is deprecated in {release}; disabled",
+                    entry.technique_id,
+                    target.display_name(technique)
+                ),
+                false,
+            ));
+        }
+        let tactics_now = tactics_of(target, technique);
+        let mut entries = vec![entry];
+        if let Some(tactic) = original.tactic.as_deref() {
+            if !tactics_now.iter().any(|t| t == tactic) && !tactics_now.is_empty() {
+                let (kind, review) = if known_tactics.contains(tactic) {
+                    (DecisionKind::TacticAdjusted, tactics_now.len() > 1)
+                } else {
+                    (DecisionKind::RemovedTactic, true)
+                };
+                let id_now = entries[0].technique_id.clone();
+                decisions.push(decision(
+                    kind,
+                    vec![id_now.clone()],
+                    format!(
+                        "{id_now} is not in tactic {tactic} in {release}{}; the annotation now applies to {}",
+                        if kind == DecisionKind::RemovedTactic { " (no such tactic any more)" } else { "" },
+                        tactics_now.join(", ")
+                    ),
+                    review,
+                ));
+                let template = entries.remove(0);
+                for tactic in &tactics_now {
+                    let mut copy = template.clone();
+                    copy.tactic = Some(tactic.clone());
+                    entries.push(copy);
+                }
+            }
+        }
+        for entry in entries {
+            merge_into(&mut out, entry, original, &mut decisions, release);
+        }
+    }
+    flag_splits(layer, target, source, &out, &mut decisions);
+    let mut migrated = layer.clone();
+    migrated.techniques = out;
+    let versions = migrated.versions.get_or_insert_with(Versions::default);
+    versions.attack = Some(major(release).to_string());
+    versions.layer = Some(LAYER_VERSION.to_string());
+    versions.navigator = Some(NAVIGATOR_VERSION.to_string());
+    Migration {
+        layer: migrated,
+        decisions,
+    }
+}
+
+/// Adds `entry`, merging it into an earlier annotation of the same technique and tactic.
+fn merge_into(
+    out: &mut Vec<Technique>,
+    entry: Technique,
+    original: &Technique,
+    decisions: &mut Vec<Decision>,
+    release: &str,
+) {
+    let same = out.iter_mut().find(|e| {
+        e.technique_id.eq_ignore_ascii_case(&entry.technique_id) && e.tactic == entry.tactic
+    });
+    let Some(existing) = same else {
+        out.push(entry);
+        return;
+    };
+    let both_scored = matches!((existing.score, entry.score), (Some(a), Some(b)) if a != b);
+    let detail = match (existing.score, entry.score) {
+        (Some(a), Some(b)) if a != b => format!(
+            "{} {}: scores {a} and {b} met in {release}; kept the higher, {}",
+            entry.technique_id,
+            entry.tactic.as_deref().unwrap_or("every tactic"),
+            a.max(b)
+        ),
+        _ => format!(
+            "{} {}: two annotations met in {release}; comments joined",
+            entry.technique_id,
+            entry.tactic.as_deref().unwrap_or("every tactic")
+        ),
+    };
+    existing.score = match (existing.score, entry.score) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(comment) = entry.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+        if existing.comment.as_deref() != Some(comment) {
+            append_comment(existing, comment);
+        }
+    }
+    if existing.color.is_none() {
+        existing.color = entry.color.clone();
+    }
+    // Disabled only when both were: an enabled annotation keeps the merged one visible.
+    existing.enabled = match (existing.enabled, entry.enabled) {
+        (Some(false), Some(false)) => Some(false),
+        (Some(false), other) | (other, Some(false)) => other.or(Some(true)),
+        (a, b) => a.or(b),
+    };
+    existing.metadata.extend(entry.metadata.iter().cloned());
+    existing.links.extend(entry.links.iter().cloned());
+    decisions.push(Decision {
+        kind: DecisionKind::Merged,
+        technique: original.technique_id.clone(),
+        tactic: original.tactic.clone(),
+        to: vec![entry.technique_id.clone()],
+        detail,
+        needs_review: both_scored,
+    });
+}
+
+/// Flags annotated techniques that gained sub-techniques since the layer's release.
+fn flag_splits(
+    layer: &Layer,
+    target: &Dataset,
+    source: Option<&Dataset>,
+    out: &[Technique],
+    decisions: &mut Vec<Decision>,
+) {
+    let layer_major: Option<u64> = layer
+        .versions
+        .as_ref()
+        .and_then(|v| v.attack.as_deref())
+        .and_then(|a| major(a).trim().trim_start_matches('v').parse().ok());
+    let predates_subtechniques = layer_major.is_none_or(|m| m < 7);
+    let mut seen = BTreeSet::new();
+    for entry in out {
+        if entry.technique_id.contains('.') || !seen.insert(entry.technique_id.clone()) {
+            continue;
+        }
+        let Some(technique) =
+            target.by_attack_id_typed(&entry.technique_id, &[ObjectType::AttackPattern])
+        else {
+            continue;
+        };
+        let subs_now = target.related(Relation::SubtechniquesOfTechnique, technique);
+        if subs_now.is_empty() {
+            continue;
+        }
+        let new_subs: Vec<String> = match source {
+            Some(source) => {
+                let stix_id = &target.object(technique).id;
+                let before: BTreeSet<String> = source
+                    .by_stix_id(stix_id)
+                    .map(|t| source.related(Relation::SubtechniquesOfTechnique, t))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| source.object(s).id.to_string())
+                    .collect();
+                subs_now
+                    .iter()
+                    .filter(|&&s| !before.contains(&*target.object(s).id))
+                    .map(|&s| target.display_id(s).to_string())
+                    .collect()
+            }
+            None if predates_subtechniques => subs_now
+                .iter()
+                .map(|&s| target.display_id(s).to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        if new_subs.is_empty() {
+            continue;
+        }
+        decisions.push(Decision {
+            kind: DecisionKind::Split,
+            technique: entry.technique_id.clone(),
+            tactic: entry.tactic.clone(),
+            to: new_subs.clone(),
+            detail: format!(
+                "{} {} has sub-techniques the layer's release did not have ({}): decide which the annotation applies to",
+                entry.technique_id,
+                target.display_name(technique),
+                new_subs.join(", ")
+            ),
+            needs_review: true,
+        });
+    }
+}
