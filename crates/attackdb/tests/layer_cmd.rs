@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -29,7 +29,7 @@ fn data_dir() -> Option<PathBuf> {
     None
 }
 
-fn attackdb(data: &PathBuf, args: &[&str]) -> Output {
+fn attackdb(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attackdb"))
         .arg("--data")
         .arg(
