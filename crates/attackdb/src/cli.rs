@@ -107,6 +107,11 @@ pub enum Command {
     /// Detection coverage of rule files (Sigma, Splunk, Elastic, CSV, layers): table, JSON,
     /// layer, report, gaps for groups
     Coverage(crate::coverage_cmd::CoverageArgs),
+    /// Carry layers (and rule mappings) to another ATT&CK release
+    Migrate {
+        #[command(subcommand)]
+        command: crate::migrate_cmd::MigrateCommand,
+    },
     /// One relationship family, for scripts: `relation NAME [ID]`
     Relation {
         /// The family, e.g. techniques_used_by_group (see --help for all)

@@ -17,6 +17,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     if let Command::Data { command } = &cli.command {
         return crate::data_cmd::run(command, global, out);
     }
+    if let Command::Migrate { command } = &cli.command {
+        return crate::migrate_cmd::run(command, global, out);
+    }
     if let Command::Layer { command } = &cli.command {
         return crate::layer_cmd::run(command, global, out);
     }
@@ -108,6 +111,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Stats
         | Command::Data { .. }
         | Command::Layer { .. }
+        | Command::Migrate { .. }
         | Command::Export { .. }
         | Command::Diff { .. } => Ok(()),
     }

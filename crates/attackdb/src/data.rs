@@ -85,6 +85,8 @@ pub enum Need<'a> {
         domain: &'a str,
         release: Option<&'a str>,
     },
+    /// Every release of these domains.
+    Domains(Vec<&'static str>),
     /// Several releases of several domains: every (domain, release) pair.
     Releases {
         domains: Vec<&'static str>,
@@ -123,15 +125,15 @@ pub fn load(
             let domain = normalize_domain(domain)?;
             files = prefilter(files, domain, release);
         }
+        Need::Domains(domains) => {
+            files.retain(|f| named(f).0.is_none_or(|d| domains.contains(&d)));
+        }
         Need::Releases { domains, releases } => {
-            files = files
-                .into_iter()
-                .filter(|f| match named(f) {
-                    (Some(d), Some(r)) => domains.contains(&d) && releases.contains(&r.as_str()),
-                    (Some(d), None) => domains.contains(&d),
-                    _ => true,
-                })
-                .collect();
+            files.retain(|f| match named(f) {
+                (Some(d), Some(r)) => domains.contains(&d) && releases.contains(&r.as_str()),
+                (Some(d), None) => domains.contains(&d),
+                _ => true,
+            });
         }
     }
     let fallback = index_fallback_dir();

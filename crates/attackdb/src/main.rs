@@ -10,6 +10,7 @@ mod diff_cmd;
 mod fetch;
 mod home;
 mod layer_cmd;
+mod migrate_cmd;
 mod output;
 
 use std::io::Write;
