@@ -20,9 +20,11 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
         if technique.rules.is_empty() {
             continue;
         }
-        let tactics: Vec<&str> = technique
-            .rules_by_tactic
-            .keys()
+        let tactics: Vec<&str> = analysis
+            .matrix
+            .tactics_of(technique.technique)
+            .iter()
+            .filter(|t| technique.rules_by_tactic.contains_key(t))
             .map(|&t| dataset.object(t).shortname.as_deref().unwrap_or(""))
             .collect();
         let mut entry = json!({

@@ -80,7 +80,8 @@ pub fn to_layer(analysis: &Analysis<'_>, name: &str) -> Layer {
         text
     };
     for (id, technique) in &coverage.techniques {
-        if !technique.in_scope && technique.rules.is_empty() {
+        // Deprecated techniques and those of other platforms are not in the matrix shown.
+        if !technique.in_scope {
             continue;
         }
         match technique.status {
@@ -88,7 +89,10 @@ pub fn to_layer(analysis: &Analysis<'_>, name: &str) -> Layer {
                 let all_tactics = analysis.matrix.tactics_of(technique.technique);
                 let narrowed = technique.rules_by_tactic.len() < all_tactics.len();
                 if narrowed {
-                    for (&tactic, list) in &technique.rules_by_tactic {
+                    let in_order = all_tactics
+                        .iter()
+                        .filter_map(|t| technique.rules_by_tactic.get(t).map(|l| (*t, l)));
+                    for (tactic, list) in in_order {
                         let mut entry = Technique::new(id);
                         entry.tactic = dataset
                             .object(tactic)

@@ -235,3 +235,50 @@ fn json_has_the_documented_keys() {
     assert_eq!(json["coverage"]["techniques"]["total"], 216);
     assert_eq!(json["coverage"]["subtechniques"]["total"], 475);
 }
+
+#[test]
+fn sigma_old_spellings_newer_ids_and_non_rules() {
+    let Some(dataset) = common::enterprise() else {
+        return;
+    };
+    let ingested = ingest(&[common::fixture("sigma")], None).unwrap();
+    assert_eq!(ingested.files, 3);
+    assert_eq!(ingested.rules.len(), 2);
+    assert_eq!(ingested.errors.len(), 1);
+    assert!(ingested.errors[0]
+        .reason
+        .contains("not a Sigma or Splunk rule"));
+    let analysis = analyze(dataset, ingested, &Options::default()).unwrap();
+    let json = attackdb_coverage::to_json(&analysis);
+    assert_eq!(
+        rules_per_technique(&json),
+        map(&[("T1059.001", 1), ("T1078", 1), ("T1218.011", 1)])
+    );
+    // `attack.defense_evasion` narrows T1218.011 to Defense Evasion (its only tactic anyway) and
+    // T1059.001 (revoked T1086's replacement, Execution only) is counted under Execution.
+    assert_eq!(
+        json["techniques"]["T1218.011"]["tactics"],
+        json!(["defense-evasion"])
+    );
+    assert_eq!(
+        json["techniques"]["T1059.001"]["tactics"],
+        json!(["execution"])
+    );
+    assert_eq!(json["revoked_ids"], json!({"T1086": "T1059.001"}));
+    assert_eq!(
+        json["unknown_ids"],
+        json!({
+            "G9999": {"kind": "object", "rules": 1},
+            "T1685": {"kind": "technique", "rules": 1},
+            "stealth": {"kind": "tactic", "rules": 1},
+        })
+    );
+    // `attack.stealth` is unknown to 18.1, so it narrows nothing: T1078 keeps its four tactics.
+    assert_eq!(
+        json["techniques"]["T1078"]["tactics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
