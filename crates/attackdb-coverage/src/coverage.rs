@@ -165,6 +165,21 @@ impl Coverage {
         self.techniques.get(id)
     }
 
+    /// The top of the colour scale in layers and reports: the 90th percentile of the scores of
+    /// covered techniques in scope (at least 1), so that a few techniques with very many rules
+    /// do not wash every other colour out; higher scores take the top colour.
+    pub fn scale_max(&self) -> f64 {
+        let mut scores: Vec<f64> = self
+            .techniques
+            .values()
+            .filter(|t| t.in_scope && t.score > 0.0)
+            .map(|t| t.score)
+            .collect();
+        scores.sort_by(f64::total_cmp);
+        let index = (scores.len() * 9 / 10).min(scores.len().saturating_sub(1));
+        scores.get(index).copied().unwrap_or(1.0).max(1.0)
+    }
+
     /// The highest score of any technique (0 when none is covered).
     pub fn max_score(&self) -> f64 {
         self.techniques

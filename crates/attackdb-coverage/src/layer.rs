@@ -29,7 +29,7 @@ pub fn to_layer(analysis: &Analysis<'_>, name: &str) -> Layer {
         coverage.mode.as_str(),
         coverage.percent()
     ));
-    let max = coverage.max_score().max(1.0);
+    let max = coverage.scale_max();
     layer.gradient = Some(Gradient {
         colors: GRADIENT.iter().map(|c| c.to_string()).collect(),
         min_value: 0.0,
@@ -38,7 +38,7 @@ pub fn to_layer(analysis: &Analysis<'_>, name: &str) -> Layer {
     });
     layer.legend_items = vec![
         LegendItem {
-            label: format!("covered: score 1 to {max} ({})", coverage.mode.as_str()),
+            label: format!("covered: score {max} or more ({})", coverage.mode.as_str()),
             color: GRADIENT[1].to_string(),
             extra: Default::default(),
         },

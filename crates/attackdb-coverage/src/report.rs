@@ -302,7 +302,7 @@ code{font-size:12px}";
 pub fn to_html(analysis: &Analysis<'_>) -> String {
     let dataset = analysis.dataset;
     let coverage = &analysis.coverage;
-    let max = coverage.max_score().max(1.0);
+    let max = coverage.scale_max();
     let colors = ScoreColors::new(&Gradient {
         colors: GRADIENT.iter().map(|c| c.to_string()).collect(),
         min_value: 0.0,
@@ -321,11 +321,11 @@ pub fn to_html(analysis: &Analysis<'_>) -> String {
         let _ = write!(html, "<li>{}</li>", esc(&line));
     }
     let _ = write!(html, "</ul>\n<h2>Matrix</h2>\n<div class=\"legend\">");
-    let low = colors.color(0.0).unwrap_or_default();
+    let low = colors.color(1.0).unwrap_or_default();
     let high = colors.color(max).unwrap_or_default();
     let _ = write!(
         html,
-        "<span><span class=\"sw\" style=\"background:{low}\"></span>score 0</span><span><span class=\"sw\" style=\"background:{high}\"></span>score {max} ({})</span><span><span class=\"sw\" style=\"background:{PARTLY}\"></span>partly covered (sub-techniques only)</span><span><span class=\"sw\" style=\"background:#f4f5f7\"></span>not covered</span></div>\n<div class=\"matrix\">",
+        "<span><span class=\"sw\" style=\"background:{low}\"></span>score 1</span><span><span class=\"sw\" style=\"background:{high}\"></span>score {max} or more ({})</span><span><span class=\"sw\" style=\"background:{PARTLY}\"></span>partly covered (sub-techniques only)</span><span><span class=\"sw\" style=\"background:#f4f5f7\"></span>not covered</span></div>\n<div class=\"matrix\">",
         coverage.mode.as_str()
     );
     let tactic_rows: std::collections::HashMap<ObjId, &crate::TacticCoverage> =
