@@ -353,7 +353,17 @@ impl Dataset {
 
     /// Sorts by display ID (then STIX ID, for a total order) and drops repeats.
     pub(crate) fn sort_dedup(&self, list: &mut Vec<ObjId>) {
-        list.sort_unstable_by_key(|&id| self.rank(id));
+        if list.len() < 64 {
+            // Short lists (one object's answer) sort directly, without building the ranks of
+            // every object in the dataset.
+            list.sort_unstable_by(|&a, &b| {
+                self.display_id(a)
+                    .cmp(self.display_id(b))
+                    .then_with(|| self.object(a).id.cmp(&self.object(b).id))
+            });
+        } else {
+            list.sort_unstable_by_key(|&id| self.rank(id));
+        }
         list.dedup();
     }
 }
