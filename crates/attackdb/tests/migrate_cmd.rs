@@ -81,3 +81,103 @@ fn migrate_layer_writes_a_4_5_layer_and_lists_decisions() {
         "{md}"
     );
 }
+
+/// The technique IDs tagged in the Sigma corpus, read independently of attackdb's rule readers:
+/// every `- attack.tNNNN[.NNN]` list item of every `.yml` file.
+fn sigma_technique_tags(dir: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml") {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_string();
+                for line in text.lines() {
+                    let item = line
+                        .trim_start()
+                        .trim_start_matches('-')
+                        .trim()
+                        .trim_matches(['\'', '"']);
+                    let lower = item.to_ascii_lowercase();
+                    let Some(id) = lower.strip_prefix("attack.t") else {
+                        continue;
+                    };
+                    let (main, sub) = id.split_once('.').unwrap_or((id, ""));
+                    let digits = |s: &str, n| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+                    if digits(main, 4) && (sub.is_empty() || digits(sub, 3)) {
+                        found.insert(format!("T{}", id.to_ascii_uppercase()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn migrate_rules_reports_exactly_the_sigma_ids_unknown_to_a_release() {
+    let Some(shared) = shared() else { return };
+    let temp = tempfile::tempdir().unwrap();
+    let sigma = shared.join("corpora/sigma");
+    let tags = sigma_technique_tags(&sigma);
+    assert!(tags.len() > 300, "{}", tags.len());
+    let kb = attackdb_kb::Kb::load(&[shared.join("attack-stix-data/enterprise-attack")]).unwrap();
+    for release in ["18.1", "15.1"] {
+        let dataset = kb.select(Some("enterprise"), Some(release)).unwrap();
+        let technique =
+            |id: &str| dataset.by_attack_id_typed(id, &[attackdb_kb::ObjectType::AttackPattern]);
+        let unknown: Vec<String> = tags
+            .iter()
+            .filter(|t| technique(t).is_none())
+            .cloned()
+            .collect();
+        let revoked: Vec<String> = tags
+            .iter()
+            .filter(|t| technique(t).is_some_and(|o| dataset.object(o).revoked))
+            .cloned()
+            .collect();
+        let output = Command::new(env!("CARGO_BIN_EXE_attackdb"))
+            .arg("--data")
+            .arg(shared.join("attack-stix-data"))
+            .args(["migrate", "rules"])
+            .arg(&sigma)
+            .args(["--to", release, "--json"])
+            .env("ATTACKDB_HOME", temp.path())
+            .env_remove("ATTACKDB_DATA")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let reported: Vec<String> = report["unknown_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(reported, unknown, "{release}");
+        let reported_revoked: Vec<String> = report["revoked_ids"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(reported_revoked, revoked, "{release}");
+        assert_eq!(report["rules"], 3748);
+        if release == "18.1" {
+            // This Sigma snapshot is the last one on ATT&CK v18 IDs: nothing unknown to 18.1.
+            assert!(unknown.is_empty());
+        } else {
+            // Techniques added after 15.1 are unknown to it, each with its rules listed.
+            assert!(!unknown.is_empty());
+            let findings = report["findings"].as_object().unwrap();
+            let listed: usize = findings.values().map(|f| f.as_array().unwrap().len()).sum();
+            assert!(listed >= unknown.len());
+        }
+    }
+}
