@@ -180,7 +180,7 @@ pub struct LogSourceReference {
 /// One STIX object with the fields ATT&CK queries need. Fields absent from the JSON are empty.
 ///
 /// Its serde implementation is the field-by-field one used by the prebuilt index; STIX JSON is
-/// read through [`JsonObject`].
+/// read through a hand-written visitor (`JsonObject`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StixObject {
     /// STIX `id`.
