@@ -337,12 +337,13 @@ impl Dataset {
     /// The object's position in display-ID order (display ID, then STIX ID).
     pub(crate) fn rank(&self, id: ObjId) -> u32 {
         let ranks = self.rank.get_or_init(|| {
+            let keys: Vec<(&str, &str)> = self
+                .objects()
+                .iter()
+                .map(|o| (o.attack_id().unwrap_or(&o.id), &*o.id))
+                .collect();
             let mut order: Vec<ObjId> = (0..self.objects().len() as ObjId).collect();
-            order.sort_unstable_by(|&a, &b| {
-                self.display_id(a)
-                    .cmp(self.display_id(b))
-                    .then_with(|| self.object(a).id.cmp(&self.object(b).id))
-            });
+            order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
             let mut ranks = vec![0u32; order.len()];
             for (position, id) in order.into_iter().enumerate() {
                 ranks[id as usize] = position as u32;

@@ -25,7 +25,7 @@ use crate::text::{BundleText, Deferred};
 use crate::{Error, Result};
 
 /// Version of the prebuilt index format; bump it whenever `StixObject` or the payload changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"ATKDBIX\0";
 const HEADER_LEN: usize = 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8;
@@ -250,12 +250,22 @@ fn read_index(
         return Err("checksum mismatch: the file is damaged".to_string().into());
     }
     let decoded: Payload<'_> = postcard::from_bytes(&payload).map_err(|e| e.to_string())?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let per_thread = decoded.chunks.len().div_ceil(threads).max(1);
     let chunks: Vec<std::result::Result<Vec<StixObject>, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = decoded
             .chunks
-            .iter()
-            .map(|chunk| {
-                scope.spawn(move || postcard::from_bytes(chunk).map_err(|e| e.to_string()))
+            .chunks(per_thread)
+            .map(|group| {
+                scope.spawn(move || {
+                    let mut objects = Vec::new();
+                    for chunk in group {
+                        let part: Vec<StixObject> =
+                            postcard::from_bytes(chunk).map_err(|e| e.to_string())?;
+                        objects.extend(part);
+                    }
+                    Ok(objects)
+                })
             })
             .collect();
         handles
@@ -295,7 +305,27 @@ fn read_index(
     }))
 }
 
-/// Writes the index atomically: a temporary file in the same folder, renamed into place.
+/// Objects per chunk of the payload: chunks are written one at a time (little memory) and
+/// decoded in parallel.
+const CHUNK_OBJECTS: usize = 2048;
+
+/// The fields of [`Payload`] before `chunks`, encoded as postcard encodes a struct (its fields
+/// one after the other), so that these, the chunk count and the chunks decode as a `Payload`.
+type PayloadMeta<'a> = (
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a Option<Collection>,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a Vec<Diagnostic>,
+);
+
+fn encode<T: Serialize + ?Sized>(value: &T) -> std::io::Result<Vec<u8>> {
+    postcard::to_stdvec(value).map_err(std::io::Error::other)
+}
+
+/// Writes the index atomically: a temporary file in the same folder, filled chunk by chunk,
+/// its header written last, then renamed into place.
 fn write_index(
     index: &Path,
     hash: &[u8; 32],
@@ -303,35 +333,17 @@ fn write_index(
     mtime_ns: u64,
     bundle: &Bundle,
 ) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+
     let text = bundle.text.get().map_err(std::io::Error::other)?.as_bytes();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk_len = bundle.objects.len().div_ceil(threads).max(1);
-    let chunks: Vec<Vec<u8>> = bundle
-        .objects
-        .chunks(chunk_len)
-        .map(postcard::to_stdvec)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(std::io::Error::other)?;
-    let payload = Payload {
-        id: bundle.id.clone(),
-        spec_version: bundle.spec_version.clone(),
-        collection: bundle.collection.clone(),
-        domain: bundle.domain.clone(),
-        release: bundle.release.clone(),
-        diagnostics: bundle.diagnostics.clone(),
-        chunks: chunks.iter().map(Vec::as_slice).collect(),
-    };
-    let payload = postcard::to_stdvec(&payload).map_err(std::io::Error::other)?;
-    let mut header = Vec::with_capacity(HEADER_LEN);
-    header.extend_from_slice(MAGIC);
-    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    header.extend_from_slice(hash);
-    header.extend_from_slice(&size.to_le_bytes());
-    header.extend_from_slice(&mtime_ns.to_le_bytes());
-    header.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    header.extend_from_slice(&(text.len() as u64).to_le_bytes());
-    header.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
-    header.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(text).to_le_bytes());
+    let meta: PayloadMeta<'_> = (
+        &bundle.id,
+        &bundle.spec_version,
+        &bundle.collection,
+        &bundle.domain,
+        &bundle.release,
+        &bundle.diagnostics,
+    );
     let dir = index
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -346,10 +358,38 @@ fn write_index(
         std::process::id()
     ));
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut writer = std::io::BufWriter::new(std::fs::File::create(&temp)?);
+        writer.write_all(&[0u8; HEADER_LEN])?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut payload_len = 0u64;
+        let mut put = |writer: &mut std::io::BufWriter<std::fs::File>, bytes: &[u8]| {
+            hasher.update(bytes);
+            payload_len += bytes.len() as u64;
+            writer.write_all(bytes)
+        };
+        put(&mut writer, &encode(&meta)?)?;
+        let chunks: Vec<&[StixObject]> = bundle.objects.chunks(CHUNK_OBJECTS).collect();
+        put(&mut writer, &encode(&chunks.len())?)?;
+        for chunk in chunks {
+            let bytes = encode(chunk)?;
+            put(&mut writer, &encode(&bytes.len())?)?;
+            put(&mut writer, &bytes)?;
+        }
+        let payload_sum = hasher.digest();
+        writer.write_all(text)?;
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header.extend_from_slice(hash);
+        header.extend_from_slice(&size.to_le_bytes());
+        header.extend_from_slice(&mtime_ns.to_le_bytes());
+        header.extend_from_slice(&payload_len.to_le_bytes());
+        header.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        header.extend_from_slice(&payload_sum.to_le_bytes());
+        header.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(text).to_le_bytes());
+        let mut file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
         file.write_all(&header)?;
-        file.write_all(&payload)?;
-        file.write_all(text)?;
         file.sync_all()?;
         std::fs::rename(&temp, index)
     })();

@@ -249,6 +249,9 @@ pub struct StixObject {
     pub sectors: Vec<Box<str>>,
     /// Fields of this object that this crate does not know.
     pub unknown_fields: Vec<Box<str>>,
+    /// Index in `external_references` of the entry carrying the ATT&CK ID, found once when the
+    /// object is read (`u16::MAX`: none, or not computed).
+    attack_ref: u16,
 }
 
 impl Default for ObjectType {
@@ -261,9 +264,26 @@ impl Default for ObjectType {
 impl StixObject {
     /// The `external_references` entry that carries the ATT&CK ID, if any.
     pub fn attack_reference(&self) -> Option<&ExternalReference> {
-        self.external_references.iter().find(|r| {
-            crate::ATTACK_SOURCE_NAMES.contains(&&*r.source_name) && r.external_id.is_some()
+        let cached = self
+            .external_references
+            .get(usize::from(self.attack_ref))
+            .filter(|r| is_attack_reference(r));
+        cached.or_else(|| {
+            self.external_references
+                .iter()
+                .find(|r| is_attack_reference(r))
         })
+    }
+
+    /// Remembers which external reference carries the ATT&CK ID (call after changing
+    /// `external_references`; [`StixObject::attack_reference`] is right either way, only slower).
+    pub fn index_attack_reference(&mut self) {
+        self.attack_ref = self
+            .external_references
+            .iter()
+            .position(is_attack_reference)
+            .and_then(|i| u16::try_from(i).ok())
+            .unwrap_or(u16::MAX);
     }
 
     /// The ATT&CK ID (e.g. `T1059.001`), if the object has one.
@@ -271,6 +291,10 @@ impl StixObject {
         self.attack_reference()
             .and_then(|r| r.external_id.as_deref())
     }
+}
+
+fn is_attack_reference(reference: &ExternalReference) -> bool {
+    crate::ATTACK_SOURCE_NAMES.contains(&&*reference.source_name) && reference.external_id.is_some()
 }
 
 /// A string field that may be JSON `null`.
@@ -376,6 +400,7 @@ impl<'de> Visitor<'de> for ObjectVisitor {
         if !saw_id {
             return Err(de::Error::missing_field("id"));
         }
+        object.index_attack_reference();
         Ok(object)
     }
 }

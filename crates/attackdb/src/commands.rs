@@ -48,8 +48,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     let kb = data::load(&paths, need, &options, &mut |warning| {
         eprintln!("warning: {warning}")
     })?;
+    // The process ends after this command: freeing hundreds of thousands of small strings
+    // one by one would only delay the exit, so the knowledge base is left to the OS.
+    let kb: &Kb = Box::leak(Box::new(kb));
     match &cli.command {
-        Command::Stats => return stats(&kb, global.json, out),
+        Command::Stats => return stats(kb, global.json, out),
         Command::Diff {
             from,
             to,
@@ -62,7 +65,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 crate::diff_cmd::DiffFormat::Md
             });
             return crate::diff_cmd::run(
-                &kb,
+                kb,
                 from,
                 to,
                 &diff_domains,

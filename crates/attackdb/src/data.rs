@@ -107,8 +107,9 @@ fn index_fallback_dir() -> Option<PathBuf> {
         .map(|home| home.root.join("index"))
 }
 
-/// Loads what `need` asks for from `paths`, one thread per bundle file. Warnings about prebuilt
-/// indexes go to `warn`.
+/// Loads what `need` asks for from `paths`, one bundle after the other (each large bundle is
+/// parsed on every core; loading them side by side only raised the peak memory). Warnings
+/// about prebuilt indexes go to `warn`.
 pub fn load(
     paths: &[PathBuf],
     need: Need<'_>,
@@ -137,41 +138,21 @@ pub fn load(
         }
     }
     let fallback = index_fallback_dir();
-    let results: Vec<attackdb_stix::Result<attackdb_stix::CachedBundle>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .iter()
-                .map(|file| {
-                    let fallback = fallback.as_deref();
-                    scope.spawn(move || {
-                        if options.use_index {
-                            let indexes = attackdb_stix::index_paths(file, fallback);
-                            attackdb_stix::load_bundle_cached(file, &indexes)
-                        } else {
-                            attackdb_stix::load_bundle(file).map(|bundle| {
-                                attackdb_stix::CachedBundle {
-                                    bundle,
-                                    outcome: attackdb_stix::CacheOutcome::NotWritten,
-                                    warnings: Vec::new(),
-                                }
-                            })
-                        }
-                    })
+    let results: Vec<attackdb_stix::Result<attackdb_stix::CachedBundle>> = files
+        .iter()
+        .map(|file| {
+            if options.use_index {
+                let indexes = attackdb_stix::index_paths(file, fallback.as_deref());
+                attackdb_stix::load_bundle_cached(file, &indexes)
+            } else {
+                attackdb_stix::load_bundle(file).map(|bundle| attackdb_stix::CachedBundle {
+                    bundle,
+                    outcome: attackdb_stix::CacheOutcome::NotWritten,
+                    warnings: Vec::new(),
                 })
-                .collect();
-            handles
-                .into_iter()
-                .zip(&files)
-                .map(|(handle, file)| {
-                    handle.join().unwrap_or_else(|_| {
-                        Err(attackdb_stix::Error::NotABundle {
-                            path: file.clone(),
-                            message: "internal error: the loader thread failed".to_string(),
-                        })
-                    })
-                })
-                .collect()
-        });
+            }
+        })
+        .collect();
     let mut bundles = Vec::with_capacity(results.len());
     for result in results {
         let loaded = result?;
