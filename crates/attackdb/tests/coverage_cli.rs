@@ -3,29 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::data_dir;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data")
-        });
-    if dir.join("enterprise-attack").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("ATTACKDB_REQUIRE_DATA").is_none(),
-        "real ATT&CK data is required but missing at {}",
-        dir.display()
-    );
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no ATT&CK data at {} !!!\n",
-        dir.display()
-    );
-    None
-}
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::data_dir;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -19,27 +23,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 const MITRE_BASE: &str = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master";
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data")
-        });
-    if dir.join("index.json").is_file() && dir.join("ics-attack").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("ATTACKDB_REQUIRE_DATA").is_none(),
-        "real ATT&CK data is required but missing at {}",
-        dir.display()
-    );
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no ATT&CK data at {} !!!\n",
-        dir.display()
-    );
-    None
-}
 
 // ---------------------------------------------------------------------------------------------
 // The loopback server

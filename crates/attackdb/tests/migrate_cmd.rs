@@ -2,31 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
+
+use common::shared;
+
 use std::process::Command;
 
 use serde_json::Value;
-
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(|d| PathBuf::from(d).join(".."))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if dir.join("attack-stix-data/enterprise-attack").is_dir()
-        && dir.join("corpora/navigator-layers").is_dir()
-    {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("ATTACKDB_REQUIRE_DATA").is_none(),
-        "real ATT&CK data and corpora are required but missing at {}",
-        dir.display()
-    );
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no shared data at {} !!!\n",
-        dir.display()
-    );
-    None
-}
 
 #[test]
 fn migrate_layer_writes_a_4_5_layer_and_lists_decisions() {
