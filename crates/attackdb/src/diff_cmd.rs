@@ -233,6 +233,28 @@ fn counts_table(diffs: &[DomainDiff<'_>]) -> (Vec<String>, Vec<Vec<String>>) {
     (headers, rows)
 }
 
+/// The object types of a domain diff with at least one change, in changelog order.
+fn changed_types<'d>(
+    diff: &'d DomainDiff<'_>,
+) -> impl Iterator<Item = (&'d DiffType, &'d attackdb_kb::TypeDiff)> + 'd {
+    diff.types
+        .iter()
+        .filter(|(_, t)| t.categories.values().any(|c| !c.is_empty()))
+}
+
+/// The non-empty categories of a type's diff, in changelog order.
+fn changed_categories(
+    type_diff: &attackdb_kb::TypeDiff,
+) -> impl Iterator<Item = (Category, &Vec<Change>)> + '_ {
+    Category::ALL.into_iter().filter_map(|category| {
+        type_diff
+            .categories
+            .get(&category)
+            .filter(|c| !c.is_empty())
+            .map(|c| (category, c))
+    })
+}
+
 fn markdown(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     let mut md = format!("# ATT&CK changes from {from} to {to}\n\n");
     let (headers, rows) = counts_table(diffs);
@@ -248,19 +270,9 @@ fn markdown(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
             domain_title(diff.new.domain()),
             diff.new.domain()
         );
-        for (diff_type, type_diff) in &diff.types {
-            if type_diff.categories.values().all(Vec::is_empty) {
-                continue;
-            }
+        for (diff_type, type_diff) in changed_types(diff) {
             let _ = write!(md, "\n### {}\n", diff_type.title());
-            for category in Category::ALL {
-                let Some(changes) = type_diff
-                    .categories
-                    .get(&category)
-                    .filter(|c| !c.is_empty())
-                else {
-                    continue;
-                };
+            for (category, changes) in changed_categories(type_diff) {
                 let _ = write!(md, "\n#### {} ({})\n\n", category.title(), changes.len());
                 for change in changes {
                     let _ = writeln!(md, "- {}", summary_line(diff, change).replace('|', "\\|"));
@@ -357,19 +369,9 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
             domain_title(diff.new.domain()),
             diff.new.domain()
         );
-        for (diff_type, type_diff) in &diff.types {
-            if type_diff.categories.values().all(Vec::is_empty) {
-                continue;
-            }
+        for (diff_type, type_diff) in changed_types(diff) {
             let _ = writeln!(page, "<h3>{}</h3>", diff_type.title());
-            for category in Category::ALL {
-                let Some(changes) = type_diff
-                    .categories
-                    .get(&category)
-                    .filter(|c| !c.is_empty())
-                else {
-                    continue;
-                };
+            for (category, changes) in changed_categories(type_diff) {
                 let _ = write!(
                     page,
                     "<h4><span class=\"cat\" style=\"background:{}\"></span>{} ({})</h4>\n<ul>\n",
