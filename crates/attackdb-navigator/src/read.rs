@@ -698,7 +698,15 @@ fn read_legend_item(r: &mut Reader, field: &str, value: &Value) -> Option<Legend
     Some(item)
 }
 
-fn read_metadata(r: &mut Reader, field: &str, value: &Value) -> Vec<MetadataItem> {
+/// One item of a `metadata` or `links` list: a pair of required strings, or a divider.
+enum PairItem {
+    Pair(String, String, Extra),
+    Divider(bool, Extra),
+}
+
+/// Reads a list of `{KEY1: string, KEY2: string}` items or `{"divider": bool}` items, the shape
+/// shared by `metadata` (`name`, `value`) and `links` (`label`, `url`).
+fn read_pairs(r: &mut Reader, field: &str, value: &Value, keys: [&str; 2]) -> Vec<PairItem> {
     let Some(items) = r.list(field, value) else {
         return Vec::new();
     };
@@ -718,83 +726,90 @@ fn read_metadata(r: &mut Reader, field: &str, value: &Value) -> Vec<MetadataItem
                     r.unknown(&format!("{sub}.{key}"), key, value, &mut extra);
                 }
             }
-            out.push(MetadataItem::Divider { divider, extra });
+            out.push(PairItem::Divider(divider, extra));
             continue;
         }
-        let mut name = None;
-        let mut value_text = None;
+        let mut found: [Option<String>; 2] = [None, None];
         for (key, value) in object {
             let path = format!("{sub}.{key}");
-            match key.as_str() {
-                "name" => name = r.string(&path, value),
-                "value" => value_text = r.string(&path, value),
-                _ => r.unknown(&path, key, value, &mut extra),
+            match keys.iter().position(|k| k == key) {
+                Some(slot) => found[slot] = r.string(&path, value),
+                None => r.unknown(&path, key, value, &mut extra),
             }
         }
-        for (key, present) in [("name", name.is_some()), ("value", value_text.is_some())] {
-            if !present && !object.contains_key(key) {
+        for (key, present) in keys.iter().zip(found.iter().map(Option::is_some)) {
+            if !present && !object.contains_key(*key) {
                 r.error(&format!("{sub}.{key}"), "missing required field");
             }
         }
-        out.push(MetadataItem::Entry {
-            name: name.unwrap_or_default(),
-            value: value_text.unwrap_or_default(),
+        let [first, second] = found;
+        out.push(PairItem::Pair(
+            first.unwrap_or_default(),
+            second.unwrap_or_default(),
             extra,
-        });
+        ));
     }
     out
 }
 
+fn read_metadata(r: &mut Reader, field: &str, value: &Value) -> Vec<MetadataItem> {
+    read_pairs(r, field, value, ["name", "value"])
+        .into_iter()
+        .map(|item| match item {
+            PairItem::Pair(name, value, extra) => MetadataItem::Entry { name, value, extra },
+            PairItem::Divider(divider, extra) => MetadataItem::Divider { divider, extra },
+        })
+        .collect()
+}
+
 fn read_links(r: &mut Reader, field: &str, value: &Value) -> Vec<LinkItem> {
-    let Some(items) = r.list(field, value) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let sub = format!("{field}[{i}]");
-        let Some(object) = r.object(&sub, item) else {
-            continue;
-        };
-        let mut extra = Extra::new();
-        if let Some(divider) = object.get("divider") {
-            let divider = r
-                .boolean(&format!("{sub}.divider"), divider)
-                .unwrap_or(true);
-            for (key, value) in object {
-                if key != "divider" {
-                    r.unknown(&format!("{sub}.{key}"), key, value, &mut extra);
-                }
-            }
-            out.push(LinkItem::Divider { divider, extra });
-            continue;
-        }
-        let mut label = None;
-        let mut url = None;
-        for (key, value) in object {
-            let path = format!("{sub}.{key}");
-            match key.as_str() {
-                "label" => label = r.string(&path, value),
-                "url" => url = r.string(&path, value),
-                _ => r.unknown(&path, key, value, &mut extra),
-            }
-        }
-        for (key, present) in [("label", label.is_some()), ("url", url.is_some())] {
-            if !present && !object.contains_key(key) {
-                r.error(&format!("{sub}.{key}"), "missing required field");
-            }
-        }
-        out.push(LinkItem::Link {
-            label: label.unwrap_or_default(),
-            url: url.unwrap_or_default(),
-            extra,
-        });
-    }
-    out
+    read_pairs(r, field, value, ["label", "url"])
+        .into_iter()
+        .map(|item| match item {
+            PairItem::Pair(label, url, extra) => LinkItem::Link { label, url, extra },
+            PairItem::Divider(divider, extra) => LinkItem::Divider { divider, extra },
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_and_links_with_dividers_round_trip() {
+        let text = r#"{"name": "m", "domain": "enterprise-attack",
+            "metadata": [{"name": "owner", "value": "soc", "x": 1}, {"divider": true}, {"name": "n"}],
+            "links": [{"label": "wiki", "url": "https://example.org"}, {"divider": true, "y": 2}],
+            "techniques": [{"techniqueID": "T1003", "metadata": [{"divider": true}],
+                            "links": [{"label": "l", "url": "u"}]}]}"#;
+        let file = read_layers(text).unwrap_or_else(|e| panic!("{e}"));
+        let read = &file.layers[0];
+        let messages: Vec<String> = read
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        assert!(
+            messages.contains(&"metadata[2].value: missing required field".to_string()),
+            "{messages:?}"
+        );
+        let layer = &read.layer;
+        assert_eq!(layer.metadata.len(), 3);
+        assert!(matches!(
+            &layer.metadata[1],
+            MetadataItem::Divider { divider: true, .. }
+        ));
+        assert!(
+            matches!(&layer.links[0], LinkItem::Link { label, url, .. } if label == "wiki" && url == "https://example.org")
+        );
+        assert!(
+            matches!(&layer.links[1], LinkItem::Divider { extra, .. } if extra.contains_key("y"))
+        );
+        let written = crate::layer_to_json(layer).unwrap_or_else(|e| panic!("{e}"));
+        let again = read_layers(&written).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&again.layers[0].layer, layer);
+    }
 
     #[test]
     fn technique_ids() {

@@ -177,53 +177,45 @@ impl Serialize for LegendItem {
     }
 }
 
+/// Writes a `metadata` / `links` item: a named pair of strings, or a divider.
+fn pair_or_divider<S: Serializer>(
+    s: S,
+    pair: Option<[(&str, &str); 2]>,
+    divider: Option<bool>,
+    more: &Extra,
+) -> std::result::Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(None)?;
+    for (key, value) in pair.into_iter().flatten() {
+        map.serialize_entry(key, value)?;
+    }
+    if let Some(divider) = divider {
+        map.serialize_entry("divider", &divider)?;
+    }
+    extra(&mut map, more)?;
+    map.end()
+}
+
 impl Serialize for MetadataItem {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
         match self {
-            MetadataItem::Entry {
-                name,
-                value,
-                extra: more,
-            } => {
-                map.serialize_entry("name", name)?;
-                map.serialize_entry("value", value)?;
-                extra(&mut map, more)?;
+            MetadataItem::Entry { name, value, extra } => {
+                pair_or_divider(s, Some([("name", name), ("value", value)]), None, extra)
             }
-            MetadataItem::Divider {
-                divider,
-                extra: more,
-            } => {
-                map.serialize_entry("divider", divider)?;
-                extra(&mut map, more)?;
+            MetadataItem::Divider { divider, extra } => {
+                pair_or_divider(s, None, Some(*divider), extra)
             }
         }
-        map.end()
     }
 }
 
 impl Serialize for LinkItem {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
         match self {
-            LinkItem::Link {
-                label,
-                url,
-                extra: more,
-            } => {
-                map.serialize_entry("label", label)?;
-                map.serialize_entry("url", url)?;
-                extra(&mut map, more)?;
+            LinkItem::Link { label, url, extra } => {
+                pair_or_divider(s, Some([("label", label), ("url", url)]), None, extra)
             }
-            LinkItem::Divider {
-                divider,
-                extra: more,
-            } => {
-                map.serialize_entry("divider", divider)?;
-                extra(&mut map, more)?;
-            }
+            LinkItem::Divider { divider, extra } => pair_or_divider(s, None, Some(*divider), extra),
         }
-        map.end()
     }
 }
 
