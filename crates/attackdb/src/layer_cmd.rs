@@ -523,27 +523,36 @@ fn generate(args: &GenerateArgs, global: &Global, out: &mut dyn Write) -> Result
         let object = generate::resolve(dataset, query, kind)?;
         generate::usage_layer(dataset, object, &options)?
     };
-    let text = nav::layer_to_json(&layer)?;
-    match &args.output {
-        Some(path) => {
-            emit(text.as_bytes(), Some(path), out)?;
-            if global.json {
-                output::json(
-                    out,
-                    &json!({"file": path.display().to_string(), "name": layer.name, "techniques": layer.techniques.len()}),
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "wrote \"{}\" ({} techniques) to {}",
-                    layer.name,
-                    layer.techniques.len(),
-                    path.display()
-                )?;
-            }
-            Ok(())
-        }
-        None => emit(text.as_bytes(), None, out),
+    write_layer(&layer, args.output.as_deref(), "techniques", global, out)
+}
+
+/// Writes `layer` to `output` (and says so, as a line or JSON), or to stdout without one.
+fn write_layer(
+    layer: &nav::Layer,
+    output: Option<&Path>,
+    noun: &str,
+    global: &Global,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let text = nav::layer_to_json(layer)?;
+    let Some(path) = output else {
+        return emit(text.as_bytes(), None, out);
+    };
+    emit(text.as_bytes(), Some(path), out)?;
+    if global.json {
+        output::json(
+            out,
+            &json!({"file": path.display().to_string(), "name": layer.name, "techniques": layer.techniques.len()}),
+        )
+    } else {
+        writeln!(
+            out,
+            "wrote \"{}\" ({} {noun}) to {}",
+            layer.name,
+            layer.techniques.len(),
+            path.display()
+        )?;
+        Ok(())
     }
 }
 
@@ -612,28 +621,7 @@ fn combine(args: &CombineArgs, global: &Global, out: &mut dyn Write) -> Result<(
         }
         (None, None) => bail!("give --expr or --op"),
     };
-    let text = nav::layer_to_json(&layer)?;
-    match &args.output {
-        Some(path) => {
-            emit(text.as_bytes(), Some(path), out)?;
-            if global.json {
-                output::json(
-                    out,
-                    &json!({"file": path.display().to_string(), "name": layer.name, "techniques": layer.techniques.len()}),
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "wrote \"{}\" ({} annotations) to {}",
-                    layer.name,
-                    layer.techniques.len(),
-                    path.display()
-                )?;
-            }
-            Ok(())
-        }
-        None => emit(text.as_bytes(), None, out),
-    }
+    write_layer(&layer, args.output.as_deref(), "annotations", global, out)
 }
 
 fn export_layer(args: &ExportArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
