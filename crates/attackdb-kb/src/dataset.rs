@@ -3,9 +3,10 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use attackdb_stix::{Bundle, Diagnostic, DiagnosticKind, ObjectType, StixObject};
+use attackdb_stix::{Bundle, Diagnostic, DiagnosticKind, ObjectType, Objects, StixObject};
 
-use crate::concept::Concept;
+use crate::concept::{Concept, Visibility};
+use crate::tables::{Csr, Keyed, Reader, Strings, Writer};
 
 /// Index of an object in [`Dataset::objects`].
 pub type ObjId = u32;
@@ -32,6 +33,28 @@ pub enum RelKind {
 }
 
 impl RelKind {
+    const ALL: [RelKind; 8] = [
+        RelKind::Uses,
+        RelKind::AttributedTo,
+        RelKind::Mitigates,
+        RelKind::SubtechniqueOf,
+        RelKind::Detects,
+        RelKind::Targets,
+        RelKind::RevokedBy,
+        RelKind::Other,
+    ];
+
+    fn code(self) -> u8 {
+        RelKind::ALL.iter().position(|&k| k == self).unwrap_or(7) as u8
+    }
+
+    fn from_code(code: u8) -> RelKind {
+        RelKind::ALL
+            .get(code as usize)
+            .copied()
+            .unwrap_or(RelKind::Other)
+    }
+
     fn parse(name: &str) -> RelKind {
         match name {
             "uses" => RelKind::Uses,
@@ -65,48 +88,77 @@ pub struct Dataset {
     domain: String,
     release: String,
     bundle: Bundle,
-    by_stix_id: HashMap<Box<str>, ObjId>,
-    by_attack_id: HashMap<String, Vec<ObjId>>,
-    by_name: HashMap<String, Vec<ObjId>>,
-    by_alias: HashMap<String, Vec<ObjId>>,
-    concepts: Vec<Option<Concept>>,
-    /// Per object: neither revoked nor deprecated.
-    live: Vec<bool>,
+    /// Per object: its STIX ID, ATT&CK ID (empty: none) and name (empty: none, see `flags`).
+    stix_ids: Strings,
+    attack_ids: Strings,
+    names: Strings,
+    /// Per object: `REVOKED`, `DEPRECATED`, `NAMED`.
+    flags: Vec<u8>,
+    /// Objects sorted by STIX ID (for each repeated ID, only its first object).
+    stix_order: Vec<ObjId>,
+    by_attack_id: Keyed,
+    by_name: Keyed,
+    by_alias: Keyed,
+    /// Per object: index of its concept in `Concept::ALL`, or `NO_CONCEPT`.
+    concepts: Vec<u8>,
     /// Per object: index of its type in `ObjectType::KNOWN` (`KNOWN.len()` for other types).
     kinds: Vec<u8>,
     /// Objects of each type, by the same index, in bundle order.
-    by_kind: Vec<Vec<ObjId>>,
+    by_kind: Csr,
     /// Per object: its position when all objects are sorted by display ID then STIX ID;
-    /// computed on first use.
+    /// computed on first use (or read from the prebuilt index).
     rank: std::sync::OnceLock<Vec<u32>>,
     links: Vec<Link>,
-    outgoing: Vec<Vec<u32>>,
-    incoming: Vec<Vec<u32>>,
+    outgoing: Csr,
+    incoming: Csr,
     diagnostics: Vec<Diagnostic>,
 }
+
+const REVOKED: u8 = 1;
+const DEPRECATED: u8 = 2;
+const NAMED: u8 = 4;
+const NO_CONCEPT: u8 = u8::MAX;
+
+/// Tag and version of the tables a dataset keeps in its prebuilt index.
+const TABLES_TAG: &[u8] = b"attackdb-kb tables 1";
 
 impl Dataset {
     /// Indexes `bundle` as the given domain and release.
     pub fn build(domain: String, release: String, bundle: Bundle) -> Dataset {
         let count = bundle.objects.len();
         let mut diagnostics = bundle.diagnostics.clone();
-        let mut by_stix_id: HashMap<Box<str>, ObjId> = HashMap::default();
-        by_stix_id.reserve(count);
-        let mut by_attack_id: HashMap<String, Vec<ObjId>> = HashMap::default();
-        let mut by_name: HashMap<String, Vec<ObjId>> = HashMap::default();
-        let mut by_alias: HashMap<String, Vec<ObjId>> = HashMap::default();
+        let mut stix_ids = Strings::with_capacity(count);
+        let mut attack_ids = Strings::with_capacity(count);
+        let mut names = Strings::with_capacity(count);
+        let mut flags = Vec::with_capacity(count);
         let mut concepts = Vec::with_capacity(count);
-        let mut live = Vec::with_capacity(count);
         let mut kinds = Vec::with_capacity(count);
-        let mut by_kind = vec![Vec::new(); ObjectType::KNOWN.len() + 1];
+        let mut kind_pairs = Vec::with_capacity(count);
+        let mut attack_pairs = Vec::new();
+        let mut name_pairs = Vec::new();
+        let mut alias_pairs = Vec::new();
+        let mut first_of: HashMap<&str, ObjId> = HashMap::default();
+        first_of.reserve(count);
         for (i, object) in bundle.objects.iter().enumerate() {
             let id = i as ObjId;
-            concepts.push(Concept::of(object));
-            live.push(!object.revoked && !object.deprecated);
+            stix_ids.push(&object.id);
+            attack_ids.push(object.attack_id().unwrap_or_default());
+            names.push(object.name.as_deref().unwrap_or_default());
+            flags.push(
+                [
+                    (object.revoked, REVOKED),
+                    (object.deprecated, DEPRECATED),
+                    (object.name.is_some(), NAMED),
+                ]
+                .into_iter()
+                .filter(|(set, _)| *set)
+                .fold(0, |flags, (_, flag)| flags | flag),
+            );
+            concepts.push(Concept::of(object).map_or(NO_CONCEPT, concept_code));
             let kind = kind_index(&object.kind);
             kinds.push(kind as u8);
-            by_kind[kind].push(id);
-            if by_stix_id.contains_key(&object.id) {
+            kind_pairs.push((kind as u32, id));
+            if first_of.contains_key(&*object.id) {
                 diagnostics.push(Diagnostic {
                     path: bundle.path.clone(),
                     kind: DiagnosticKind::DuplicateId {
@@ -115,26 +167,23 @@ impl Dataset {
                 });
                 continue;
             }
-            by_stix_id.insert(object.id.clone(), id);
+            first_of.insert(&object.id, id);
             if object.kind == ObjectType::Relationship {
                 continue;
             }
             if let Some(attack_id) = object.attack_id() {
-                by_attack_id
-                    .entry(attack_id.to_ascii_uppercase())
-                    .or_default()
-                    .push(id);
+                attack_pairs.push((attack_id.to_ascii_uppercase(), id));
             }
             if let Some(name) = &object.name {
-                by_name.entry(name.to_lowercase()).or_default().push(id);
+                name_pairs.push((name.to_lowercase(), id));
             }
             for alias in &object.aliases {
-                by_alias.entry(alias.to_lowercase()).or_default().push(id);
+                alias_pairs.push((alias.to_lowercase(), id));
             }
         }
         let mut links = Vec::new();
-        let mut outgoing = vec![Vec::new(); count];
-        let mut incoming = vec![Vec::new(); count];
+        let mut out_pairs = Vec::new();
+        let mut in_pairs = Vec::new();
         for (i, object) in bundle.objects.iter().enumerate() {
             if object.kind != ObjectType::Relationship {
                 continue;
@@ -143,8 +192,8 @@ impl Dataset {
             else {
                 continue;
             };
-            let source = by_stix_id.get(source_ref).copied();
-            let target = by_stix_id.get(target_ref).copied();
+            let source = first_of.get(&**source_ref).copied();
+            let target = first_of.get(&**target_ref).copied();
             match (source, target) {
                 (Some(source), Some(target)) => {
                     let link_index = links.len() as u32;
@@ -154,8 +203,8 @@ impl Dataset {
                         source,
                         target,
                     });
-                    outgoing[source as usize].push(link_index);
-                    incoming[target as usize].push(link_index);
+                    out_pairs.push((source, link_index));
+                    in_pairs.push((target, link_index));
                 }
                 _ => {
                     let missing = if source.is_none() {
@@ -173,24 +222,157 @@ impl Dataset {
                 }
             }
         }
+        let mut stix_order: Vec<ObjId> = first_of.into_values().collect();
+        stix_order
+            .sort_unstable_by(|&a, &b| stix_ids.get(a as usize).cmp(stix_ids.get(b as usize)));
         Dataset {
             domain,
             release,
             bundle,
-            by_stix_id,
+            stix_ids,
+            attack_ids,
+            names,
+            flags,
+            stix_order,
+            by_attack_id: Keyed::from_pairs(attack_pairs),
+            by_name: Keyed::from_pairs(name_pairs),
+            by_alias: Keyed::from_pairs(alias_pairs),
+            concepts,
+            kinds,
+            by_kind: Csr::from_pairs(ObjectType::KNOWN.len() + 1, &kind_pairs),
+            rank: std::sync::OnceLock::new(),
+            outgoing: Csr::from_pairs(count, &out_pairs),
+            incoming: Csr::from_pairs(count, &in_pairs),
+            links,
+            diagnostics,
+        }
+    }
+
+    /// The tables of this dataset, for its prebuilt index: read back by
+    /// [`Dataset::from_index`] they give the same dataset without looking at any object.
+    pub fn index_tables(&self) -> Vec<u8> {
+        let mut out = Writer::default();
+        out.bytes(TABLES_TAG);
+        out.u32s(&[self.object_count() as u32, self.links.len() as u32]);
+        out.strings(&self.stix_ids);
+        out.strings(&self.attack_ids);
+        out.strings(&self.names);
+        out.bytes(&self.flags);
+        out.u32s(&self.stix_order);
+        out.keyed(&self.by_attack_id);
+        out.keyed(&self.by_name);
+        out.keyed(&self.by_alias);
+        out.bytes(&self.concepts);
+        out.bytes(&self.kinds);
+        out.csr(&self.by_kind);
+        out.u32s(self.ranks());
+        out.u32s(
+            &self
+                .links
+                .iter()
+                .map(|l| l.relationship)
+                .collect::<Vec<_>>(),
+        );
+        out.bytes(&self.links.iter().map(|l| l.kind.code()).collect::<Vec<_>>());
+        out.u32s(&self.links.iter().map(|l| l.source).collect::<Vec<_>>());
+        out.u32s(&self.links.iter().map(|l| l.target).collect::<Vec<_>>());
+        out.csr(&self.outgoing);
+        out.csr(&self.incoming);
+        let own = &self.diagnostics[self.bundle.diagnostics.len()..];
+        out.bytes(&serde_json::to_vec(own).unwrap_or_default());
+        out.out
+    }
+
+    /// The dataset of `bundle` (opened from its prebuilt index) from the tables
+    /// [`Dataset::index_tables`] wrote. Fails, saying why, when they are not whole and
+    /// consistent with the bundle.
+    pub fn from_index(
+        domain: String,
+        release: String,
+        bundle: Bundle,
+        tables: &[u8],
+    ) -> std::result::Result<Dataset, String> {
+        let mut input = Reader::new(tables);
+        if input.bytes()? != TABLES_TAG {
+            return Err("its tables were written by another version of attackdb".to_string());
+        }
+        let sizes = input.u32s()?;
+        let (count, link_count) = match sizes[..] {
+            [count, links] => (count as usize, links as usize),
+            _ => return Err("its table sizes are missing".to_string()),
+        };
+        if count != bundle.objects.len() {
+            return Err("its tables are not those of its objects".to_string());
+        }
+        let stix_ids = input.strings_of(count)?;
+        let attack_ids = input.strings_of(count)?;
+        let names = input.strings_of(count)?;
+        let flags = input.bytes_of(count)?;
+        let stix_order = input.u32s()?;
+        if stix_order.iter().any(|&o| o as usize >= count) {
+            return Err("its STIX ID table refers past the objects".to_string());
+        }
+        let by_attack_id = input.keyed(count)?;
+        let by_name = input.keyed(count)?;
+        let by_alias = input.keyed(count)?;
+        let concepts = input.bytes_of(count)?;
+        let kinds = input.bytes_of(count)?;
+        if concepts
+            .iter()
+            .any(|&c| c != NO_CONCEPT && c as usize >= Concept::ALL.len())
+            || kinds.iter().any(|&k| k as usize > ObjectType::KNOWN.len())
+        {
+            return Err("its type tables hold unknown codes".to_string());
+        }
+        let by_kind = input.csr(ObjectType::KNOWN.len() + 1, count)?;
+        let ranks = input.u32s_of(count, count)?;
+        let relationships = input.u32s_of(link_count, count)?;
+        let link_kinds = input.bytes_of(link_count)?;
+        let sources = input.u32s_of(link_count, count)?;
+        let targets = input.u32s_of(link_count, count)?;
+        let outgoing = input.csr(count, link_count)?;
+        let incoming = input.csr(count, link_count)?;
+        let own: Vec<Diagnostic> = serde_json::from_slice(input.bytes()?)
+            .map_err(|e| format!("its diagnostics are unreadable: {e}"))?;
+        if !input.is_done() {
+            return Err("its tables have trailing bytes".to_string());
+        }
+        let links = (0..link_count)
+            .map(|i| Link {
+                relationship: relationships[i],
+                kind: RelKind::from_code(link_kinds[i]),
+                source: sources[i],
+                target: targets[i],
+            })
+            .collect();
+        let mut diagnostics = bundle.diagnostics.clone();
+        diagnostics.extend(own.into_iter().map(|mut d| {
+            d.path.clone_from(&bundle.path);
+            d
+        }));
+        let rank = std::sync::OnceLock::new();
+        let _ = rank.set(ranks);
+        Ok(Dataset {
+            domain,
+            release,
+            bundle,
+            stix_ids,
+            attack_ids,
+            names,
+            flags,
+            stix_order,
             by_attack_id,
             by_name,
             by_alias,
             concepts,
-            live,
             kinds,
             by_kind,
-            rank: std::sync::OnceLock::new(),
+            rank,
             links,
             outgoing,
             incoming,
             diagnostics,
-        }
+        })
     }
 
     /// `enterprise-attack`, `mobile-attack` or `ics-attack`.
@@ -208,9 +390,15 @@ impl Dataset {
         &self.bundle
     }
 
-    /// Every object, relationships included, in bundle order.
-    pub fn objects(&self) -> &[StixObject] {
+    /// Every object, relationships included, in bundle order. Objects opened from a prebuilt
+    /// index are parsed on first use; iterating parses every one not parsed yet.
+    pub fn objects(&self) -> &Objects {
         &self.bundle.objects
+    }
+
+    /// How many objects, relationships included.
+    pub fn object_count(&self) -> usize {
+        self.flags.len()
     }
 
     /// The object at `id`.
@@ -220,7 +408,8 @@ impl Dataset {
 
     /// The ATT&CK concept of the object at `id`.
     pub fn concept(&self, id: ObjId) -> Option<Concept> {
-        self.concepts[id as usize]
+        let code = *self.concepts.get(id as usize)?;
+        Concept::ALL.get(code as usize).copied()
     }
 
     /// Every relationship whose two ends exist.
@@ -230,14 +419,16 @@ impl Dataset {
 
     /// Relationships whose source is `id`.
     pub fn outgoing(&self, id: ObjId) -> impl Iterator<Item = &Link> + '_ {
-        self.outgoing[id as usize]
+        self.outgoing
+            .get(id as usize)
             .iter()
             .map(|&l| &self.links[l as usize])
     }
 
     /// Relationships whose target is `id`.
     pub fn incoming(&self, id: ObjId) -> impl Iterator<Item = &Link> + '_ {
-        self.incoming[id as usize]
+        self.incoming
+            .get(id as usize)
             .iter()
             .map(|&l| &self.links[l as usize])
     }
@@ -249,33 +440,40 @@ impl Dataset {
 
     /// The original JSON of the object at `id`, exactly as in the bundle.
     pub fn raw_json(&self, id: ObjId) -> crate::Result<&str> {
-        Ok(self.bundle.raw_json(self.object(id))?)
+        match self.bundle.objects.raw_json(id as usize) {
+            Some(raw) => Ok(raw?),
+            None => Ok(self.bundle.raw_json(self.object(id))?),
+        }
+    }
+
+    /// Objects that could not be read back from the prebuilt index or the bundle (both changed
+    /// while in use), and why; their answers may be incomplete.
+    pub fn read_problems(&self) -> Vec<String> {
+        self.bundle.objects.problems()
     }
 
     /// The object with STIX ID `stix_id`.
     pub fn by_stix_id(&self, stix_id: &str) -> Option<ObjId> {
-        self.by_stix_id.get(stix_id).copied()
+        let found = self
+            .stix_order
+            .binary_search_by(|&o| self.stix_ids.get(o as usize).cmp(stix_id));
+        found.ok().map(|at| self.stix_order[at])
     }
 
     /// Every object with ATT&CK ID `attack_id` (case-insensitive), of any type.
     pub fn by_attack_id(&self, attack_id: &str) -> &[ObjId] {
         self.by_attack_id
             .get(&attack_id.trim().to_ascii_uppercase())
-            .map_or(&[], Vec::as_slice)
     }
 
     /// Every object named `name` (case-insensitive).
     pub fn by_name(&self, name: &str) -> &[ObjId] {
-        self.by_name
-            .get(&name.trim().to_lowercase())
-            .map_or(&[], Vec::as_slice)
+        self.by_name.get(&name.trim().to_lowercase())
     }
 
     /// Every group, campaign or software with alias `alias` (case-insensitive).
     pub fn by_alias(&self, alias: &str) -> &[ObjId] {
-        self.by_alias
-            .get(&alias.trim().to_lowercase())
-            .map_or(&[], Vec::as_slice)
+        self.by_alias.get(&alias.trim().to_lowercase())
     }
 
     /// All names, ATT&CK IDs and aliases (lower case), for suggestions.
@@ -284,31 +482,53 @@ impl Dataset {
             .keys()
             .chain(self.by_name.keys())
             .chain(self.by_alias.keys())
-            .map(String::as_str)
     }
 
     /// How the object at `id` is named in answers: its ATT&CK ID, else its STIX ID.
     pub fn display_id(&self, id: ObjId) -> &str {
-        let object = self.object(id);
-        object.attack_id().unwrap_or(&object.id)
+        match self.attack_ids.get(id as usize) {
+            "" => self.stix_ids.get(id as usize),
+            attack_id => attack_id,
+        }
+    }
+
+    /// The object's STIX ID.
+    pub fn stix_id(&self, id: ObjId) -> &str {
+        self.stix_ids.get(id as usize)
     }
 
     /// The object's name, or its display ID when it has none.
     pub fn display_name(&self, id: ObjId) -> &str {
-        self.object(id)
-            .name
-            .as_deref()
-            .unwrap_or_else(|| self.display_id(id))
+        if self.flag(id, NAMED) {
+            self.names.get(id as usize)
+        } else {
+            self.display_id(id)
+        }
+    }
+
+    fn flag(&self, id: ObjId, flag: u8) -> bool {
+        self.flags.get(id as usize).is_some_and(|f| f & flag != 0)
     }
 
     /// Returns true if and only if the object is neither revoked nor deprecated.
     pub fn is_live(&self, id: ObjId) -> bool {
-        self.live[id as usize]
+        !self.flag(id, REVOKED | DEPRECATED)
+    }
+
+    /// Returns true if and only if the object is revoked.
+    pub fn is_revoked(&self, id: ObjId) -> bool {
+        self.flag(id, REVOKED)
+    }
+
+    /// Returns true if and only if `visibility` shows the object.
+    pub fn shows(&self, visibility: Visibility, id: ObjId) -> bool {
+        (visibility.include_revoked || !self.flag(id, REVOKED))
+            && (visibility.include_deprecated || !self.flag(id, DEPRECATED))
     }
 
     /// Returns true if and only if the object's STIX type is one of `types`.
     pub fn is_kind(&self, id: ObjId, types: &[ObjectType]) -> bool {
-        let kind = self.kinds[id as usize] as usize;
+        let kind = self.kinds.get(id as usize).map_or(0, |&k| k as usize);
         match ObjectType::KNOWN.get(kind) {
             Some(known) => types.contains(known),
             None => types.contains(&self.object(id).kind),
@@ -321,10 +541,11 @@ impl Dataset {
         for kind in types {
             let index = kind_index(kind);
             if index < ObjectType::KNOWN.len() {
-                found.extend_from_slice(&self.by_kind[index]);
+                found.extend_from_slice(self.by_kind.get(index));
             } else {
                 found.extend(
-                    self.by_kind[index]
+                    self.by_kind
+                        .get(index)
                         .iter()
                         .copied()
                         .filter(|&o| self.object(o).kind == *kind),
@@ -336,22 +557,30 @@ impl Dataset {
 
     /// The object's position in display-ID order (display ID, then STIX ID).
     pub(crate) fn rank(&self, id: ObjId) -> u32 {
-        let ranks = self.rank.get_or_init(|| {
-            let keys: Vec<(&str, &str)> = self
-                .objects()
-                .iter()
-                .map(|o| (o.attack_id().unwrap_or(&o.id), &*o.id))
-                .collect();
-            let mut order: Vec<ObjId> = (0..self.objects().len() as ObjId).collect();
-            order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        self.ranks().get(id as usize).copied().unwrap_or(u32::MAX)
+    }
+
+    fn ranks(&self) -> &[u32] {
+        self.rank.get_or_init(|| {
+            let count = self.object_count() as ObjId;
+            let mut order: Vec<ObjId> = (0..count).collect();
+            order.sort_unstable_by(|&a, &b| {
+                (self.display_id(a), self.stix_id(a)).cmp(&(self.display_id(b), self.stix_id(b)))
+            });
             let mut ranks = vec![0u32; order.len()];
             for (position, id) in order.into_iter().enumerate() {
                 ranks[id as usize] = position as u32;
             }
             ranks
-        });
-        ranks[id as usize]
+        })
     }
+}
+
+fn concept_code(concept: Concept) -> u8 {
+    Concept::ALL
+        .iter()
+        .position(|&c| c == concept)
+        .map_or(NO_CONCEPT, |i| i as u8)
 }
 
 /// Index of `kind` in [`ObjectType::KNOWN`], or `KNOWN.len()` for other types.

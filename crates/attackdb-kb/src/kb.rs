@@ -1,8 +1,11 @@
 //! The set of loaded datasets: every domain and release given, and choosing one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use attackdb_stix::{discover_bundles, load_bundle, Bundle, Diagnostic, DiagnosticKind};
+use attackdb_stix::{
+    discover_bundles, load_bundle, open_index, unreadable_index_warning, write_index, Bundle,
+    BundleFile, CacheOutcome, Diagnostic, DiagnosticKind, IndexedBundle,
+};
 
 use crate::dataset::Dataset;
 use crate::{Error, Result};
@@ -57,39 +60,23 @@ impl Kb {
     /// told are skipped with a diagnostic; a second bundle of the same domain and release is
     /// skipped with a diagnostic.
     pub fn from_bundles(bundles: Vec<Bundle>) -> Kb {
-        let mut kb = Kb::default();
+        let mut diagnostics = Vec::new();
         let mut kept: Vec<(String, String, Bundle)> = Vec::new();
         for bundle in bundles {
-            let Some(domain) = bundle.domain.clone() else {
-                kb.diagnostics.push(Diagnostic {
-                    path: bundle.path.clone(),
-                    kind: DiagnosticKind::Provenance {
-                        message: "skipped: not an ATT&CK domain bundle".to_string(),
-                    },
-                });
+            let Some((domain, release)) = identity(&bundle, &mut diagnostics) else {
                 continue;
             };
-            let release = bundle
-                .release
-                .clone()
-                .unwrap_or_else(|| "unknown".to_string());
-            if let Some((_, _, existing)) =
-                kept.iter().find(|(d, r, _)| *d == domain && *r == release)
-            {
-                kb.diagnostics.push(Diagnostic {
-                    path: bundle.path.clone(),
-                    kind: DiagnosticKind::Provenance {
-                        message: format!(
-                            "skipped: {domain} {release} is already loaded from {}",
-                            existing.path.display()
-                        ),
-                    },
-                });
+            if let Some(note) = already_loaded(
+                kept.iter()
+                    .map(|(d, r, b)| (d.as_str(), r.as_str(), &*b.path)),
+                (&domain, &release, &bundle.path),
+            ) {
+                diagnostics.push(note);
                 continue;
             }
             kept.push((domain, release, bundle));
         }
-        kb.datasets = std::thread::scope(|scope| {
+        let datasets = std::thread::scope(|scope| {
             let handles: Vec<_> = kept
                 .into_iter()
                 .map(|(domain, release, bundle)| {
@@ -98,6 +85,29 @@ impl Kb {
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         });
+        Kb::from_datasets(datasets, diagnostics)
+    }
+
+    /// Gathers datasets already built (e.g. by [`load_dataset_cached`]), with the diagnostics
+    /// of bundles skipped on the way; a second dataset of the same domain and release is
+    /// skipped with a diagnostic.
+    pub fn from_datasets(datasets: Vec<Dataset>, diagnostics: Vec<Diagnostic>) -> Kb {
+        let mut kb = Kb {
+            datasets: Vec::with_capacity(datasets.len()),
+            diagnostics,
+        };
+        for dataset in datasets {
+            let here = (dataset.domain(), dataset.release(), &*dataset.bundle().path);
+            let earlier = kb
+                .datasets
+                .iter()
+                .map(|d| (d.domain(), d.release(), &*d.bundle().path));
+            if let Some(note) = already_loaded(earlier, here) {
+                kb.diagnostics.push(note);
+                continue;
+            }
+            kb.datasets.push(dataset);
+        }
         kb.datasets.sort_by(|a, b| {
             a.domain()
                 .cmp(b.domain())
@@ -136,6 +146,113 @@ impl Kb {
                 .collect(),
         })
     }
+}
+
+/// The domain and release of `bundle`, or `None` (with a diagnostic) when it is not an ATT&CK
+/// domain bundle.
+fn identity(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(String, String)> {
+    let Some(domain) = bundle.domain.clone() else {
+        diagnostics.push(Diagnostic {
+            path: bundle.path.clone(),
+            kind: DiagnosticKind::Provenance {
+                message: "skipped: not an ATT&CK domain bundle".to_string(),
+            },
+        });
+        return None;
+    };
+    let release = bundle
+        .release
+        .clone()
+        .unwrap_or_else(|| "unknown".to_string());
+    Some((domain, release))
+}
+
+/// The diagnostic for a bundle whose domain and release is among those kept already.
+fn already_loaded<'a>(
+    mut kept: impl Iterator<Item = (&'a str, &'a str, &'a Path)>,
+    (domain, release, path): (&str, &str, &Path),
+) -> Option<Diagnostic> {
+    let (_, _, existing) = kept.find(|(d, r, _)| *d == domain && *r == release)?;
+    Some(Diagnostic {
+        path: path.to_path_buf(),
+        kind: DiagnosticKind::Provenance {
+            message: format!(
+                "skipped: {domain} {release} is already loaded from {}",
+                existing.display()
+            ),
+        },
+    })
+}
+
+/// A bundle loaded through its prebuilt index, with what happened to the index.
+#[derive(Debug)]
+pub struct CachedDataset {
+    /// The dataset; `None` when the bundle is not an ATT&CK domain bundle (see `diagnostics`).
+    pub dataset: Option<Dataset>,
+    /// Why the bundle was skipped, if it was.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the index was used, written or neither.
+    pub outcome: CacheOutcome,
+    /// Indexes ignored because unreadable or damaged, and indexes that could not be written.
+    pub warnings: Vec<String>,
+}
+
+/// Loads the bundle at `path` from the first valid prebuilt index among `index_paths` if there
+/// is one (the dataset's tables are read back whole, its objects parsed when first asked for),
+/// else from its JSON, and then writes the index to the first of `index_paths` that can be
+/// written. Either way the dataset answers exactly the same. Errors are those of reading the
+/// bundle itself; index problems are only warnings.
+pub fn load_dataset_cached(path: &Path, index_paths: &[PathBuf]) -> Result<CachedDataset> {
+    let mut file = BundleFile::open(path)?;
+    let mut warnings = Vec::new();
+    let mut diagnostics = Vec::new();
+    if let Some(found) = open_index(&mut file, index_paths, &mut warnings)? {
+        let IndexedBundle {
+            bundle,
+            extra,
+            index,
+        } = found;
+        let outcome = CacheOutcome::Used(index.clone());
+        let Some((domain, release)) = identity(&bundle, &mut diagnostics) else {
+            return Ok(CachedDataset {
+                dataset: None,
+                diagnostics,
+                outcome,
+                warnings,
+            });
+        };
+        match Dataset::from_index(domain, release, bundle, &extra) {
+            Ok(dataset) => {
+                return Ok(CachedDataset {
+                    dataset: Some(dataset),
+                    diagnostics,
+                    outcome,
+                    warnings,
+                })
+            }
+            Err(reason) => warnings.push(unreadable_index_warning(&index, &reason)),
+        }
+    }
+    let bundle = file.parse()?;
+    let dataset = identity(&bundle, &mut diagnostics)
+        .map(|(domain, release)| Dataset::build(domain, release, bundle));
+    let tables = dataset.as_ref().map(Dataset::index_tables);
+    let outcome = match &dataset {
+        Some(dataset) => write_index(
+            &mut file,
+            dataset.bundle(),
+            tables.as_deref().unwrap_or_default(),
+            index_paths,
+            &mut warnings,
+        )?,
+        None => CacheOutcome::NotWritten,
+    };
+    Ok(CachedDataset {
+        dataset,
+        diagnostics,
+        outcome,
+        warnings,
+    })
 }
 
 #[cfg(test)]

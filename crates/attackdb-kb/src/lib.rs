@@ -26,13 +26,14 @@ mod kb;
 mod query;
 mod relations;
 mod search;
+mod tables;
 
-pub use attackdb_stix::{Bundle, Diagnostic, ObjectType, StixObject};
+pub use attackdb_stix::{Bundle, CacheOutcome, Diagnostic, ObjectType, Objects, StixObject};
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind};
 pub use detection::{AnalyticDetail, DetectionChain, StrategyDetail};
 pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
 pub use error::{Error, Result};
-pub use kb::{normalize_domain, Kb};
+pub use kb::{load_dataset_cached, normalize_domain, CachedDataset, Kb};
 pub use relations::{Relation, RelationMap};
 pub use search::SearchHit;

@@ -60,7 +60,7 @@ impl Dataset {
                 Some(_) => 2,
                 None => 3,
             };
-            (!self.is_live(c), self.object(c).revoked, rank, c)
+            (!self.is_live(c), self.is_revoked(c), rank, c)
         })
     }
 
@@ -93,9 +93,9 @@ impl Dataset {
 
     /// Every object of any of `concepts` shown by `visibility`, sorted by display ID.
     pub fn list_any(&self, concepts: &[Concept], visibility: Visibility) -> Vec<ObjId> {
-        let mut list: Vec<ObjId> = (0..self.objects().len() as ObjId)
+        let mut list: Vec<ObjId> = (0..self.object_count() as ObjId)
             .filter(|&i| self.concept(i).is_some_and(|c| concepts.contains(&c)))
-            .filter(|&i| visibility.shows(self.object(i)))
+            .filter(|&i| self.shows(visibility, i))
             .collect();
         self.sort_dedup(&mut list);
         list
@@ -103,9 +103,9 @@ impl Dataset {
 
     /// Every object of one of `types` (STIX types) shown by `visibility`, sorted by display ID.
     pub fn list_types(&self, types: &[ObjectType], visibility: Visibility) -> Vec<ObjId> {
-        let mut list: Vec<ObjId> = (0..self.objects().len() as ObjId)
-            .filter(|&i| types.contains(&self.object(i).kind))
-            .filter(|&i| visibility.shows(self.object(i)))
+        let mut list: Vec<ObjId> = (0..self.object_count() as ObjId)
+            .filter(|&i| self.is_kind(i, types))
+            .filter(|&i| self.shows(visibility, i))
             .collect();
         self.sort_dedup(&mut list);
         list
@@ -254,11 +254,12 @@ impl Dataset {
         visibility: Visibility,
     ) -> Vec<ObjId> {
         let needle = content.to_lowercase();
-        let mut found: Vec<ObjId> = (0..self.objects().len() as ObjId)
+        self.objects().load_all();
+        let mut found: Vec<ObjId> = (0..self.object_count() as ObjId)
             .filter(|&i| {
                 concepts.is_empty() || self.concept(i).is_some_and(|c| concepts.contains(&c))
             })
-            .filter(|&i| visibility.shows(self.object(i)))
+            .filter(|&i| self.shows(visibility, i))
             .filter(|&i| {
                 self.object(i)
                     .description
@@ -288,8 +289,9 @@ impl Dataset {
     ) -> Result<Vec<ObjId>> {
         let bound =
             normalize_timestamp(timestamp).ok_or_else(|| Error::BadDate(timestamp.to_string()))?;
-        let mut found: Vec<ObjId> = (0..self.objects().len() as ObjId)
-            .filter(|&i| visibility.shows(self.object(i)))
+        self.objects().load_all();
+        let mut found: Vec<ObjId> = (0..self.object_count() as ObjId)
+            .filter(|&i| self.shows(visibility, i))
             .filter(|&i| {
                 field(self.object(i))
                     .and_then(normalize_timestamp)

@@ -359,7 +359,7 @@ impl Dataset {
             list.sort_unstable_by(|&a, &b| {
                 self.display_id(a)
                     .cmp(self.display_id(b))
-                    .then_with(|| self.object(a).id.cmp(&self.object(b).id))
+                    .then_with(|| self.stix_id(a).cmp(self.stix_id(b)))
             });
         } else {
             list.sort_unstable_by_key(|&id| self.rank(id));

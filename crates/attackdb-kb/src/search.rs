@@ -26,8 +26,9 @@ impl Dataset {
             return Vec::new();
         }
         let mut hits = Vec::new();
-        for i in 0..self.objects().len() as ObjId {
-            if self.concept(i).is_none() || !visibility.shows(self.object(i)) {
+        self.objects().load_all();
+        for i in 0..self.object_count() as ObjId {
+            if self.concept(i).is_none() || !self.shows(visibility, i) {
                 continue;
             }
             let object = self.object(i);

@@ -8,8 +8,8 @@ mod common;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use attackdb_kb::{Concept, Dataset, Relation, Visibility};
-use attackdb_stix::{index_paths, load_bundle, load_bundle_cached, CacheOutcome};
+use attackdb_kb::{load_dataset_cached, CachedDataset, Concept, Dataset, Relation, Visibility};
+use attackdb_stix::{index_paths, load_bundle, CacheOutcome};
 
 /// Copies a real bundle into a fresh folder and returns the folder and the copy.
 fn copy_bundle(domain: &str, release: &str) -> Option<(tempfile::TempDir, PathBuf)> {
@@ -27,9 +27,44 @@ fn dataset(bundle: attackdb_stix::Bundle) -> Dataset {
     Dataset::build(domain, release, bundle)
 }
 
-/// Every relationship family, every lister and every object's raw JSON are equal.
+/// Every object, lookup, relationship family, lister and raw JSON are equal. Objects are
+/// compared one by one first (each read on its own from the index), then all at once.
 fn assert_same_answers(from_index: &Dataset, from_json: &Dataset) {
-    assert_eq!(from_index.objects(), from_json.objects());
+    let count = from_json.object_count();
+    assert_eq!(from_index.object_count(), count);
+    assert_eq!(from_index.objects().len(), count);
+    for id in (0..count as u32).step_by(7) {
+        assert_eq!(from_index.object(id), from_json.object(id));
+    }
+    assert!(from_index.objects().iter().eq(from_json.objects().iter()));
+    for id in 0..count as u32 {
+        let object = from_json.object(id);
+        assert_eq!(from_index.display_id(id), from_json.display_id(id));
+        assert_eq!(from_index.display_name(id), from_json.display_name(id));
+        assert_eq!(from_index.concept(id), from_json.concept(id));
+        assert_eq!(from_index.is_live(id), from_json.is_live(id));
+        assert_eq!(
+            from_index.by_stix_id(&object.id),
+            from_json.by_stix_id(&object.id)
+        );
+        if let Some(attack_id) = object.attack_id() {
+            assert_eq!(
+                from_index.by_attack_id(attack_id),
+                from_json.by_attack_id(attack_id)
+            );
+        }
+        if let Some(name) = &object.name {
+            assert_eq!(from_index.by_name(name), from_json.by_name(name));
+        }
+        for alias in &object.aliases {
+            assert_eq!(from_index.by_alias(alias), from_json.by_alias(alias));
+        }
+        let links = |d: &Dataset| -> Vec<attackdb_kb::Link> {
+            d.outgoing(id).chain(d.incoming(id)).copied().collect()
+        };
+        assert_eq!(links(from_index), links(from_json));
+    }
+    assert_eq!(from_index.links(), from_json.links());
     for relation in Relation::ALL {
         assert_eq!(
             from_index.relation_map_named(relation),
@@ -46,17 +81,18 @@ fn assert_same_answers(from_index: &Dataset, from_json: &Dataset) {
             );
         }
     }
-    for id in 0..from_json.objects().len() as u32 {
+    for id in 0..count as u32 {
         assert_eq!(
             from_index.raw_json(id).unwrap(),
             from_json.raw_json(id).unwrap()
         );
     }
     assert_eq!(from_index.diagnostics(), from_json.diagnostics());
+    assert!(from_index.read_problems().is_empty());
 }
 
-fn load(path: &Path) -> attackdb_stix::CachedBundle {
-    load_bundle_cached(path, &index_paths(path, None)).unwrap()
+fn load(path: &Path) -> CachedDataset {
+    load_dataset_cached(path, &index_paths(path, None)).unwrap()
 }
 
 #[test]
@@ -77,7 +113,7 @@ fn the_index_answers_exactly_as_the_json_for_every_family() {
         assert_eq!(second.outcome, CacheOutcome::Used(index));
         assert!(second.warnings.is_empty());
         let from_json = dataset(load_bundle(&path).unwrap());
-        assert_same_answers(&dataset(second.bundle), &from_json);
+        assert_same_answers(&second.dataset.unwrap(), &from_json);
     }
 }
 
@@ -114,7 +150,7 @@ fn a_damaged_index_is_rebuilt_not_trusted() {
             "{what}: {:?}",
             loaded.warnings
         );
-        assert_same_answers(&dataset(loaded.bundle), &from_json);
+        assert_same_answers(&loaded.dataset.unwrap(), &from_json);
         // The rebuilt index is whole again.
         assert_eq!(std::fs::read(&index).unwrap(), good, "{what}");
     }
@@ -137,9 +173,97 @@ fn damaged_text_in_the_index_falls_back_to_the_bundle() {
     drop(file);
     let loaded = load(&path);
     assert!(matches!(loaded.outcome, CacheOutcome::Used(_)));
-    let from_index = dataset(loaded.bundle);
+    let from_index = loaded.dataset.unwrap();
     let from_json = dataset(load_bundle(&path).unwrap());
     assert_same_answers(&from_index, &from_json);
+}
+
+/// The object whose JSON holds byte `at` of the bundle text.
+fn object_at(dataset: &Dataset, at: usize) -> u32 {
+    (0..dataset.object_count() as u32)
+        .find(|&i| dataset.object(i).raw.contains(&at))
+        .unwrap()
+}
+
+#[test]
+fn an_object_that_cannot_be_read_back_is_reported_not_invented() {
+    let Some((_temp, path)) = copy_bundle("ics", "18.1") else {
+        return;
+    };
+    let index = index_paths(&path, None)[0].clone();
+    let from_json = dataset(load_bundle(&path).unwrap());
+    let text_len = from_json.bundle().text.get().unwrap().len();
+    let damaged = object_at(&from_json, text_len - 100);
+    load(&path);
+    let loaded = load(&path);
+    assert!(matches!(loaded.outcome, CacheOutcome::Used(_)));
+    let from_index = loaded.dataset.unwrap();
+    // While the dataset is open, both the index's copy of the object and the bundle change.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&index)
+        .unwrap();
+    let end = file.seek(SeekFrom::End(0)).unwrap();
+    file.seek(SeekFrom::Start(end - 100)).unwrap();
+    file.write_all(b"XXXX").unwrap();
+    drop(file);
+    std::fs::write(&path, b"{}").unwrap();
+    // Objects still intact are read as before; the damaged one is empty and reported.
+    assert_eq!(from_index.object(0), from_json.object(0));
+    assert_eq!(from_index.object(damaged).id.as_ref(), "");
+    assert_eq!(
+        from_index.object(damaged).raw,
+        from_json.object(damaged).raw
+    );
+    let problems = from_index.read_problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains(&format!("object {damaged}")),
+        "{problems:?}"
+    );
+    // Its identity and links come from the tables, read whole when the dataset was opened.
+    assert_eq!(
+        from_index.display_id(damaged),
+        from_json.display_id(damaged)
+    );
+    assert!(from_index.raw_json(damaged).is_err());
+}
+
+#[test]
+fn damaged_tables_are_refused_never_trusted() {
+    let Some((_temp, path)) = copy_bundle("ics", "18.1") else {
+        return;
+    };
+    let from_json = dataset(load_bundle(&path).unwrap());
+    let tables = from_json.index_tables();
+    let open = |tables: &[u8]| {
+        let bundle = load_bundle(&path).unwrap();
+        Dataset::from_index("ics-attack".into(), "18.1".into(), bundle, tables)
+    };
+    let again = open(&tables).unwrap();
+    assert_eq!(again.links(), from_json.links());
+    assert_eq!(again.by_attack_id("T0800"), from_json.by_attack_id("T0800"));
+    for cut in (0..tables.len()).step_by(tables.len() / 16) {
+        assert!(open(&tables[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut longer = tables.clone();
+    longer.push(0);
+    assert!(open(&longer).is_err());
+    // Flipped bytes: refused, or (in string text) read as other strings; never a panic, and
+    // every object stays addressable.
+    for at in (0..tables.len()).step_by(tables.len() / 40) {
+        let mut flipped = tables.clone();
+        flipped[at] ^= 0x80;
+        if let Ok(dataset) = open(&flipped) {
+            for id in 0..dataset.object_count() as u32 {
+                let _ = (dataset.display_id(id), dataset.outgoing(id).count());
+                let _ = dataset.incoming(id).map(|l| l.source).max();
+            }
+        }
+    }
+    let other = dataset(load_bundle(&copy_bundle("mobile", "18.1").unwrap().1).unwrap());
+    let error = open(&other.index_tables()).unwrap_err();
+    assert!(error.contains("not those of its objects"), "{error}");
 }
 
 #[test]
@@ -160,7 +284,7 @@ fn a_changed_bundle_or_format_gets_a_new_index() {
     let loaded = load(&path);
     assert_eq!(loaded.outcome, CacheOutcome::Written(index.clone()));
     assert!(loaded.warnings.is_empty());
-    assert_eq!(loaded.bundle.release.as_deref(), Some("15.1"));
+    assert_eq!(loaded.dataset.unwrap().release(), "15.1");
     // Another format version: the header's version differs, so it is rebuilt, silently.
     let mut bytes = std::fs::read(&index).unwrap();
     bytes[8] = bytes[8].wrapping_add(1);
@@ -187,11 +311,11 @@ fn a_read_only_folder_uses_the_fallback_folder() {
     ];
     // A file where the first candidate's folder should be makes it unwritable.
     std::fs::write(temp.path().join("no-such-dir"), b"").unwrap();
-    let loaded = load_bundle_cached(&path, &candidates).unwrap();
+    let loaded = load_dataset_cached(&path, &candidates).unwrap();
     assert_eq!(loaded.outcome, CacheOutcome::Written(candidates[1].clone()));
     assert!(candidates[1].starts_with(fallback.path()));
     assert_eq!(
-        load_bundle_cached(&path, &candidates).unwrap().outcome,
+        load_dataset_cached(&path, &candidates).unwrap().outcome,
         CacheOutcome::Used(candidates[1].clone())
     );
 }

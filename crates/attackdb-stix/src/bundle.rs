@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::object::{JsonObject, ObjectType, StixObject};
+use crate::objects::Objects;
 use crate::read::read_text;
 use crate::text::BundleText;
 use crate::{Error, Result, DOMAINS};
@@ -110,7 +111,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// A loaded bundle: its text, its objects, what it is, and what was odd about it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Bundle {
     /// The file it came from.
     pub path: PathBuf,
@@ -121,7 +122,7 @@ pub struct Bundle {
     /// The bundle-level `spec_version` (STIX 2.0 bundles only).
     pub spec_version: Option<String>,
     /// The objects, in file order.
-    pub objects: Vec<StixObject>,
+    pub objects: Objects,
     /// The `x-mitre-collection` object, if the bundle has one.
     pub collection: Option<Collection>,
     /// `enterprise-attack`, `mobile-attack` or `ics-attack`, if it could be found.
@@ -194,7 +195,7 @@ pub fn parse_bundle(path: &Path, text: String) -> Result<Bundle> {
         id,
         spec_version,
         text: Arc::new(BundleText::in_memory(text)),
-        objects,
+        objects: Objects::parsed(objects),
         collection: None,
         domain: None,
         release: None,
@@ -364,7 +365,7 @@ fn identify(bundle: &mut Bundle) {
         .map(str::to_string);
     if bundle.domain.is_none() {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for object in &bundle.objects {
+        for object in bundle.objects.iter() {
             for domain in &object.domains {
                 *counts.entry(domain).or_default() += 1;
             }
@@ -431,7 +432,7 @@ fn release_from_file_name(name: &str) -> Option<String> {
 fn report_unknowns(bundle: &mut Bundle) {
     let mut types: BTreeMap<&str, usize> = BTreeMap::new();
     let mut fields: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for object in &bundle.objects {
+    for object in bundle.objects.iter() {
         if let ObjectType::Other(name) = &object.kind {
             *types.entry(name).or_default() += 1;
         }

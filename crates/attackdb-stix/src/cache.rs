@@ -1,34 +1,41 @@
-//! The prebuilt index: a bundle's parsed objects and its text in one compact binary file, so a
-//! later start skips JSON parsing. It is keyed by the SHA-256 of the bundle file and by
-//! [`FORMAT_VERSION`]: when either changes it is rebuilt; when it is unreadable or damaged (its
-//! checksum does not match) it is ignored with a warning and rebuilt, never trusted. As git does
-//! for its index, the bundle's size and modification time are kept beside its hash: while both
-//! are unchanged the bundle is not read again to hash it.
+//! The prebuilt index: what a start needs to answer at once, in one compact binary file, so a
+//! later start skips JSON parsing. It holds the bundle's facts (release, collection,
+//! diagnostics), a table giving each object's place in the text with its checksum, a section
+//! its user fills (the knowledge-base crate puts its lookup tables and links there), and a copy
+//! of the bundle text. Opening it reads everything but the text; objects are then parsed one
+//! by one from the text when first asked for ([`crate::Objects`]).
 //!
-//! File layout: `MAGIC`, format version (u32 LE), bundle SHA-256 (32 bytes), bundle size and
-//! modification time (ns), payload length, text length, XXH3-64 of the payload, XXH3-64 of the
-//! text (u64 LE each), the payload (postcard;
-//! the objects in chunks decoded in parallel), then the bundle text, which is read only when an
-//! object's original JSON is asked for.
+//! It is keyed by the SHA-256 of the bundle file and by [`FORMAT_VERSION`]: when either changes
+//! it is rebuilt; when it is unreadable or damaged (a checksum does not match) it is ignored
+//! with a warning and rebuilt, never trusted. As git does for its index, the bundle's size and
+//! modification time are kept beside its hash: while both are unchanged the bundle is not read
+//! again to hash it.
+//!
+//! File layout: `MAGIC`, format version (u32 LE), bundle SHA-256 (32 bytes), then u64 LE each:
+//! bundle size, bundle modification time (ns), lengths of the facts, the table, the user's
+//! section and the text, XXH3-64 of facts + table + user's section, XXH3-64 of the text. Then
+//! the facts (postcard), the table (per object: start and length in the text as u32 LE, XXH3-64
+//! of its bytes as u64 LE), the user's section, and the text.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::bundle::{parse_bundle, Bundle, Collection, Diagnostic};
-use crate::object::StixObject;
+use crate::objects::{Lazy, Objects, Span};
 use crate::read::decode_text;
 use crate::text::{BundleText, Deferred};
 use crate::{Error, Result};
 
-/// Version of the prebuilt index format; bump it whenever `StixObject` or the payload changes.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version of the prebuilt index format; bump it whenever `StixObject` or the layout changes
+/// (users of the extra section version their own content inside it).
+pub const FORMAT_VERSION: u32 = 4;
 
 const MAGIC: &[u8; 8] = b"ATKDBIX\0";
-const HEADER_LEN: usize = 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8;
+const HEADER_LEN: usize = 8 + 4 + 32 + 8 * 8;
 
 /// The file name suffix of prebuilt indexes.
 pub const INDEX_SUFFIX: &str = ".attackdb-index";
@@ -44,28 +51,26 @@ pub enum CacheOutcome {
     NotWritten,
 }
 
-/// A bundle loaded through the prebuilt index, with what happened to the index.
+/// A bundle opened from its prebuilt index.
 #[derive(Debug)]
-pub struct CachedBundle {
-    /// The bundle, exactly as [`crate::load_bundle`] would give it.
+pub struct IndexedBundle {
+    /// The bundle: the same facts and objects as [`crate::load_bundle`] gives, its objects
+    /// parsed on first use.
     pub bundle: Bundle,
-    /// Whether the index was used, written or neither.
-    pub outcome: CacheOutcome,
-    /// Indexes ignored because unreadable or damaged, and indexes that could not be written.
-    pub warnings: Vec<String>,
+    /// The section the index's writer filled.
+    pub extra: Vec<u8>,
+    /// The index file.
+    pub index: PathBuf,
 }
 
 #[derive(Serialize, Deserialize)]
-struct Payload<'a> {
+struct Facts {
     id: Option<String>,
     spec_version: Option<String>,
     collection: Option<Collection>,
     domain: Option<String>,
     release: Option<String>,
     diagnostics: Vec<Diagnostic>,
-    /// `Vec<StixObject>`s, each postcard-encoded, in order.
-    #[serde(borrow)]
-    chunks: Vec<&'a [u8]>,
 }
 
 /// Where the prebuilt index of `bundle_path` is kept: beside the bundle, and, for bundles in
@@ -86,35 +91,58 @@ pub fn index_paths(bundle_path: &Path, fallback_dir: Option<&Path>) -> Vec<PathB
     paths
 }
 
-/// The bundle file's identity: its size, modification time, and (computed only when needed)
-/// its SHA-256.
-struct BundleKey<'a> {
-    path: &'a Path,
+/// A bundle file's identity: its size, modification time, and (read and computed only when
+/// needed) its bytes and SHA-256.
+#[derive(Debug)]
+pub struct BundleFile {
+    path: PathBuf,
     size: u64,
     mtime_ns: u64,
     bytes: Option<Vec<u8>>,
     hash: Option<[u8; 32]>,
 }
 
-impl BundleKey<'_> {
+impl BundleFile {
+    /// The bundle at `path`; fails when it cannot be looked at.
+    pub fn open(path: &Path) -> Result<BundleFile> {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(BundleFile {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta),
+            bytes: None,
+            hash: None,
+        })
+    }
+
+    /// The bundle's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads and parses the bundle (its hash is then computed from the same bytes, if needed).
+    pub fn parse(&mut self) -> Result<Bundle> {
+        self.hash()?;
+        let bytes = self.bytes.take().unwrap_or_default();
+        parse_bundle(&self.path, decode_text(&self.path, bytes)?)
+    }
+
     fn hash(&mut self) -> Result<[u8; 32]> {
         if let Some(hash) = self.hash {
             return Ok(hash);
         }
-        let bytes = self.bytes()?;
-        let hash: [u8; 32] = Sha256::digest(bytes).into();
-        self.hash = Some(hash);
-        Ok(hash)
-    }
-
-    fn bytes(&mut self) -> Result<&[u8]> {
         if self.bytes.is_none() {
-            self.bytes = Some(std::fs::read(self.path).map_err(|source| Error::Io {
-                path: self.path.to_path_buf(),
+            self.bytes = Some(std::fs::read(&self.path).map_err(|source| Error::Io {
+                path: self.path.clone(),
                 source,
             })?);
         }
-        Ok(self.bytes.as_deref().unwrap_or_default())
+        let hash: [u8; 32] = Sha256::digest(self.bytes.as_deref().unwrap_or_default()).into();
+        self.hash = Some(hash);
+        Ok(hash)
     }
 }
 
@@ -123,71 +151,6 @@ fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos().min(u64::MAX as u128) as u64)
-}
-
-/// Loads the bundle at `path`, from the first valid prebuilt index among `index_paths` if there
-/// is one, else from its JSON, then writes the index to the first of `index_paths` that can be
-/// written. Errors are those of reading the bundle itself; index problems are only warnings.
-pub fn load_bundle_cached(path: &Path, index_paths: &[PathBuf]) -> Result<CachedBundle> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut key = BundleKey {
-        path,
-        size: meta.len(),
-        mtime_ns: mtime_ns(&meta),
-        bytes: None,
-        hash: None,
-    };
-    let mut warnings = Vec::new();
-    for index in index_paths {
-        match read_index(index, &mut key) {
-            Ok(Some(mut bundle)) => {
-                bundle.path = path.to_path_buf();
-                for diagnostic in &mut bundle.diagnostics {
-                    diagnostic.path = path.to_path_buf();
-                }
-                return Ok(CachedBundle {
-                    bundle,
-                    outcome: CacheOutcome::Used(index.clone()),
-                    warnings,
-                });
-            }
-            Ok(None) => {}
-            Err(IndexProblem::Bundle(error)) => return Err(error),
-            Err(IndexProblem::Index(reason)) => warnings.push(format!(
-                "{}: ignoring unreadable prebuilt index ({reason}); rebuilding it",
-                index.display()
-            )),
-        }
-    }
-    let hash = key.hash()?;
-    let bytes = key.bytes.take().unwrap_or_default();
-    let bundle = parse_bundle(path, decode_text(path, bytes)?)?;
-    let mut outcome = CacheOutcome::NotWritten;
-    let mut write_errors = Vec::new();
-    for index in index_paths {
-        match write_index(index, &hash, key.size, key.mtime_ns, &bundle) {
-            Ok(()) => {
-                outcome = CacheOutcome::Written(index.clone());
-                break;
-            }
-            Err(e) => write_errors.push(format!("{}: {e}", index.display())),
-        }
-    }
-    if outcome == CacheOutcome::NotWritten && !index_paths.is_empty() {
-        warnings.push(format!(
-            "cannot write a prebuilt index for {} ({}); the next start will parse the JSON again",
-            path.display(),
-            write_errors.join("; ")
-        ));
-    }
-    Ok(CachedBundle {
-        bundle,
-        outcome,
-        warnings,
-    })
 }
 
 /// Why an index was not used: the bundle itself could not be read, or the index is bad.
@@ -202,12 +165,41 @@ impl From<String> for IndexProblem {
     }
 }
 
+/// The warning for an index that cannot be trusted.
+pub fn unreadable_index_warning(index: &Path, reason: &str) -> String {
+    format!(
+        "{}: ignoring unreadable prebuilt index ({reason}); rebuilding it",
+        index.display()
+    )
+}
+
+/// Opens the first valid prebuilt index of `file` among `index_paths`. `Ok(None)` when there is
+/// none (or only ones for another bundle or format version); damaged ones are noted in
+/// `warnings`. Errors are those of reading the bundle itself (to hash it).
+pub fn open_index(
+    file: &mut BundleFile,
+    index_paths: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> Result<Option<IndexedBundle>> {
+    for index in index_paths {
+        match read_index(index, file) {
+            Ok(Some(found)) => return Ok(Some(found)),
+            Ok(None) => {}
+            Err(IndexProblem::Bundle(error)) => return Err(error),
+            Err(IndexProblem::Index(reason)) => {
+                warnings.push(unreadable_index_warning(index, &reason))
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// `Ok(None)`: no index there, or one for another bundle or format version (not a problem).
 /// `Err`: an index that cannot be trusted.
 fn read_index(
     index: &Path,
-    key: &mut BundleKey<'_>,
-) -> std::result::Result<Option<Bundle>, IndexProblem> {
+    key: &mut BundleFile,
+) -> std::result::Result<Option<IndexedBundle>, IndexProblem> {
     let mut file = match std::fs::File::open(index) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -235,115 +227,152 @@ fn read_index(
             return Ok(None);
         }
     }
-    let (payload_len, text_len, payload_sum, text_sum) = (word(60), word(68), word(76), word(84));
+    let (facts_len, table_len, extra_len, text_len) = (word(60), word(68), word(76), word(84));
+    let (head_sum, text_sum) = (word(92), word(100));
+    let head_len = facts_len
+        .checked_add(table_len)
+        .and_then(|n| n.checked_add(extra_len))
+        .ok_or_else(|| "impossible section lengths".to_string())?;
     let size = file.metadata().map_err(|e| e.to_string())?.len();
-    let expected = HEADER_LEN as u64 + payload_len + text_len;
+    let expected = (HEADER_LEN as u64)
+        .checked_add(head_len)
+        .and_then(|n| n.checked_add(text_len))
+        .ok_or_else(|| "impossible section lengths".to_string())?;
     if size != expected {
         return Err(format!("{size} bytes where its header promises {expected}").into());
     }
-    let mut payload = Vec::with_capacity(payload_len as usize);
+    let mut head = Vec::with_capacity(head_len as usize);
     (&mut file)
-        .take(payload_len)
-        .read_to_end(&mut payload)
+        .take(head_len)
+        .read_to_end(&mut head)
         .map_err(|e| e.to_string())?;
-    if payload.len() as u64 != payload_len || xxhash_rust::xxh3::xxh3_64(&payload) != payload_sum {
+    if head.len() as u64 != head_len || xxhash_rust::xxh3::xxh3_64(&head) != head_sum {
         return Err("checksum mismatch: the file is damaged".to_string().into());
     }
-    let decoded: Payload<'_> = postcard::from_bytes(&payload).map_err(|e| e.to_string())?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let per_thread = decoded.chunks.len().div_ceil(threads).max(1);
-    let chunks: Vec<std::result::Result<Vec<StixObject>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = decoded
-            .chunks
-            .chunks(per_thread)
-            .map(|group| {
-                scope.spawn(move || {
-                    let mut objects = Vec::new();
-                    for chunk in group {
-                        let part: Vec<StixObject> =
-                            postcard::from_bytes(chunk).map_err(|e| e.to_string())?;
-                        objects.extend(part);
-                    }
-                    Ok(objects)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("a decoder thread failed".to_string()))
-            })
-            .collect()
-    });
-    let mut objects = Vec::new();
-    for chunk in chunks {
-        objects.extend(chunk?);
+    let (facts, rest) = head.split_at(facts_len as usize);
+    let (table, extra) = rest.split_at(table_len as usize);
+    let facts: Facts = postcard::from_bytes(facts).map_err(|e| e.to_string())?;
+    if table.len() % Span::ENCODED_LEN != 0 {
+        return Err("the object table has a partial entry".to_string().into());
     }
-    if objects
+    let spans: Vec<Span> = table
+        .chunks_exact(Span::ENCODED_LEN)
+        .filter_map(Span::decode)
+        .collect();
+    if spans
         .iter()
-        .any(|o| o.raw.end as u64 > text_len || o.raw.start > o.raw.end)
+        .any(|s| u64::from(s.start) + u64::from(s.len) > text_len)
     {
         return Err("an object's range lies outside the text".to_string().into());
     }
-    Ok(Some(Bundle {
-        path: PathBuf::new(),
-        text: Arc::new(BundleText::deferred(Deferred {
-            index: index.to_path_buf(),
-            offset: HEADER_LEN as u64 + payload_len,
-            len: text_len,
-            checksum: text_sum,
-            bundle: key.path.to_path_buf(),
-        })),
-        id: decoded.id,
-        spec_version: decoded.spec_version,
-        objects,
-        collection: decoded.collection,
-        domain: decoded.domain,
-        release: decoded.release,
-        diagnostics: decoded.diagnostics,
+    let count = spans.len();
+    let text_offset = HEADER_LEN as u64 + head_len;
+    let text = Arc::new(BundleText::deferred(Deferred {
+        index: index.to_path_buf(),
+        offset: text_offset,
+        len: text_len,
+        checksum: text_sum,
+        bundle: key.path.clone(),
+    }));
+    let objects = Objects::lazy(Lazy {
+        spans,
+        cells: (0..count).map(|_| OnceLock::new()).collect(),
+        raw: (0..count).map(|_| OnceLock::new()).collect(),
+        text: Arc::clone(&text),
+        index: (index.to_path_buf(), file, text_offset),
+        problems: Mutex::new(Vec::new()),
+    });
+    let mut diagnostics = facts.diagnostics;
+    for diagnostic in &mut diagnostics {
+        diagnostic.path.clone_from(&key.path);
+    }
+    Ok(Some(IndexedBundle {
+        bundle: Bundle {
+            path: key.path.clone(),
+            text,
+            id: facts.id,
+            spec_version: facts.spec_version,
+            objects,
+            collection: facts.collection,
+            domain: facts.domain,
+            release: facts.release,
+            diagnostics,
+        },
+        extra: extra.to_vec(),
+        index: index.to_path_buf(),
     }))
 }
 
-/// Objects per chunk of the payload: chunks are written one at a time (little memory) and
-/// decoded in parallel.
-const CHUNK_OBJECTS: usize = 2048;
-
-/// The fields of [`Payload`] before `chunks`, encoded as postcard encodes a struct (its fields
-/// one after the other), so that these, the chunk count and the chunks decode as a `Payload`.
-type PayloadMeta<'a> = (
-    &'a Option<String>,
-    &'a Option<String>,
-    &'a Option<Collection>,
-    &'a Option<String>,
-    &'a Option<String>,
-    &'a Vec<Diagnostic>,
-);
-
-fn encode<T: Serialize + ?Sized>(value: &T) -> std::io::Result<Vec<u8>> {
-    postcard::to_stdvec(value).map_err(std::io::Error::other)
+/// Writes the prebuilt index of `bundle` (parsed from `file`) with `extra` as its user's
+/// section, to the first of `index_paths` that can be written. What could not be written is
+/// noted in `warnings`.
+pub fn write_index(
+    file: &mut BundleFile,
+    bundle: &Bundle,
+    extra: &[u8],
+    index_paths: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> Result<CacheOutcome> {
+    let hash = file.hash()?;
+    let mut errors = Vec::new();
+    for index in index_paths {
+        match write_one(index, &hash, file.size, file.mtime_ns, bundle, extra) {
+            Ok(()) => return Ok(CacheOutcome::Written(index.clone())),
+            Err(e) => errors.push(format!("{}: {e}", index.display())),
+        }
+    }
+    if !index_paths.is_empty() {
+        warnings.push(format!(
+            "cannot write a prebuilt index for {} ({}); the next start will parse the JSON again",
+            file.path.display(),
+            errors.join("; ")
+        ));
+    }
+    Ok(CacheOutcome::NotWritten)
 }
 
-/// Writes the index atomically: a temporary file in the same folder, filled chunk by chunk,
-/// its header written last, then renamed into place.
-fn write_index(
+/// Writes one index atomically: a temporary file in the same folder, its header written last,
+/// then renamed into place.
+fn write_one(
     index: &Path,
     hash: &[u8; 32],
     size: u64,
     mtime_ns: u64,
     bundle: &Bundle,
+    extra: &[u8],
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
 
     let text = bundle.text.get().map_err(std::io::Error::other)?.as_bytes();
-    let meta: PayloadMeta<'_> = (
-        &bundle.id,
-        &bundle.spec_version,
-        &bundle.collection,
-        &bundle.domain,
-        &bundle.release,
-        &bundle.diagnostics,
-    );
+    if u32::try_from(text.len()).is_err() {
+        return Err(std::io::Error::other("bundles over 4 GiB are not indexed"));
+    }
+    let facts = postcard::to_stdvec(&Facts {
+        id: bundle.id.clone(),
+        spec_version: bundle.spec_version.clone(),
+        collection: bundle.collection.clone(),
+        domain: bundle.domain.clone(),
+        release: bundle.release.clone(),
+        diagnostics: bundle.diagnostics.clone(),
+    })
+    .map_err(std::io::Error::other)?;
+    let ranges = bundle.objects.ranges();
+    let mut table = Vec::with_capacity(ranges.len() * Span::ENCODED_LEN);
+    for range in ranges {
+        let bytes = text
+            .get(range.clone())
+            .ok_or_else(|| std::io::Error::other("an object lies outside the bundle text"))?;
+        Span {
+            start: range.start as u32,
+            len: bytes.len() as u32,
+            sum: xxhash_rust::xxh3::xxh3_64(bytes),
+        }
+        .encode(&mut table);
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in [&facts[..], &table, extra] {
+        hasher.update(part);
+    }
     let dir = index
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -360,33 +389,25 @@ fn write_index(
     let result = (|| {
         let mut writer = std::io::BufWriter::new(std::fs::File::create(&temp)?);
         writer.write_all(&[0u8; HEADER_LEN])?;
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut payload_len = 0u64;
-        let mut put = |writer: &mut std::io::BufWriter<std::fs::File>, bytes: &[u8]| {
-            hasher.update(bytes);
-            payload_len += bytes.len() as u64;
-            writer.write_all(bytes)
-        };
-        put(&mut writer, &encode(&meta)?)?;
-        let chunks: Vec<&[StixObject]> = bundle.objects.chunks(CHUNK_OBJECTS).collect();
-        put(&mut writer, &encode(&chunks.len())?)?;
-        for chunk in chunks {
-            let bytes = encode(chunk)?;
-            put(&mut writer, &encode(&bytes.len())?)?;
-            put(&mut writer, &bytes)?;
+        for part in [&facts[..], &table, extra, text] {
+            writer.write_all(part)?;
         }
-        let payload_sum = hasher.digest();
-        writer.write_all(text)?;
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         header.extend_from_slice(hash);
-        header.extend_from_slice(&size.to_le_bytes());
-        header.extend_from_slice(&mtime_ns.to_le_bytes());
-        header.extend_from_slice(&payload_len.to_le_bytes());
-        header.extend_from_slice(&(text.len() as u64).to_le_bytes());
-        header.extend_from_slice(&payload_sum.to_le_bytes());
-        header.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(text).to_le_bytes());
+        for word in [
+            size,
+            mtime_ns,
+            facts.len() as u64,
+            table.len() as u64,
+            extra.len() as u64,
+            text.len() as u64,
+            hasher.digest(),
+            xxhash_rust::xxh3::xxh3_64(text),
+        ] {
+            header.extend_from_slice(&word.to_le_bytes());
+        }
         let mut file = writer.into_inner().map_err(|e| e.into_error())?;
         file.seek(SeekFrom::Start(0))?;
         file.write_all(&header)?;

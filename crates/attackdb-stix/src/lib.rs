@@ -15,6 +15,7 @@ mod cache;
 mod error;
 mod fields;
 mod object;
+mod objects;
 mod read;
 mod text;
 
@@ -22,12 +23,14 @@ pub use bundle::{
     discover_bundles, load_bundle, parse_bundle, Bundle, Collection, Diagnostic, DiagnosticKind,
 };
 pub use cache::{
-    index_paths, load_bundle_cached, CacheOutcome, CachedBundle, FORMAT_VERSION, INDEX_SUFFIX,
+    index_paths, open_index, unreadable_index_warning, write_index, BundleFile, CacheOutcome,
+    IndexedBundle, FORMAT_VERSION, INDEX_SUFFIX,
 };
 pub use error::{Error, Result};
 pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
 };
+pub use objects::{Iter as ObjectsIter, Objects};
 pub use read::read_text;
 pub use text::BundleText;
 

@@ -179,8 +179,9 @@ pub struct LogSourceReference {
 
 /// One STIX object with the fields ATT&CK queries need. Fields absent from the JSON are empty.
 ///
-/// Its serde implementation is the field-by-field one used by the prebuilt index; STIX JSON is
-/// read through a hand-written visitor (`JsonObject`).
+/// Its derived serde implementation writes and reads the fields as named here (for tools that
+/// keep objects in their own formats); STIX JSON is read through a hand-written visitor
+/// (`JsonObject`), in one pass, noting unknown fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StixObject {
     /// STIX `id`.

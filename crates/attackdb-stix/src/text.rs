@@ -45,6 +45,11 @@ impl BundleText {
         }
     }
 
+    /// The text if it is in memory already.
+    pub(crate) fn loaded(&self) -> Option<&str> {
+        self.loaded.get()?.as_ref().ok().map(String::as_str)
+    }
+
     /// The text, reading it from the prebuilt index the first time. Fails when the index was
     /// changed or damaged since the bundle was loaded.
     pub fn get(&self) -> Result<&str> {

@@ -51,6 +51,18 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     // The process ends after this command: freeing hundreds of thousands of small strings
     // one by one would only delay the exit, so the knowledge base is left to the OS.
     let kb: &Kb = Box::leak(Box::new(kb));
+    let result = answer(kb, cli, &diff_domains, out);
+    for dataset in kb.datasets() {
+        for problem in dataset.read_problems() {
+            eprintln!("warning: {problem}; answers about it may be incomplete (run again to rebuild the index)");
+        }
+    }
+    result
+}
+
+/// Answers the question of a command that reads the knowledge base.
+fn answer(kb: &Kb, cli: &Cli, diff_domains: &[&'static str], out: &mut dyn Write) -> Result<()> {
+    let global = &cli.global;
     match &cli.command {
         Command::Stats => return stats(kb, global.json, out),
         Command::Diff {
@@ -68,7 +80,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 kb,
                 from,
                 to,
-                &diff_domains,
+                diff_domains,
                 format,
                 output.as_deref(),
                 out,

@@ -96,7 +96,7 @@ pub enum Need<'a> {
 
 /// How bundles are read.
 pub struct LoadOptions {
-    /// Use and write prebuilt indexes (see `attackdb_stix::load_bundle_cached`).
+    /// Use and write prebuilt indexes (see `attackdb_kb::load_dataset_cached`).
     pub use_index: bool,
 }
 
@@ -137,31 +137,26 @@ pub fn load(
             });
         }
     }
+    if !options.use_index {
+        let mut bundles = Vec::with_capacity(files.len());
+        for file in &files {
+            bundles.push(attackdb_stix::load_bundle(file)?);
+        }
+        return Ok(Kb::from_bundles(bundles));
+    }
     let fallback = index_fallback_dir();
-    let results: Vec<attackdb_stix::Result<attackdb_stix::CachedBundle>> = files
-        .iter()
-        .map(|file| {
-            if options.use_index {
-                let indexes = attackdb_stix::index_paths(file, fallback.as_deref());
-                attackdb_stix::load_bundle_cached(file, &indexes)
-            } else {
-                attackdb_stix::load_bundle(file).map(|bundle| attackdb_stix::CachedBundle {
-                    bundle,
-                    outcome: attackdb_stix::CacheOutcome::NotWritten,
-                    warnings: Vec::new(),
-                })
-            }
-        })
-        .collect();
-    let mut bundles = Vec::with_capacity(results.len());
-    for result in results {
-        let loaded = result?;
+    let mut datasets = Vec::with_capacity(files.len());
+    let mut diagnostics = Vec::new();
+    for file in &files {
+        let indexes = attackdb_stix::index_paths(file, fallback.as_deref());
+        let loaded = attackdb_kb::load_dataset_cached(file, &indexes)?;
         for warning in &loaded.warnings {
             warn(warning);
         }
-        bundles.push(loaded.bundle);
+        datasets.extend(loaded.dataset);
+        diagnostics.extend(loaded.diagnostics);
     }
-    Ok(Kb::from_bundles(bundles))
+    Ok(Kb::from_datasets(datasets, diagnostics))
 }
 
 /// What a file name says about its bundle: (domain, release), where it says it.

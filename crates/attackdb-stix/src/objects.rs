@@ -1,0 +1,349 @@
+//! A bundle's objects: all parsed at once (a bundle read from JSON), or parsed one by one on
+//! first use (a bundle opened from its prebuilt index, whose table gives each object's place in
+//! the text and its checksum). Both give the same [`StixObject`]s, parsed by the same code from
+//! the same bytes.
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::object::{JsonObject, StixObject};
+use crate::text::BundleText;
+use crate::{Error, Result};
+
+/// One object's place in the bundle text and the XXH3-64 of its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+    pub(crate) sum: u64,
+}
+
+impl Span {
+    /// Bytes per span in the prebuilt index's table.
+    pub(crate) const ENCODED_LEN: usize = 16;
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
+
+    pub(crate) fn encode(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.extend_from_slice(&self.len.to_le_bytes());
+        out.extend_from_slice(&self.sum.to_le_bytes());
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Span> {
+        let word = |at: usize| -> Option<[u8; 4]> { bytes.get(at..at + 4)?.try_into().ok() };
+        let sum: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+        Some(Span {
+            start: u32::from_le_bytes(word(0)?),
+            len: u32::from_le_bytes(word(4)?),
+            sum: u64::from_le_bytes(sum),
+        })
+    }
+}
+
+/// Every object of a bundle, in file order.
+#[derive(Debug)]
+pub struct Objects {
+    store: Store,
+}
+
+#[derive(Debug)]
+enum Store {
+    Parsed(Vec<StixObject>),
+    Lazy(Box<Lazy>),
+}
+
+/// Objects read on first use from the text of a prebuilt index (or, if that copy is damaged,
+/// from the bundle itself through [`BundleText`]).
+#[derive(Debug)]
+pub(crate) struct Lazy {
+    pub(crate) spans: Vec<Span>,
+    pub(crate) cells: Box<[OnceLock<Box<StixObject>>]>,
+    pub(crate) raw: Box<[OnceLock<Box<str>>]>,
+    pub(crate) text: Arc<BundleText>,
+    /// The prebuilt index and where its copy of the text starts.
+    pub(crate) index: (PathBuf, File, u64),
+    /// Objects that could not be read (their place holds an empty object).
+    pub(crate) problems: Mutex<Vec<String>>,
+}
+
+impl Objects {
+    /// Objects already parsed.
+    pub fn parsed(objects: Vec<StixObject>) -> Objects {
+        Objects {
+            store: Store::Parsed(objects),
+        }
+    }
+
+    pub(crate) fn lazy(lazy: Lazy) -> Objects {
+        Objects {
+            store: Store::Lazy(Box::new(lazy)),
+        }
+    }
+
+    /// How many objects.
+    pub fn len(&self) -> usize {
+        match &self.store {
+            Store::Parsed(objects) => objects.len(),
+            Store::Lazy(lazy) => lazy.spans.len(),
+        }
+    }
+
+    /// Returns true if and only if there are no objects.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The object at `index`, parsed now if it was not yet. An object whose bytes cannot be read
+    /// back (the prebuilt index and the bundle both changed since loading) is an empty object,
+    /// and the reason is kept in [`Objects::problems`].
+    pub fn get(&self, index: usize) -> Option<&StixObject> {
+        match &self.store {
+            Store::Parsed(objects) => objects.get(index),
+            Store::Lazy(lazy) => {
+                let cell = lazy.cells.get(index)?;
+                Some(cell.get_or_init(|| Box::new(lazy.parse(index))))
+            }
+        }
+    }
+
+    /// Every object, in file order. Objects not parsed yet are parsed first, over every core.
+    pub fn iter(&self) -> Iter<'_> {
+        self.load_all();
+        Iter {
+            objects: self,
+            next: 0,
+        }
+    }
+
+    /// Parses every object not parsed yet, over every core.
+    pub fn load_all(&self) {
+        let Store::Lazy(lazy) = &self.store else {
+            return;
+        };
+        if lazy.cells.iter().all(|c| c.get().is_some()) {
+            return;
+        }
+        let Ok(text) = lazy.text.get() else {
+            // Each object then tries the index and the bundle on its own, noting problems.
+            for i in 0..lazy.cells.len() {
+                let _ = self.get(i);
+            }
+            return;
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let per_thread = lazy.cells.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            for (n, cells) in lazy.cells.chunks(per_thread).enumerate() {
+                let first = n * per_thread;
+                scope.spawn(move || {
+                    for (i, cell) in cells.iter().enumerate() {
+                        cell.get_or_init(|| Box::new(lazy.parse_in(first + i, text)));
+                    }
+                });
+            }
+        });
+    }
+
+    /// The original JSON of the object at `index`, exactly as in the bundle.
+    pub fn raw_json(&self, index: usize) -> Option<Result<&str>> {
+        match &self.store {
+            Store::Parsed(_) => None,
+            Store::Lazy(lazy) => {
+                let cell = lazy.raw.get(index)?;
+                if let Some(text) = lazy.text.loaded() {
+                    let span = lazy.spans.get(index)?;
+                    return Some(text.get(span.range()).ok_or_else(|| lazy.outside(index)));
+                }
+                if let Some(raw) = cell.get() {
+                    return Some(Ok(raw));
+                }
+                Some(
+                    lazy.bytes(index)
+                        .map(|raw| &**cell.get_or_init(|| raw.into())),
+                )
+            }
+        }
+    }
+
+    /// Every object's byte range in the bundle text, in order.
+    pub(crate) fn ranges(&self) -> Vec<Range<usize>> {
+        match &self.store {
+            Store::Parsed(objects) => objects.iter().map(|o| o.raw.clone()).collect(),
+            Store::Lazy(lazy) => lazy.spans.iter().map(|s| s.range()).collect(),
+        }
+    }
+
+    /// Objects that could not be read back from a prebuilt index or the bundle, and why.
+    pub fn problems(&self) -> Vec<String> {
+        match &self.store {
+            Store::Parsed(_) => Vec::new(),
+            Store::Lazy(lazy) => lazy.problems.lock().map(|p| p.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Objects {
+    type Output = StixObject;
+
+    /// The object at `index`; panics when `index` is out of range, as a slice does.
+    fn index(&self, index: usize) -> &StixObject {
+        match self.get(index) {
+            Some(object) => object,
+            None => panic!("object index {index} out of range ({} objects)", self.len()),
+        }
+    }
+}
+
+/// Iterator over [`Objects`], in file order.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    objects: &'a Objects,
+    next: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a StixObject;
+
+    fn next(&mut self) -> Option<&'a StixObject> {
+        let object = self.objects.get(self.next)?;
+        self.next += 1;
+        Some(object)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.objects.len().saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl<'a> IntoIterator for &'a Objects {
+    type Item = &'a StixObject;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl From<Vec<StixObject>> for Objects {
+    fn from(objects: Vec<StixObject>) -> Objects {
+        Objects::parsed(objects)
+    }
+}
+
+impl Lazy {
+    fn outside(&self, index: usize) -> Error {
+        Error::Index {
+            path: self.index.0.clone(),
+            message: format!("object {index} lies outside the bundle text"),
+        }
+    }
+
+    /// The object's bytes, checked against its checksum: read from the index file alone when
+    /// they are intact, else from the whole text (the index's copy, else the bundle).
+    fn bytes(&self, index: usize) -> Result<String> {
+        let span = self
+            .spans
+            .get(index)
+            .copied()
+            .ok_or_else(|| self.outside(index))?;
+        let mut bytes = vec![0u8; span.len as usize];
+        let read = read_at(
+            &self.index.1,
+            &mut bytes,
+            self.index.2 + u64::from(span.start),
+        );
+        if read.is_ok() && xxhash_rust::xxh3::xxh3_64(&bytes) == span.sum {
+            if let Ok(text) = String::from_utf8(bytes) {
+                return Ok(text);
+            }
+        }
+        let text = self.text.get()?;
+        let slice = text.get(span.range()).ok_or_else(|| self.outside(index))?;
+        if xxhash_rust::xxh3::xxh3_64(slice.as_bytes()) != span.sum {
+            return Err(Error::Index {
+                path: self.index.0.clone(),
+                message: format!("object {index} changed since the bundle was indexed"),
+            });
+        }
+        Ok(slice.to_string())
+    }
+
+    fn parse(&self, index: usize) -> StixObject {
+        if let Some(text) = self.text.loaded() {
+            return self.parse_in(index, text);
+        }
+        match self.bytes(index) {
+            Ok(bytes) => self.parse_bytes(index, &bytes),
+            Err(e) => self.failed(index, e.to_string()),
+        }
+    }
+
+    fn parse_in(&self, index: usize, text: &str) -> StixObject {
+        let Some(span) = self.spans.get(index) else {
+            return self.failed(index, self.outside(index).to_string());
+        };
+        match text.get(span.range()) {
+            Some(slice) if xxhash_rust::xxh3::xxh3_64(slice.as_bytes()) == span.sum => {
+                self.parse_bytes(index, slice)
+            }
+            _ => self.failed(
+                index,
+                format!(
+                    "{}: its text changed since the bundle was indexed",
+                    self.index.0.display()
+                ),
+            ),
+        }
+    }
+
+    fn parse_bytes(&self, index: usize, json: &str) -> StixObject {
+        match serde_json::from_str::<JsonObject>(json) {
+            Ok(JsonObject(mut object)) => {
+                object.raw = self.spans.get(index).map_or(0..0, |s| s.range());
+                object
+            }
+            Err(e) => self.failed(index, format!("{}: {e}", self.index.0.display())),
+        }
+    }
+
+    fn failed(&self, index: usize, message: String) -> StixObject {
+        if let Ok(mut problems) = self.problems.lock() {
+            problems.push(format!("object {index} cannot be read back: {message}"));
+        }
+        let mut object = StixObject::default();
+        object.raw = self.spans.get(index).map_or(0..0, |s| s.range());
+        object
+    }
+}
+
+/// Fills `buf` from `file` at `offset`, without moving a shared cursor.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                offset + done as u64,
+            )?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
+        }
+        Ok(())
+    }
+}
