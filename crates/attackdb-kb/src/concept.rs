@@ -107,6 +107,24 @@ impl Concept {
         })
     }
 
+    /// The STIX types whose objects may be of this concept.
+    pub fn stix_types(self) -> &'static [ObjectType] {
+        match self {
+            Concept::Technique | Concept::Subtechnique => &[ObjectType::AttackPattern],
+            Concept::Tactic => &[ObjectType::Tactic],
+            Concept::Group => &[ObjectType::IntrusionSet],
+            Concept::Software => &[ObjectType::Malware, ObjectType::Tool],
+            Concept::Mitigation => &[ObjectType::CourseOfAction],
+            Concept::Campaign => &[ObjectType::Campaign],
+            Concept::DataSource => &[ObjectType::DataSource],
+            Concept::DataComponent => &[ObjectType::DataComponent],
+            Concept::DetectionStrategy => &[ObjectType::DetectionStrategy],
+            Concept::Analytic => &[ObjectType::Analytic],
+            Concept::Asset => &[ObjectType::Asset],
+            Concept::Matrix => &[ObjectType::Matrix],
+        }
+    }
+
     /// The concept of `object`, if it is one of ATT&CK's.
     pub fn of(object: &StixObject) -> Option<Concept> {
         Some(match object.kind {

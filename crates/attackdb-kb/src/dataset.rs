@@ -396,6 +396,17 @@ impl Dataset {
         &self.bundle.objects
     }
 
+    /// The objects for which `wanted` holds, in bundle order, parsed now over every core if
+    /// they were not yet (for questions about to read many objects).
+    pub fn load_where(&self, wanted: impl Fn(ObjId) -> bool) -> Vec<ObjId> {
+        let found: Vec<ObjId> = (0..self.object_count() as ObjId)
+            .filter(|&i| wanted(i))
+            .collect();
+        let indexes: Vec<usize> = found.iter().map(|&i| i as usize).collect();
+        self.bundle.objects.load(&indexes);
+        found
+    }
+
     /// How many objects, relationships included.
     pub fn object_count(&self) -> usize {
         self.flags.len()

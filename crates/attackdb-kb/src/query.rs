@@ -93,7 +93,17 @@ impl Dataset {
 
     /// Every object of any of `concepts` shown by `visibility`, sorted by display ID.
     pub fn list_any(&self, concepts: &[Concept], visibility: Visibility) -> Vec<ObjId> {
-        let mut list: Vec<ObjId> = (0..self.object_count() as ObjId)
+        let mut types: Vec<ObjectType> = Vec::new();
+        for concept in concepts {
+            for kind in concept.stix_types() {
+                if !types.contains(kind) {
+                    types.push(kind.clone());
+                }
+            }
+        }
+        let mut list: Vec<ObjId> = self
+            .objects_of(&types)
+            .into_iter()
             .filter(|&i| self.concept(i).is_some_and(|c| concepts.contains(&c)))
             .filter(|&i| self.shows(visibility, i))
             .collect();
@@ -103,8 +113,9 @@ impl Dataset {
 
     /// Every object of one of `types` (STIX types) shown by `visibility`, sorted by display ID.
     pub fn list_types(&self, types: &[ObjectType], visibility: Visibility) -> Vec<ObjId> {
-        let mut list: Vec<ObjId> = (0..self.object_count() as ObjId)
-            .filter(|&i| self.is_kind(i, types))
+        let mut list: Vec<ObjId> = self
+            .objects_of(types)
+            .into_iter()
             .filter(|&i| self.shows(visibility, i))
             .collect();
         self.sort_dedup(&mut list);
@@ -254,12 +265,12 @@ impl Dataset {
         visibility: Visibility,
     ) -> Vec<ObjId> {
         let needle = content.to_lowercase();
-        self.objects().load_all();
-        let mut found: Vec<ObjId> = (0..self.object_count() as ObjId)
-            .filter(|&i| {
-                concepts.is_empty() || self.concept(i).is_some_and(|c| concepts.contains(&c))
-            })
-            .filter(|&i| self.shows(visibility, i))
+        let candidates = self.load_where(|i| {
+            (concepts.is_empty() || self.concept(i).is_some_and(|c| concepts.contains(&c)))
+                && self.shows(visibility, i)
+        });
+        let mut found: Vec<ObjId> = candidates
+            .into_iter()
             .filter(|&i| {
                 self.object(i)
                     .description
@@ -289,9 +300,9 @@ impl Dataset {
     ) -> Result<Vec<ObjId>> {
         let bound =
             normalize_timestamp(timestamp).ok_or_else(|| Error::BadDate(timestamp.to_string()))?;
-        self.objects().load_all();
-        let mut found: Vec<ObjId> = (0..self.object_count() as ObjId)
-            .filter(|&i| self.shows(visibility, i))
+        let mut found: Vec<ObjId> = self
+            .load_where(|i| self.shows(visibility, i))
+            .into_iter()
             .filter(|&i| {
                 field(self.object(i))
                     .and_then(normalize_timestamp)

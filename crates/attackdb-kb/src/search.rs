@@ -26,11 +26,7 @@ impl Dataset {
             return Vec::new();
         }
         let mut hits = Vec::new();
-        self.objects().load_all();
-        for i in 0..self.object_count() as ObjId {
-            if self.concept(i).is_none() || !self.shows(visibility, i) {
-                continue;
-            }
+        for i in self.load_where(|i| self.concept(i).is_some() && self.shows(visibility, i)) {
             let object = self.object(i);
             let id = object.attack_id().unwrap_or("").to_lowercase();
             let name = object.name.as_deref().unwrap_or("").to_lowercase();

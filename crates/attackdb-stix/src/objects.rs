@@ -122,27 +122,48 @@ impl Objects {
 
     /// Parses every object not parsed yet, over every core.
     pub fn load_all(&self) {
+        if let Store::Lazy(lazy) = &self.store {
+            let all: Vec<usize> = (0..lazy.cells.len()).collect();
+            self.load(&all);
+        }
+    }
+
+    /// Parses the objects at `indexes` not parsed yet, over every core (a lister about to read
+    /// many objects calls this first).
+    pub fn load(&self, indexes: &[usize]) {
         let Store::Lazy(lazy) = &self.store else {
             return;
         };
-        if lazy.cells.iter().all(|c| c.get().is_some()) {
+        let missing: Vec<usize> = indexes
+            .iter()
+            .copied()
+            .filter(|&i| lazy.cells.get(i).is_some_and(|c| c.get().is_none()))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        if missing.len() < 64 {
+            for i in missing {
+                let _ = self.get(i);
+            }
             return;
         }
         let Ok(text) = lazy.text.get() else {
             // Each object then tries the index and the bundle on its own, noting problems.
-            for i in 0..lazy.cells.len() {
+            for i in missing {
                 let _ = self.get(i);
             }
             return;
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let per_thread = lazy.cells.len().div_ceil(threads).max(1);
+        let per_thread = missing.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
-            for (n, cells) in lazy.cells.chunks(per_thread).enumerate() {
-                let first = n * per_thread;
+            for part in missing.chunks(per_thread) {
                 scope.spawn(move || {
-                    for (i, cell) in cells.iter().enumerate() {
-                        cell.get_or_init(|| Box::new(lazy.parse_in(first + i, text)));
+                    for &i in part {
+                        if let Some(cell) = lazy.cells.get(i) {
+                            cell.get_or_init(|| Box::new(lazy.parse_in(i, text)));
+                        }
                     }
                 });
             }
