@@ -234,18 +234,25 @@ pub fn load_dataset_cached(path: &Path, index_paths: &[PathBuf]) -> Result<Cache
         }
     }
     let bundle = file.parse()?;
-    let dataset = identity(&bundle, &mut diagnostics)
-        .map(|(domain, release)| Dataset::build(domain, release, bundle));
-    let tables = dataset.as_ref().map(Dataset::index_tables);
-    let outcome = match &dataset {
-        Some(dataset) => write_index(
-            &mut file,
-            dataset.bundle(),
-            tables.as_deref().unwrap_or_default(),
-            index_paths,
-            &mut warnings,
-        )?,
-        None => CacheOutcome::NotWritten,
+    let (dataset, outcome) = match identity(&bundle, &mut diagnostics) {
+        Some((domain, release)) => {
+            let dataset = Dataset::build(domain, release, bundle);
+            let tables = dataset.index_tables();
+            let outcome = write_index(
+                &mut file,
+                dataset.bundle(),
+                &tables,
+                index_paths,
+                &mut warnings,
+            )?;
+            (Some(dataset), outcome)
+        }
+        // Not a domain bundle: indexed all the same (without tables), so that the next start
+        // skips it without parsing it again.
+        None => (
+            None,
+            write_index(&mut file, &bundle, &[], index_paths, &mut warnings)?,
+        ),
     };
     Ok(CachedDataset {
         dataset,
