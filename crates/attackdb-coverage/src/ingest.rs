@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::formats;
-use crate::rule::{Format, Rule};
+use crate::rule::{Format, Level, Rule};
 use crate::{Error, Result};
 
 /// A file (or a row of one) that could not be read, and why.
@@ -26,6 +26,51 @@ pub struct Ingested {
     pub errors: Vec<FileError>,
     /// How many files were read (with or without errors).
     pub files: usize,
+    /// How many rules [`Ingested::retain`] left out.
+    pub filtered_out: usize,
+}
+
+/// Which rules count: those of at least a level, and of some statuses. Empty, it keeps all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleFilter {
+    /// Rules of this level or higher (a rule without a level is left out).
+    pub min_level: Option<Level>,
+    /// Rules with one of these statuses, compared case-insensitively (Sigma `stable`, `test`,
+    /// `experimental`...; Splunk `production`; Elastic maturity); a rule without one is left out.
+    pub statuses: Vec<String>,
+}
+
+impl RuleFilter {
+    /// Returns true if and only if `rule` counts.
+    pub fn keeps(&self, rule: &Rule) -> bool {
+        let level_ok = self
+            .min_level
+            .is_none_or(|min| rule.level.is_some_and(|level| level >= min));
+        let status_ok = self.statuses.is_empty()
+            || rule.status.as_deref().is_some_and(|status| {
+                self.statuses
+                    .iter()
+                    .any(|s| s.trim().eq_ignore_ascii_case(status.trim()))
+            });
+        level_ok && status_ok
+    }
+
+    /// Returns true if and only if the filter keeps every rule.
+    pub fn is_empty(&self) -> bool {
+        self.min_level.is_none() && self.statuses.is_empty()
+    }
+}
+
+impl Ingested {
+    /// Keeps only the rules `filter` keeps; returns how many were left out (also added to
+    /// [`Ingested::filtered_out`]).
+    pub fn retain(&mut self, filter: &RuleFilter) -> usize {
+        let before = self.rules.len();
+        self.rules.retain(|rule| filter.keeps(rule));
+        let dropped = before - self.rules.len();
+        self.filtered_out += dropped;
+        dropped
+    }
 }
 
 /// Reads every rule under `paths`: files of any of the formats (or of `forced` only) in
@@ -195,5 +240,38 @@ pub fn read_text(path: &Path, text: &str, forced: Option<Format>) -> (Vec<Rule>,
     match result {
         Ok(rules) => (rules, Vec::new()),
         Err(reason) => (Vec::new(), vec![reason]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(level: Option<Level>, status: Option<&str>) -> Rule {
+        let mut rule = Rule::new(PathBuf::from("r.yml"), Format::Sigma, "r".to_string());
+        rule.level = level;
+        rule.status = status.map(str::to_string);
+        rule
+    }
+
+    #[test]
+    fn filters_keep_levels_at_or_above_and_listed_statuses() {
+        let filter = RuleFilter {
+            min_level: Some(Level::Medium),
+            statuses: vec!["Stable".to_string(), "test".to_string()],
+        };
+        assert!(filter.keeps(&rule(Some(Level::Medium), Some("stable"))));
+        assert!(filter.keeps(&rule(Some(Level::Critical), Some("TEST "))));
+        assert!(!filter.keeps(&rule(Some(Level::Low), Some("stable"))));
+        assert!(!filter.keeps(&rule(None, Some("stable"))));
+        assert!(!filter.keeps(&rule(Some(Level::High), Some("experimental"))));
+        assert!(!filter.keeps(&rule(Some(Level::High), None)));
+        assert!(RuleFilter::default().keeps(&rule(None, None)));
+        let mut ingested = Ingested {
+            rules: vec![rule(Some(Level::High), Some("stable")), rule(None, None)],
+            ..Ingested::default()
+        };
+        assert_eq!(ingested.retain(&filter), 1);
+        assert_eq!((ingested.rules.len(), ingested.filtered_out), (1, 1));
     }
 }

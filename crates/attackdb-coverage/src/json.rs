@@ -93,6 +93,7 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
         "score_mode": coverage.mode.as_str(),
         "files": analysis.ingested.files,
         "rules": rules.len(),
+        "rules_filtered_out": analysis.ingested.filtered_out,
         "rules_mapped": analysis.rules_mapped(),
         "rules_without_techniques": analysis.rules_without_techniques(),
         "techniques": techniques,

@@ -35,7 +35,7 @@ pub use coverage::{
 };
 pub use error::{Error, Result};
 pub use gaps::{gaps, resolve, techniques_of, ActorCoverage, Actors, Gap, Gaps, Via};
-pub use ingest::{ingest, read_file, read_text, FileError, Ingested};
+pub use ingest::{ingest, read_file, read_text, FileError, Ingested, RuleFilter};
 pub use json::to_json;
 pub use layer::to_layer;
 pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Matrix, UnknownKind};

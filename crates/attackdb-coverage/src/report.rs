@@ -28,15 +28,24 @@ fn title(analysis: &Analysis<'_>) -> String {
     )
 }
 
+/// `" (N more left out by the level and status filters)"`, or nothing.
+pub(crate) fn filtered_note(analysis: &Analysis<'_>) -> String {
+    match analysis.ingested.filtered_out {
+        0 => String::new(),
+        n => format!(" ({n} more left out by the level and status filters)"),
+    }
+}
+
 fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
     let coverage = &analysis.coverage;
     let [covered, partly, not_covered] = coverage.technique_counts;
     let [sub_covered, sub_not] = coverage.subtechnique_counts;
     vec![
         format!(
-            "{} rules read from {} files; {} mapped to techniques; {} without ATT&CK techniques",
+            "{} rules read from {} files{}; {} mapped to techniques; {} without ATT&CK techniques",
             analysis.rules().len(),
             analysis.ingested.files,
+            filtered_note(analysis),
             analysis.rules_mapped(),
             analysis.rules_without_techniques()
         ),

@@ -9,7 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use attackdb_coverage::{analyze, ingest, Options};
+use attackdb_coverage::{analyze, ingest, Level, Options, RuleFilter};
 use attackdb_kb::{Dataset, ObjectType};
 use serde_json::Value;
 
@@ -27,18 +27,19 @@ fn yaml_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Each rule file's technique IDs, upper case, as the file lists them (a plain walk).
-fn technique_ids(dir: &Path, ids_of: impl Fn(&Value) -> Vec<String>) -> Vec<Vec<String>> {
+/// Each rule file as a plain value.
+fn rule_values(dir: &Path) -> Vec<Value> {
     let mut files = Vec::new();
     yaml_files(dir, &mut files);
     files
         .iter()
-        .map(|file| {
-            let text = std::fs::read_to_string(file).unwrap();
-            let value: Value = yaml_serde::from_str(&text).unwrap();
-            ids_of(&value)
-        })
+        .map(|file| yaml_serde::from_str(&std::fs::read_to_string(file).unwrap()).unwrap())
         .collect()
+}
+
+/// Each rule file's technique IDs, upper case, as the file lists them (a plain walk).
+fn technique_ids(dir: &Path, ids_of: impl Fn(&Value) -> Vec<String>) -> Vec<Vec<String>> {
+    rule_values(dir).iter().map(ids_of).collect()
 }
 
 fn sigma_ids(rule: &Value) -> Vec<String> {
@@ -131,8 +132,18 @@ fn expected(dataset: &Dataset, per_rule: &[Vec<String>]) -> Expected {
 }
 
 fn check(dir: &Path, per_rule: &[Vec<String>], dataset: &Dataset) -> (Expected, Value) {
+    check_filtered(dir, per_rule, dataset, &RuleFilter::default())
+}
+
+fn check_filtered(
+    dir: &Path,
+    per_rule: &[Vec<String>],
+    dataset: &Dataset,
+    filter: &RuleFilter,
+) -> (Expected, Value) {
     let expected = expected(dataset, per_rule);
-    let ingested = ingest(&[dir.to_path_buf()], None).unwrap();
+    let mut ingested = ingest(&[dir.to_path_buf()], None).unwrap();
+    ingested.retain(filter);
     let analysis = analyze(dataset, ingested, &Options::default()).unwrap();
     let json = attackdb_coverage::to_json(&analysis);
     assert_eq!(json["rules"], expected.rules);
@@ -173,6 +184,43 @@ fn check(dir: &Path, per_rule: &[Vec<String>], dataset: &Dataset) -> (Expected, 
         .collect();
     assert_eq!(counts, expected.rule_counts);
     (expected, json)
+}
+
+#[test]
+fn sigma_level_and_status_filters_match_a_plain_yaml_walk() {
+    let (Some(dataset), Some(dir)) = (common::enterprise(), common::corpus("sigma")) else {
+        return;
+    };
+    let values = rule_values(&dir);
+    let field = |v: &Value, name: &str| v[name].as_str().map(str::to_ascii_lowercase);
+    let high = |v: &&Value| matches!(field(v, "level").as_deref(), Some("high" | "critical"));
+    let per_rule: Vec<Vec<String>> = values.iter().filter(high).map(sigma_ids).collect();
+    let filter = RuleFilter {
+        min_level: Some(Level::High),
+        statuses: Vec::new(),
+    };
+    let (expected, json) = check_filtered(&dir, &per_rule, dataset, &filter);
+    assert_eq!(json["rules_filtered_out"], values.len() - expected.rules);
+    // As of the corpus snapshot: 1,888 of the 3,748 rules are high or critical.
+    assert_eq!(expected.rules, 1888);
+    let stable = |v: &&Value| field(v, "status").as_deref() == Some("stable");
+    let both = |v: &&Value| high(v) && stable(v);
+    assert_eq!(values.iter().filter(stable).count(), 104);
+    for (statuses, keep) in [
+        (
+            vec![" Stable".to_string()],
+            &stable as &dyn Fn(&&Value) -> bool,
+        ),
+        (vec!["stable".to_string()], &both),
+    ] {
+        let per_rule: Vec<Vec<String>> = values.iter().filter(keep).map(sigma_ids).collect();
+        let filter = RuleFilter {
+            min_level: (statuses[0] == "stable").then_some(Level::High),
+            statuses,
+        };
+        let (expected, json) = check_filtered(&dir, &per_rule, dataset, &filter);
+        assert_eq!(json["rules_filtered_out"], values.len() - expected.rules);
+    }
 }
 
 #[test]

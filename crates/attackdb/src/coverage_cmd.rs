@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use attackdb_coverage::{Actors, Analysis, Format, Options, ScoreMode};
+use attackdb_coverage::{Actors, Analysis, Format, Level, Options, RuleFilter, ScoreMode};
 use attackdb_kb::Dataset;
 use clap::{Args, ValueEnum};
 
@@ -76,6 +76,24 @@ pub struct CoverageArgs {
     /// How many gaps the summary lists
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Only rules of this level or higher count (informational, low, medium, high, critical;
+    /// Elastic severities alike); rules without a level are left out
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub min_level: Option<Level>,
+    /// Only rules with one of these statuses count (e.g. stable,test; Splunk: production;
+    /// Elastic: maturity); rules without a status are left out
+    #[arg(long, value_name = "S,...", value_delimiter = ',', num_args = 1..)]
+    pub status: Vec<String>,
+}
+
+fn parse_level(name: &str) -> std::result::Result<Level, String> {
+    Level::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
+        format!(
+            "`{name}` is not a level: expected one of {}",
+            names.join(", ")
+        )
+    })
 }
 
 /// Coverage is under the `--fail-under` threshold.
@@ -126,7 +144,11 @@ pub fn run(dataset: &Dataset, args: &CoverageArgs, json: bool, out: &mut dyn Wri
             );
         }
     }
-    let ingested = attackdb_coverage::ingest(&args.paths, format)?;
+    let mut ingested = attackdb_coverage::ingest(&args.paths, format)?;
+    ingested.retain(&RuleFilter {
+        min_level: args.min_level,
+        statuses: args.status.clone(),
+    });
     for error in &ingested.errors {
         eprintln!("warning: {}: {}", error.file.display(), error.reason);
     }
@@ -196,11 +218,15 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
         .unwrap_or_default();
     writeln!(
         out,
-        "{} {}{platform}: {} rules from {} files, {} mapped, {} without ATT&CK techniques",
+        "{} {}{platform}: {} rules from {} files{}, {} mapped, {} without ATT&CK techniques",
         dataset.domain(),
         dataset.release(),
         analysis.rules().len(),
         analysis.ingested.files,
+        match analysis.ingested.filtered_out {
+            0 => String::new(),
+            n => format!(" ({n} more left out by --min-level/--status)"),
+        },
         analysis.rules_mapped(),
         analysis.rules_without_techniques()
     )?;
