@@ -319,3 +319,27 @@ fn a_read_only_folder_uses_the_fallback_folder() {
         CacheOutcome::Used(candidates[1].clone())
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_without_write_permission_is_left_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let Some((temp, path)) = copy_bundle("ics", "18.1") else {
+        return;
+    };
+    let fallback = tempfile::tempdir().unwrap();
+    let candidates = index_paths(&path, Some(fallback.path()));
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Even a process that could write there (root) leaves a read-only folder as it is.
+    let loaded = load_dataset_cached(&path, &candidates).unwrap();
+    let entries = std::fs::read_dir(temp.path()).unwrap().count();
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(loaded.outcome, CacheOutcome::Written(candidates[1].clone()));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(entries, 1);
+    assert_eq!(
+        load_dataset_cached(&path, &candidates).unwrap().outcome,
+        CacheOutcome::Used(candidates[1].clone())
+    );
+}

@@ -316,6 +316,10 @@ pub fn write_index(
     let hash = file.hash()?;
     let mut errors = Vec::new();
     for index in index_paths {
+        if folder_is_read_only(index) {
+            errors.push(format!("{}: its folder is read-only", index.display()));
+            continue;
+        }
         match write_one(index, &hash, file.size, file.mtime_ns, bundle, extra) {
             Ok(()) => return Ok(CacheOutcome::Written(index.clone())),
             Err(e) => errors.push(format!("{}: {e}", index.display())),
@@ -329,6 +333,17 @@ pub fn write_index(
         ));
     }
     Ok(CacheOutcome::NotWritten)
+}
+
+/// Returns true if and only if the folder `index` would go in exists and its permissions allow
+/// nobody to write (honoured even where the process could write anyway, e.g. as root: a folder
+/// made read-only, such as a shared copy of the releases, is left untouched).
+fn folder_is_read_only(index: &Path) -> bool {
+    let dir = index
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly())
 }
 
 /// Writes one index atomically: a temporary file in the same folder, its header written last,

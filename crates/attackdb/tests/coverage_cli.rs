@@ -23,6 +23,7 @@ fn attackdb(data: &PathBuf, args: &[&str]) -> Output {
         .arg("--data")
         .arg(data)
         .args(args)
+        .env("ATTACKDB_HOME", common::home())
         .env_remove("ATTACKDB_DATA")
         .env("COLUMNS", "100")
         .output()

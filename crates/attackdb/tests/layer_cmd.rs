@@ -20,6 +20,7 @@ fn attackdb(data: &Path, args: &[&str]) -> Output {
                 .join("enterprise-attack-18.1.json.gz"),
         )
         .args(args)
+        .env("ATTACKDB_HOME", common::home())
         .env_remove("ATTACKDB_DATA")
         .output()
         .unwrap()

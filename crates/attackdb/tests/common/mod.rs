@@ -23,6 +23,13 @@ pub fn data_dir() -> Option<PathBuf> {
     missing("ATT&CK data", &dir)
 }
 
+/// A data home for the tests (`ATTACKDB_HOME`), under the build's temporary folder: prebuilt
+/// indexes of the shared releases, whose folders are read-only, go there and are reused by
+/// later runs.
+pub fn home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("attackdb-home")
+}
+
 /// `shared/` itself, with the releases and the corpora, under the same rule as [`data_dir`].
 pub fn shared() -> Option<PathBuf> {
     let root = shared_root();
