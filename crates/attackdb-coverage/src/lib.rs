@@ -85,6 +85,24 @@ impl Analysis<'_> {
             .count()
     }
 
+    /// `", platform P"` when the analysis is limited to a platform, else nothing.
+    pub fn platform_note(&self) -> String {
+        self.matrix
+            .platform
+            .as_deref()
+            .map(|p| format!(", platform {p}"))
+            .unwrap_or_default()
+    }
+
+    /// `" (N more left out by the level and status filters)"` when rules were filtered out,
+    /// else nothing.
+    pub fn filtered_note(&self) -> String {
+        match self.ingested.filtered_out {
+            0 => String::new(),
+            n => format!(" ({n} more left out by the level and status filters)"),
+        }
+    }
+
     /// Rules without any ATT&CK technique reference.
     pub fn rules_without_techniques(&self) -> usize {
         self.ingested

@@ -15,25 +15,12 @@ use crate::Analysis;
 const TOP_GAPS: usize = 50;
 
 fn title(analysis: &Analysis<'_>) -> String {
-    let platform = analysis
-        .matrix
-        .platform
-        .as_deref()
-        .map(|p| format!(", platform {p}"))
-        .unwrap_or_default();
     format!(
-        "ATT&CK coverage: {} {}{platform}",
+        "ATT&CK coverage: {} {}{}",
         analysis.dataset.domain(),
-        analysis.dataset.release()
+        analysis.dataset.release(),
+        analysis.platform_note()
     )
-}
-
-/// `" (N more left out by the level and status filters)"`, or nothing.
-pub(crate) fn filtered_note(analysis: &Analysis<'_>) -> String {
-    match analysis.ingested.filtered_out {
-        0 => String::new(),
-        n => format!(" ({n} more left out by the level and status filters)"),
-    }
 }
 
 fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
@@ -45,7 +32,7 @@ fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
             "{} rules read from {} files{}; {} mapped to techniques; {} without ATT&CK techniques",
             analysis.rules().len(),
             analysis.ingested.files,
-            filtered_note(analysis),
+            analysis.filtered_note(),
             analysis.rules_mapped(),
             analysis.rules_without_techniques()
         ),

@@ -210,23 +210,15 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
     let width = output::width();
     let [covered, partly, not_covered] = coverage.technique_counts;
     let [sub_covered, sub_not] = coverage.subtechnique_counts;
-    let platform = analysis
-        .matrix
-        .platform
-        .as_deref()
-        .map(|p| format!(", platform {p}"))
-        .unwrap_or_default();
     writeln!(
         out,
-        "{} {}{platform}: {} rules from {} files{}, {} mapped, {} without ATT&CK techniques",
+        "{} {}{}: {} rules from {} files{}, {} mapped, {} without ATT&CK techniques",
         dataset.domain(),
         dataset.release(),
+        analysis.platform_note(),
         analysis.rules().len(),
         analysis.ingested.files,
-        match analysis.ingested.filtered_out {
-            0 => String::new(),
-            n => format!(" ({n} more left out by --min-level/--status)"),
-        },
+        analysis.filtered_note(),
         analysis.rules_mapped(),
         analysis.rules_without_techniques()
     )?;
