@@ -308,10 +308,7 @@ impl Dataset {
         let attack_ids = input.strings_of(count)?;
         let names = input.strings_of(count)?;
         let flags = input.bytes_of(count)?;
-        let stix_order = input.u32s()?;
-        if stix_order.iter().any(|&o| o as usize >= count) {
-            return Err("its STIX ID table refers past the objects".to_string());
-        }
+        let stix_order = input.u32s_below(count)?;
         let by_attack_id = input.keyed(count)?;
         let by_name = input.keyed(count)?;
         let by_alias = input.keyed(count)?;

@@ -253,13 +253,19 @@ impl<'a> Reader<'a> {
             .collect())
     }
 
+    /// A list of values, each below `bound`.
+    pub(crate) fn u32s_below(&mut self, bound: usize) -> Result<Vec<u32>, String> {
+        let values = self.u32s()?;
+        check_below(&values, bound)?;
+        Ok(values)
+    }
+
     /// A list of `count` values, each below `bound`.
     pub(crate) fn u32s_of(&mut self, count: usize, bound: usize) -> Result<Vec<u32>, String> {
-        let values = self.u32s()?;
+        let values = self.u32s_below(bound)?;
         if values.len() != count {
             return Err("a table has the wrong length".to_string());
         }
-        check_below(&values, bound)?;
         Ok(values)
     }
 

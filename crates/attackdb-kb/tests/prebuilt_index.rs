@@ -21,6 +21,14 @@ fn copy_bundle(domain: &str, release: &str) -> Option<(tempfile::TempDir, PathBu
     Some((temp, copy))
 }
 
+/// A copy of a real ICS 18.1 bundle and its prebuilt index, written by a first load.
+fn indexed_ics_copy() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let (temp, path) = copy_bundle("ics", "18.1")?;
+    let index = index_paths(&path, None)[0].clone();
+    load(&path);
+    Some((temp, path, index))
+}
+
 fn dataset(bundle: attackdb_stix::Bundle) -> Dataset {
     let domain = bundle.domain.clone().unwrap();
     let release = bundle.release.clone().unwrap();
@@ -119,11 +127,9 @@ fn the_index_answers_exactly_as_the_json_for_every_family() {
 
 #[test]
 fn a_damaged_index_is_rebuilt_not_trusted() {
-    let Some((_temp, path)) = copy_bundle("ics", "18.1") else {
+    let Some((_temp, path, index)) = indexed_ics_copy() else {
         return;
     };
-    let index = index_paths(&path, None)[0].clone();
-    load(&path);
     let good = std::fs::read(&index).unwrap();
     let from_json = dataset(load_bundle(&path).unwrap());
     let damages: Vec<(&str, Vec<u8>)> = vec![
@@ -158,24 +164,24 @@ fn a_damaged_index_is_rebuilt_not_trusted() {
 
 #[test]
 fn damaged_text_in_the_index_falls_back_to_the_bundle() {
-    let Some((_temp, path)) = copy_bundle("ics", "18.1") else {
+    let Some((_temp, path, index)) = indexed_ics_copy() else {
         return;
     };
-    let index = index_paths(&path, None)[0].clone();
-    load(&path);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&index)
-        .unwrap();
-    let end = file.seek(SeekFrom::End(0)).unwrap();
-    file.seek(SeekFrom::Start(end - 100)).unwrap();
-    file.write_all(b"XXXX").unwrap();
-    drop(file);
+    damage_text_end(&index);
     let loaded = load(&path);
     assert!(matches!(loaded.outcome, CacheOutcome::Used(_)));
     let from_index = loaded.dataset.unwrap();
     let from_json = dataset(load_bundle(&path).unwrap());
     assert_same_answers(&from_index, &from_json);
+}
+
+/// Overwrites 4 bytes of the text copy in `index`, 100 bytes before its end (the text is the
+/// index's last section).
+fn damage_text_end(index: &Path) {
+    let mut file = std::fs::OpenOptions::new().write(true).open(index).unwrap();
+    let end = file.seek(SeekFrom::End(0)).unwrap();
+    file.seek(SeekFrom::Start(end - 100)).unwrap();
+    file.write_all(b"XXXX").unwrap();
 }
 
 /// The object whose JSON holds byte `at` of the bundle text.
@@ -187,26 +193,17 @@ fn object_at(dataset: &Dataset, at: usize) -> u32 {
 
 #[test]
 fn an_object_that_cannot_be_read_back_is_reported_not_invented() {
-    let Some((_temp, path)) = copy_bundle("ics", "18.1") else {
+    let Some((_temp, path, index)) = indexed_ics_copy() else {
         return;
     };
-    let index = index_paths(&path, None)[0].clone();
     let from_json = dataset(load_bundle(&path).unwrap());
     let text_len = from_json.bundle().text.get().unwrap().len();
     let damaged = object_at(&from_json, text_len - 100);
-    load(&path);
     let loaded = load(&path);
     assert!(matches!(loaded.outcome, CacheOutcome::Used(_)));
     let from_index = loaded.dataset.unwrap();
     // While the dataset is open, both the index's copy of the object and the bundle change.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&index)
-        .unwrap();
-    let end = file.seek(SeekFrom::End(0)).unwrap();
-    file.seek(SeekFrom::Start(end - 100)).unwrap();
-    file.write_all(b"XXXX").unwrap();
-    drop(file);
+    damage_text_end(&index);
     std::fs::write(&path, b"{}").unwrap();
     // Objects still intact are read as before; the damaged one is empty and reported.
     assert_eq!(from_index.object(0), from_json.object(0));
@@ -268,11 +265,9 @@ fn damaged_tables_are_refused_never_trusted() {
 
 #[test]
 fn a_changed_bundle_or_format_gets_a_new_index() {
-    let Some((temp, path)) = copy_bundle("ics", "18.1") else {
+    let Some((temp, path, index)) = indexed_ics_copy() else {
         return;
     };
-    let index = index_paths(&path, None)[0].clone();
-    load(&path);
     // Same content, new modification time: the hash still matches, the index is used.
     let content = std::fs::read(&path).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));

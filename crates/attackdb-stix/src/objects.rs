@@ -3,6 +3,7 @@
 //! the text and its checksum). Both give the same [`StixObject`]s, parsed by the same code from
 //! the same bytes.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -176,17 +177,13 @@ impl Objects {
             Store::Parsed(_) => None,
             Store::Lazy(lazy) => {
                 let cell = lazy.raw.get(index)?;
-                if let Some(text) = lazy.text.loaded() {
-                    let span = lazy.spans.get(index)?;
-                    return Some(text.get(span.range()).ok_or_else(|| lazy.outside(index)));
-                }
                 if let Some(raw) = cell.get() {
                     return Some(Ok(raw));
                 }
-                Some(
-                    lazy.bytes(index)
-                        .map(|raw| &**cell.get_or_init(|| raw.into())),
-                )
+                Some(lazy.bytes(index).map(|json| match json {
+                    Cow::Borrowed(raw) => raw,
+                    Cow::Owned(raw) => &**cell.get_or_init(|| raw.into()),
+                }))
             }
         }
     }
@@ -267,61 +264,51 @@ impl Lazy {
         }
     }
 
-    /// The object's bytes, checked against its checksum: read from the index file alone when
-    /// they are intact, else from the whole text (the index's copy, else the bundle).
-    fn bytes(&self, index: usize) -> Result<String> {
-        let span = self
-            .spans
-            .get(index)
-            .copied()
-            .ok_or_else(|| self.outside(index))?;
-        let mut bytes = vec![0u8; span.len as usize];
-        let read = read_at(
-            &self.index.1,
-            &mut bytes,
-            self.index.2 + u64::from(span.start),
-        );
-        if read.is_ok() && xxhash_rust::xxh3::xxh3_64(&bytes) == span.sum {
-            if let Ok(text) = String::from_utf8(bytes) {
-                return Ok(text);
-            }
-        }
-        let text = self.text.get()?;
+    /// The object's JSON in `text` (the whole bundle text), checked against its checksum.
+    fn slice_in<'t>(&self, index: usize, text: &'t str) -> Result<&'t str> {
+        let span = self.spans.get(index).ok_or_else(|| self.outside(index))?;
         let slice = text.get(span.range()).ok_or_else(|| self.outside(index))?;
         if xxhash_rust::xxh3::xxh3_64(slice.as_bytes()) != span.sum {
             return Err(Error::Index {
                 path: self.index.0.clone(),
-                message: format!("object {index} changed since the bundle was indexed"),
+                message: "its text changed since the bundle was indexed".to_string(),
             });
         }
-        Ok(slice.to_string())
+        Ok(slice)
+    }
+
+    /// The object's JSON, checked against its checksum: from the whole text when it is in
+    /// memory, else read alone from the index file, else from the whole text read now (the
+    /// index's copy, else the bundle).
+    fn bytes(&self, index: usize) -> Result<Cow<'_, str>> {
+        if let Some(text) = self.text.loaded() {
+            return self.slice_in(index, text).map(Cow::Borrowed);
+        }
+        if let Some(span) = self.spans.get(index) {
+            let mut bytes = vec![0u8; span.len as usize];
+            let at = self.index.2 + u64::from(span.start);
+            if read_at(&self.index.1, &mut bytes, at).is_ok()
+                && xxhash_rust::xxh3::xxh3_64(&bytes) == span.sum
+            {
+                if let Ok(json) = String::from_utf8(bytes) {
+                    return Ok(Cow::Owned(json));
+                }
+            }
+        }
+        self.slice_in(index, self.text.get()?).map(Cow::Borrowed)
     }
 
     fn parse(&self, index: usize) -> StixObject {
-        if let Some(text) = self.text.loaded() {
-            return self.parse_in(index, text);
-        }
         match self.bytes(index) {
-            Ok(bytes) => self.parse_bytes(index, &bytes),
+            Ok(json) => self.parse_bytes(index, &json),
             Err(e) => self.failed(index, e.to_string()),
         }
     }
 
     fn parse_in(&self, index: usize, text: &str) -> StixObject {
-        let Some(span) = self.spans.get(index) else {
-            return self.failed(index, self.outside(index).to_string());
-        };
-        match text.get(span.range()) {
-            Some(slice) if xxhash_rust::xxh3::xxh3_64(slice.as_bytes()) == span.sum => {
-                self.parse_bytes(index, slice)
-            }
-            _ => self.failed(
-                index,
-                format!(
-                    "{}: its text changed since the bundle was indexed",
-                    self.index.0.display()
-                ),
-            ),
+        match self.slice_in(index, text) {
+            Ok(json) => self.parse_bytes(index, json),
+            Err(e) => self.failed(index, e.to_string()),
         }
     }
 
