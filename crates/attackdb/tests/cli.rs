@@ -5,27 +5,17 @@
 
 mod common;
 
+use common::attackdb;
+
 use common::data_dir;
 
 use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-fn attackdb(data: &PathBuf, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attackdb"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("ATTACKDB_HOME", common::home())
-        .env_remove("ATTACKDB_DATA")
-        .env("COLUMNS", "100")
-        .output()
-        .unwrap()
-}
-
-fn json(data: &PathBuf, args: &[&str]) -> Value {
+fn json(data: &Path, args: &[&str]) -> Value {
     let output = attackdb(data, args);
     assert!(
         output.status.success(),

@@ -5,10 +5,11 @@
 
 mod common;
 
+use common::attackdb;
+
 use common::data_dir;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -16,18 +17,6 @@ fn fixture(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn attackdb(data: &PathBuf, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attackdb"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("ATTACKDB_HOME", common::home())
-        .env_remove("ATTACKDB_DATA")
-        .env("COLUMNS", "100")
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -8,22 +8,14 @@ mod common;
 use common::data_dir;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
+/// `attackdb` on the enterprise 18.1 bundle alone.
 fn attackdb(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attackdb"))
-        .arg("--data")
-        .arg(
-            data.join("enterprise-attack")
-                .join("enterprise-attack-18.1.json.gz"),
-        )
-        .args(args)
-        .env("ATTACKDB_HOME", common::home())
-        .env_remove("ATTACKDB_DATA")
-        .output()
-        .unwrap()
+    let bundle = data.join("enterprise-attack/enterprise-attack-18.1.json.gz");
+    common::attackdb(&bundle, args)
 }
 
 #[test]

@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// `shared/` beside the repository (or the parent of `ATTACKDB_TEST_DATA`).
 fn shared_root() -> PathBuf {
@@ -28,6 +29,20 @@ pub fn data_dir() -> Option<PathBuf> {
 /// later runs.
 pub fn home() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("attackdb-home")
+}
+
+/// Runs `attackdb --data DATA ARGS...` with the tests' data home, without `ATTACKDB_DATA`, on
+/// 100 columns.
+pub fn attackdb(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attackdb"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("ATTACKDB_HOME", home())
+        .env_remove("ATTACKDB_DATA")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap()
 }
 
 /// `shared/` itself, with the releases and the corpora, under the same rule as [`data_dir`].
