@@ -613,8 +613,6 @@ impl Fetcher {
         let label = offered.location.display();
         let name = format!("{} {}", offered.domain, offered.release);
         let pending = self.with_retries(|| {
-            let mut file = home.temp_file().map_err(into_fetch_error)?;
-            let path = file.path().to_path_buf();
             let (mut input, expected): (Box<dyn Read>, Option<u64>) = match &offered.location {
                 Location::Url(url) => {
                     let response = self.send(url)?;
@@ -634,45 +632,8 @@ impl Fetcher {
                     limit: MAX_BUNDLE,
                 });
             }
-            let bar = self.bar(&name, expected);
-            let checked = copy(
-                &mut input,
-                file.as_file_mut(),
-                &path,
-                &label,
-                expected,
-                &bar,
-                self.config,
-            )
-            .and_then(|transferred| {
-                bar.set_message(format!("{name} (checking)"));
-                let identity = identify(&path, &label)?;
-                if identity.domain != offered.domain || identity.release != offered.release {
-                    return Err(FetchError::WrongContent(format!(
-                        "{label}: expected the {} {} bundle, got {} {} (by its collection object)",
-                        offered.domain, offered.release, identity.domain, identity.release
-                    )));
-                }
-                Ok((transferred, identity))
-            });
-            let (transferred, identity) = match checked {
-                Ok(checked) => checked,
-                Err(error) => {
-                    bar.finish_and_clear();
-                    return Err(error);
-                }
-            };
-            bar.finish_with_message(name.clone());
-            Ok(Pending {
-                file,
-                domain: identity.domain,
-                release: identity.release,
-                gzip: transferred.gzip,
-                size: transferred.size,
-                sha256: transferred.sha256,
-                source: label.clone(),
-                modified: identity.modified,
-            })
+            let wanted = (&*offered.domain, &*offered.release);
+            self.stage(home, &mut input, expected, &label, &name, Some(wanted))
         })?;
         home.install(pending)
     }
@@ -680,26 +641,68 @@ impl Fetcher {
     /// Copies the bundle file `source` into a temporary file of `home` and identifies it.
     pub fn stage_file(&self, home: &Home, source: &Path) -> Result<Pending> {
         let label = source.display().to_string();
-        let mut file = home.temp_file()?;
-        let path = file.path().to_path_buf();
         let mut input = File::open(source).map_err(|e| io_error(e, source, "cannot read"))?;
         let expected = input.metadata().ok().map(|m| m.len());
         let short = source
             .file_name()
             .map_or_else(|| label.clone(), |name| name.to_string_lossy().to_string());
-        let bar = self.bar(&short, expected);
-        let transferred = copy(
-            &mut input,
+        let mut pending = self.stage(home, &mut input, expected, &label, &short, None)?;
+        pending.source = std::fs::canonicalize(source)
+            .unwrap_or_else(|_| source.to_path_buf())
+            .display()
+            .to_string();
+        Ok(pending)
+    }
+
+    /// Copies `input` (`expected` bytes, if known) into a new temporary file of `home` with a
+    /// progress bar named `name`, and identifies the bundle it holds; with `wanted`, the bundle
+    /// must be that domain and release. The manifest will record `label` as its source.
+    fn stage(
+        &self,
+        home: &Home,
+        input: &mut dyn Read,
+        expected: Option<u64>,
+        label: &str,
+        name: &str,
+        wanted: Option<(&str, &str)>,
+    ) -> Result<Pending, FetchError> {
+        let mut file = home.temp_file().map_err(into_fetch_error)?;
+        let path = file.path().to_path_buf();
+        let bar = self.bar(name, expected);
+        let checked = copy(
+            input,
             file.as_file_mut(),
             &path,
-            &label,
+            label,
             expected,
             &bar,
             self.config,
-        );
-        bar.finish_and_clear();
-        let transferred = transferred?;
-        let identity = identify(&path, &label)?;
+        )
+        .and_then(|transferred| {
+            bar.set_message(format!("{name} (checking)"));
+            let identity = identify(&path, label)?;
+            if let Some((domain, release)) = wanted {
+                if identity.domain != domain || identity.release != release {
+                    return Err(FetchError::WrongContent(format!(
+                        "{label}: expected the {domain} {release} bundle, got {} {} (by its collection object)",
+                        identity.domain, identity.release
+                    )));
+                }
+            }
+            Ok((transferred, identity))
+        });
+        let (transferred, identity) = match checked {
+            Ok(checked) => checked,
+            Err(error) => {
+                bar.finish_and_clear();
+                return Err(error);
+            }
+        };
+        if wanted.is_some() {
+            bar.finish_with_message(name.to_string());
+        } else {
+            bar.finish_and_clear();
+        }
         Ok(Pending {
             file,
             domain: identity.domain,
@@ -707,10 +710,7 @@ impl Fetcher {
             gzip: transferred.gzip,
             size: transferred.size,
             sha256: transferred.sha256,
-            source: std::fs::canonicalize(source)
-                .unwrap_or_else(|_| source.to_path_buf())
-                .display()
-                .to_string(),
+            source: label.to_string(),
             modified: identity.modified,
         })
     }
