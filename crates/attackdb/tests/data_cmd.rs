@@ -727,6 +727,15 @@ fn a_local_index_uses_the_bundles_beside_it() {
 
 /// Fetches ics 15.1 into a new home, then ics 18.1 from a server whose answer for it is
 /// `reply`; checks the failure's message contains `expected` and the home did not change.
+/// A fresh data home holding ICS 15.1, fetched from `index`, and a snapshot of it.
+fn home_with_ics_15_1(index: &str) -> (tempfile::TempDir, BTreeMap<PathBuf, String>) {
+    let home = tempfile::tempdir().unwrap();
+    let args = ["data", "fetch", "--index", index, "--domain", "ics"];
+    ok_json(home.path(), &[&args[..], &["--release", "15.1"]].concat());
+    let before = snapshot(home.path());
+    (home, before)
+}
+
 /// Returns the server (for its hit counts).
 fn failing_fetch(
     reply: impl Fn(&Path) -> Reply + Send + Sync + 'static,
@@ -734,27 +743,12 @@ fn failing_fetch(
     expected: &str,
 ) -> Option<Server> {
     let data = data_dir()?;
-    let target = "/ics-attack/ics-attack-18.1.json";
     let reply_data = data.clone();
     let server = release_server(&data, &["ics-attack"], move |path| {
-        (path == target).then(|| reply(&reply_data))
+        (path == TARGET).then(|| reply(&reply_data))
     });
-    let home = tempfile::tempdir().unwrap();
     let index = server.url("/index.json");
-    ok_json(
-        home.path(),
-        &[
-            "data",
-            "fetch",
-            "--index",
-            &index,
-            "--domain",
-            "ics",
-            "--release",
-            "15.1",
-        ],
-    );
-    let before = snapshot(home.path());
+    let (home, before) = home_with_ics_15_1(&index);
     assert!(before.contains_key(Path::new("manifest.json")));
     let started = Instant::now();
     let output = attackdb(
@@ -772,7 +766,7 @@ fn failing_fetch(
         env,
     );
     let message = stderr(&output);
-    eprintln!("--- fetch {target} ({:?}):\n{message}", started.elapsed());
+    eprintln!("--- fetch {TARGET} ({:?}):\n{message}", started.elapsed());
     assert!(!output.status.success(), "{message}");
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -788,7 +782,7 @@ fn failing_fetch(
         errors[0].contains(expected),
         "expected {expected:?} in {message}"
     );
-    assert!(errors[0].contains(&server.url(target)), "{message}");
+    assert!(errors[0].contains(&server.url(TARGET)), "{message}");
     assert_eq!(
         snapshot(home.path()),
         before,
@@ -943,22 +937,8 @@ fn an_interrupted_fetch_leaves_no_release_behind() {
             Reply::Stall(release_bytes(&data, "ics-attack", "18.1"))
         })
     });
-    let home = tempfile::tempdir().unwrap();
     let index = server.url("/index.json");
-    ok_json(
-        home.path(),
-        &[
-            "data",
-            "fetch",
-            "--index",
-            &index,
-            "--domain",
-            "ics",
-            "--release",
-            "15.1",
-        ],
-    );
-    let before = snapshot(home.path());
+    let (home, before) = home_with_ics_15_1(&index);
     let mut child = Command::new(env!("CARGO_BIN_EXE_attackdb"))
         .args([
             "data",
