@@ -47,33 +47,8 @@ DEFAULT_PYTHON = "/work/venv-mitre/bin/python"
 DOMAINS = ("enterprise-attack", "mobile-attack", "ics-attack")
 LIBRARY_PIN = "mitreattack-python==6.3.1"
 
-# family name (attackdb's Relation::name) -> MitreAttackData method; the same table as
-# scripts/reference/mitre_reference.py's FAMILIES (that script imports the library at module
-# level, so it is not imported here).
-FAMILIES = {
-    "software_used_by_group": "get_all_software_used_by_all_groups",
-    "groups_using_software": "get_all_groups_using_all_software",
-    "software_used_by_campaign": "get_all_software_used_by_all_campaigns",
-    "campaigns_using_software": "get_all_campaigns_using_all_software",
-    "groups_attributing_to_campaign": "get_all_groups_attributing_to_all_campaigns",
-    "campaigns_attributed_to_group": "get_all_campaigns_attributed_to_all_groups",
-    "techniques_used_by_group": "get_all_techniques_used_by_all_groups",
-    "groups_using_technique": "get_all_groups_using_all_techniques",
-    "techniques_used_by_campaign": "get_all_techniques_used_by_all_campaigns",
-    "campaigns_using_technique": "get_all_campaigns_using_all_techniques",
-    "techniques_used_by_software": "get_all_techniques_used_by_all_software",
-    "software_using_technique": "get_all_software_using_all_techniques",
-    "techniques_mitigated_by_mitigation": "get_all_techniques_mitigated_by_all_mitigations",
-    "mitigations_mitigating_technique": "get_all_mitigations_mitigating_all_techniques",
-    "parent_technique_of_subtechnique": "get_all_parent_techniques_of_all_subtechniques",
-    "subtechniques_of_technique": "get_all_subtechniques_of_all_techniques",
-    "techniques_detected_by_datacomponent": "get_all_techniques_detected_by_all_datacomponents",
-    "datacomponents_detecting_technique": "get_all_datacomponents_detecting_all_techniques",
-    "techniques_targeting_asset": "get_all_techniques_targeting_all_assets",
-    "assets_targeted_by_technique": "get_all_assets_targeted_by_all_techniques",
-    "detection_strategies_detecting_technique": "get_all_detection_strategies_detecting_all_techniques",
-    "techniques_detected_by_detection_strategy": "get_all_techniques_detected_by_all_detection_strategies",
-}
+sys.path.insert(0, str(REPO / "scripts" / "reference"))
+from families import FAMILIES  # noqa: E402  (library-free; shared with mitre_reference.py)
 
 # The targets.
 LOAD_VS_LIBRARY_MIN = 50.0  # attackdb load at least this many times faster than the library
