@@ -78,3 +78,9 @@ pub fn json_files(dir: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+/// The usage layer of group `group` (an ATT&CK ID), with default options.
+pub fn group_layer(d: &Dataset, group: &str) -> attackdb_navigator::Layer {
+    let id = attackdb_navigator::generate::resolve(d, group, attackdb_kb::Concept::Group).unwrap();
+    attackdb_navigator::generate::usage_layer(d, id, &Default::default()).unwrap()
+}

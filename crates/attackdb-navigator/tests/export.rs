@@ -11,7 +11,7 @@ use std::io::Cursor;
 use attackdb_kb::Concept;
 use attackdb_navigator::color::ScoreColors;
 use attackdb_navigator::export::{rows, to_csv, to_markdown, to_svg, to_xlsx};
-use attackdb_navigator::generate::{overview_layer, resolve, usage_layer, GenerateOptions};
+use attackdb_navigator::generate::{overview_layer, GenerateOptions};
 use attackdb_navigator::{Matrix, MatrixOptions};
 use calamine::{Reader, Xlsx};
 
@@ -68,18 +68,8 @@ fn xlsx_opens_with_one_sheet_per_layer() {
     let Some(d) = common::dataset("enterprise", "18.1") else {
         return;
     };
-    let a = usage_layer(
-        d,
-        resolve(d, "G0016", Concept::Group).unwrap(),
-        &GenerateOptions::default(),
-    )
-    .unwrap();
-    let b = usage_layer(
-        d,
-        resolve(d, "G0007", Concept::Group).unwrap(),
-        &GenerateOptions::default(),
-    )
-    .unwrap();
+    let a = common::group_layer(d, "G0016");
+    let b = common::group_layer(d, "G0007");
     let options = MatrixOptions {
         subtechniques: true,
         all_techniques: true,
@@ -113,12 +103,7 @@ fn csv_and_markdown_rows() {
     let Some(d) = common::dataset("enterprise", "18.1") else {
         return;
     };
-    let layer = usage_layer(
-        d,
-        resolve(d, "G0016", Concept::Group).unwrap(),
-        &GenerateOptions::default(),
-    )
-    .unwrap();
+    let layer = common::group_layer(d, "G0016");
     let annotated = Matrix::build(
         &layer,
         d,

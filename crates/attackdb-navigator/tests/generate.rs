@@ -230,18 +230,8 @@ fn combine_two_usage_layers() {
     let Some(d) = common::dataset("enterprise", "18.1") else {
         return;
     };
-    let a = usage_layer(
-        d,
-        resolve(d, "G0016", Concept::Group).unwrap(),
-        &GenerateOptions::default(),
-    )
-    .unwrap();
-    let b = usage_layer(
-        d,
-        resolve(d, "G0007", Concept::Group).unwrap(),
-        &GenerateOptions::default(),
-    )
-    .unwrap();
+    let a = common::group_layer(d, "G0016");
+    let b = common::group_layer(d, "G0007");
     let both = combine(
         &[a.clone(), b.clone()],
         &Expr::parse("a and b").unwrap(),
