@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use attackdb_kb::ObjId;
 use attackdb_navigator::color::ScoreColors;
+use attackdb_navigator::export::escape_markup as esc;
 use attackdb_navigator::Gradient;
 
 use crate::coverage::Status;
@@ -262,21 +263,6 @@ fn matrix_cells(analysis: &Analysis<'_>) -> Vec<(ObjId, Vec<Cell>)> {
 }
 
 /// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px;color:#1d2330;background:#fff}
 h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}
 ul.summary{margin:4px 0 12px;padding-left:18px;font-size:13px}

@@ -107,7 +107,9 @@ pub fn to_markdown(layer: &Layer, matrix: &Matrix) -> String {
     out
 }
 
-fn xml_escape(text: &str) -> String {
+/// `text` made safe in XML and HTML text and attribute values: the five special characters as
+/// references (the quote as `&#39;`, which both know), control characters XML forbids dropped.
+pub fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -115,7 +117,7 @@ fn xml_escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '\'' => out.push_str("&#39;"),
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             c => out.push(c),
         }
@@ -164,7 +166,7 @@ fn cell_svg(out: &mut String, cell: &MatrixCell, x: f64, y: f64) {
     let width = COLUMN_WIDTH - indent;
     out.push_str(&format!(
         "<g class=\"technique\"><title>{}</title><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" stroke=\"#c0c0c0\" stroke-width=\"0.5\"/>",
-        xml_escape(&format!(
+        escape_markup(&format!(
             "{} {}{}",
             cell.technique_id,
             cell.name,
@@ -190,7 +192,7 @@ fn cell_svg(out: &mut String, cell: &MatrixCell, x: f64, y: f64) {
         y + 14.0,
         if cell.is_subtechnique { 9 } else { 10 },
         text_color,
-        xml_escape(&label)
+        escape_markup(&label)
     ));
     if !score.is_empty() {
         out.push_str(&format!(
@@ -198,7 +200,7 @@ fn cell_svg(out: &mut String, cell: &MatrixCell, x: f64, y: f64) {
             x + COLUMN_WIDTH - 4.0,
             y + 14.0,
             text_color,
-            xml_escape(&score)
+            escape_markup(&score)
         ));
     }
     out.push_str("</g>\n");
@@ -228,7 +230,7 @@ pub fn to_svg(layer: &Layer, matrix: &Matrix) -> String {
     out.push_str(&format!(
         "<text x=\"{MARGIN}\" y=\"{:.1}\" font-size=\"18\" font-weight=\"bold\">{}</text>\n",
         MARGIN + 18.0,
-        xml_escape(&layer.name)
+        escape_markup(&layer.name)
     ));
     let subtitle = format!(
         "{}{}",
@@ -243,7 +245,7 @@ pub fn to_svg(layer: &Layer, matrix: &Matrix) -> String {
     out.push_str(&format!(
         "<text x=\"{MARGIN}\" y=\"{:.1}\" font-size=\"11\" fill=\"#555555\">{}</text>\n",
         MARGIN + 38.0,
-        xml_escape(&subtitle)
+        escape_markup(&subtitle)
     ));
     let tactic_fill = if layer.show_tactic_row_background.unwrap_or(false) {
         layer
@@ -257,10 +259,10 @@ pub fn to_svg(layer: &Layer, matrix: &Matrix) -> String {
         let x = MARGIN + i as f64 * (COLUMN_WIDTH + GAP);
         out.push_str(&format!(
             "<g class=\"tactic\"><rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{COLUMN_WIDTH}\" height=\"30\" fill=\"{}\" stroke=\"#808080\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"middle\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#555555\">{} techniques</text></g>\n",
-            xml_escape(&tactic_fill),
+            escape_markup(&tactic_fill),
             x + COLUMN_WIDTH / 2.0,
             top + 13.0,
-            xml_escape(&fit(&column.name, 30)),
+            escape_markup(&fit(&column.name, 30)),
             x + COLUMN_WIDTH / 2.0,
             top + 25.0,
             column.cells.iter().filter(|c| !c.is_subtechnique).count()
@@ -290,10 +292,10 @@ pub fn to_svg(layer: &Layer, matrix: &Matrix) -> String {
         "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>\n",
         MARGIN + 60.0,
         legend_y + 14.0,
-        xml_escape(&number(Some(gradient.min_value))),
+        escape_markup(&number(Some(gradient.min_value))),
         MARGIN + 60.0 + samples.len() as f64 * 2.0,
         legend_y + 14.0,
-        xml_escape(&number(Some(gradient.max_value)))
+        escape_markup(&number(Some(gradient.max_value)))
     ));
     for (i, item) in layer.legend_items.iter().enumerate() {
         let y = legend_y + 24.0 + i as f64 * 18.0;
@@ -304,7 +306,7 @@ pub fn to_svg(layer: &Layer, matrix: &Matrix) -> String {
             fill,
             MARGIN + 20.0,
             y + 11.0,
-            xml_escape(&item.label)
+            escape_markup(&item.label)
         ));
     }
     out.push_str("</svg>\n");

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use attackdb_kb::{diff_releases, Category, Change, DiffType, DomainDiff, Kb};
+use attackdb_navigator::export::escape_markup;
 use serde_json::{json, Value};
 
 /// Output formats of `diff`.
@@ -300,27 +301,12 @@ fn all_contributors(diffs: &[DomainDiff<'_>]) -> Vec<String> {
     names
 }
 
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 /// A word-level diff of two descriptions, with `<del>` and `<ins>`.
 fn description_diff(old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_words(old, new);
     let mut html = String::new();
     for change in diff.iter_all_changes() {
-        let text = escape(change.value());
+        let text = escape_markup(change.value());
         match change.tag() {
             similar::ChangeTag::Equal => html.push_str(&text),
             similar::ChangeTag::Delete => {
@@ -345,19 +331,19 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     let title = format!("ATT&CK changes from {from} to {to}");
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
-        escape(&title),
-        escape(&title)
+        escape_markup(&title),
+        escape_markup(&title)
     );
     let (headers, rows) = counts_table(diffs);
     page.push_str("<table><tr>");
     for header in &headers {
-        let _ = write!(page, "<th>{}</th>", escape(header));
+        let _ = write!(page, "<th>{}</th>", escape_markup(header));
     }
     page.push_str("</tr>\n");
     for row in rows {
         page.push_str("<tr>");
         for cell in row {
-            let _ = write!(page, "<td>{}</td>", escape(&cell));
+            let _ = write!(page, "<td>{}</td>", escape_markup(&cell));
         }
         page.push_str("</tr>\n");
     }
@@ -380,7 +366,7 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
                     changes.len()
                 );
                 for change in changes {
-                    let _ = write!(page, "<li>{}", escape(&summary_line(diff, change)));
+                    let _ = write!(page, "<li>{}", escape_markup(&summary_line(diff, change)));
                     if let Some((old, new)) = &change.description {
                         let _ = write!(
                             page,
@@ -398,7 +384,7 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     if !contributors.is_empty() {
         page.push_str("<h2>Contributors to this release</h2>\n<ul>\n");
         for name in contributors {
-            let _ = writeln!(page, "<li>{}</li>", escape(&name));
+            let _ = writeln!(page, "<li>{}</li>", escape_markup(&name));
         }
         page.push_str("</ul>\n");
     }
