@@ -196,25 +196,13 @@ pub fn export(command: &ExportCommand, global: &Global, out: &mut dyn Write) -> 
 }
 
 fn export_excel(args: &ExcelArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
-    let paths = data::data_paths(&global.data)?;
-    let options = LoadOptions {
-        use_index: !global.no_index,
-    };
     let domains: Vec<&str> = match global.domain.as_deref() {
         Some(domain) => vec![domain],
         None => vec!["enterprise", "mobile", "ics"],
     };
     let mut written = Vec::new();
     for domain in domains {
-        let kb = data::load(
-            &paths,
-            Need::One {
-                domain,
-                release: global.release.as_deref(),
-            },
-            &options,
-            &mut |warning| eprintln!("warning: {warning}"),
-        )?;
+        let kb = load_domain(global, domain)?;
         let dataset = kb.select(Some(domain), global.release.as_deref())?;
         let dir = args.output.join(dataset.domain());
         std::fs::create_dir_all(&dir)
@@ -247,11 +235,15 @@ fn read_file(file: &Path) -> Result<LayerFile> {
 
 /// Loads the dataset of `domain` (the `--domain` option wins) and `--release`.
 fn load_dataset(global: &Global, domain: &str) -> Result<Kb> {
+    load_domain(global, global.domain.as_deref().unwrap_or(domain))
+}
+
+/// Loads the dataset of `domain` and `--release`.
+fn load_domain(global: &Global, domain: &str) -> Result<Kb> {
     let paths = data::data_paths(&global.data)?;
     let options = LoadOptions {
         use_index: !global.no_index,
     };
-    let domain = global.domain.as_deref().unwrap_or(domain);
     data::load(
         &paths,
         Need::One {
