@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use attackdb_kb::{Dataset, ObjId};
 
-use crate::mapping::{Mapping, Matrix};
+use crate::mapping::{Mapping, Scope};
 use crate::rule::{Level, Rule};
 
 /// How a technique's score is computed from its rules.
@@ -215,7 +215,7 @@ pub fn score(
 /// Computes coverage.
 pub fn compute(
     dataset: &Dataset,
-    matrix: &Matrix,
+    matrix: &Scope,
     rules: &[Rule],
     mapping: &Mapping,
     mode: ScoreMode,
@@ -327,7 +327,7 @@ pub fn compute(
 
 fn tactic_coverage(
     dataset: &Dataset,
-    matrix: &Matrix,
+    matrix: &Scope,
     techniques: &BTreeMap<String, TechniqueCoverage>,
     tactic: ObjId,
 ) -> TacticCoverage {

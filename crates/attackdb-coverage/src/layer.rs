@@ -19,7 +19,11 @@ pub fn to_layer(analysis: &Analysis<'_>, name: &str) -> Layer {
     let dataset = analysis.dataset;
     let coverage = &analysis.coverage;
     let rules = analysis.rules();
-    let mut layer = Layer::new(name, dataset.domain(), Some(dataset.release()));
+    let mut layer = Layer::new(
+        name,
+        dataset.domain().as_str(),
+        Some(dataset.release().as_str()),
+    );
     layer.description = Some(format!(
         "Detection coverage of {} rules ({} mapped) on ATT&CK {} {}; score: {}; {:.1}% of techniques and sub-techniques covered",
         rules.len(),

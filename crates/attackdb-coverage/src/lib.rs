@@ -7,7 +7,7 @@
 //! use attackdb_coverage::{analyze, ingest, Options};
 //! use attackdb_kb::Kb;
 //! let kb = Kb::load(&["../shared/attack-stix-data".into()])?;
-//! let dataset = kb.select(Some("enterprise"), None)?;
+//! let dataset = kb.select(attackdb_kb::Domain::Enterprise, None)?;
 //! let ingested = ingest(&["../shared/corpora/sigma".into()], None)?;
 //! let analysis = analyze(dataset, ingested, &Options::default())?;
 //! println!("{:.1}% covered", analysis.coverage.percent());
@@ -28,6 +28,7 @@ mod layer;
 mod mapping;
 mod report;
 mod rule;
+mod stale;
 mod yaml;
 
 pub use coverage::{
@@ -38,9 +39,10 @@ pub use gaps::{gaps, resolve, techniques_of, ActorCoverage, Actors, Gap, Gaps, V
 pub use ingest::{ingest, read_file, read_text, FileError, Ingested, RuleFilter};
 pub use json::to_json;
 pub use layer::to_layer;
-pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Matrix, UnknownKind};
+pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope, UnknownKind};
 pub use report::{to_html, to_markdown};
 pub use rule::{Format, Level, Rule, TechniqueRef};
+pub use stale::{check_references, Finding, ReferenceReport, UnreadFile};
 
 use attackdb_kb::Dataset;
 
@@ -63,7 +65,7 @@ pub struct Analysis<'a> {
     /// The rules read, files that could not be read, files read.
     pub ingested: Ingested,
     /// The release's matrix and the scope.
-    pub matrix: Matrix,
+    pub matrix: Scope,
     /// The rules mapped onto the release.
     pub mapping: Mapping,
     /// The coverage.
@@ -119,7 +121,7 @@ pub fn analyze<'a>(
     ingested: Ingested,
     options: &Options,
 ) -> Result<Analysis<'a>> {
-    let matrix = Matrix::new(dataset, options.platform.as_deref());
+    let matrix = Scope::new(dataset, options.platform.as_deref());
     let mapping = map_rules(dataset, &matrix, &ingested.rules);
     let coverage = compute(dataset, &matrix, &ingested.rules, &mapping, options.score);
     let gaps = match &options.actors {

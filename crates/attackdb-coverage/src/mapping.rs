@@ -8,10 +8,11 @@ use attackdb_kb::{Concept, Dataset, ObjId, ObjectType, Visibility};
 
 use crate::rule::Rule;
 
-/// The release's matrix as coverage needs it, built once: tactics in order, each technique's
-/// tactics, and the techniques in scope (live, and of the platform if one is given).
+/// The scope of a coverage question, built once: the release's tactics in order, each
+/// technique's tactics, and the techniques in scope (live, and of the platform if one is
+/// given).
 #[derive(Debug, Clone)]
-pub struct Matrix {
+pub struct Scope {
     /// Live tactics, in matrix order.
     pub tactics: Vec<ObjId>,
     /// Per technique or sub-technique (live or not): its tactics, in matrix order.
@@ -24,9 +25,9 @@ pub struct Matrix {
     pub platform: Option<String>,
 }
 
-impl Matrix {
-    /// Builds the matrix of `dataset`, limited to `platform` (case-insensitive) if given.
-    pub fn new(dataset: &Dataset, platform: Option<&str>) -> Matrix {
+impl Scope {
+    /// The scope of `dataset`, limited to `platform` (case-insensitive) if given.
+    pub fn new(dataset: &Dataset, platform: Option<&str>) -> Scope {
         let tactics = dataset.tactics_in_order();
         let mut tactics_of: HashMap<ObjId, Vec<ObjId>> = HashMap::new();
         for &tactic in &tactics {
@@ -51,7 +52,7 @@ impl Matrix {
                 .unwrap_or(p.trim())
                 .to_string()
         });
-        Matrix {
+        Scope {
             techniques: in_scope(Concept::Technique),
             subtechniques: in_scope(Concept::Subtechnique),
             tactics,
@@ -163,25 +164,29 @@ impl Tactics<'_> {
         if let Some(found) = self.cache.get(&key) {
             return (key, *found);
         }
-        let dataset = self.dataset;
-        let found = dataset.tactic_by_shortname(&key).or_else(|| {
-            dataset
-                .by_attack_id_typed(&key, &[ObjectType::Tactic])
-                .or_else(|| {
-                    dataset
-                        .by_name(raw)
-                        .iter()
-                        .copied()
-                        .find(|&o| dataset.concept(o) == Some(Concept::Tactic))
-                })
-        });
+        let found = resolve_tactic(self.dataset, raw, &key);
         self.cache.insert(key.clone(), found);
         (key, found)
     }
 }
 
+/// The tactic `raw` names (normalised as `key`): by shortname, ATT&CK ID or name.
+pub(crate) fn resolve_tactic(dataset: &Dataset, raw: &str, key: &str) -> Option<ObjId> {
+    dataset.tactic_by_shortname(key).or_else(|| {
+        dataset
+            .by_attack_id_typed(key, &[ObjectType::Tactic])
+            .or_else(|| {
+                dataset
+                    .by_name(raw)
+                    .iter()
+                    .copied()
+                    .find(|&o| dataset.concept(o) == Some(Concept::Tactic))
+            })
+    })
+}
+
 /// Maps every rule onto `dataset`.
-pub fn map_rules(dataset: &Dataset, matrix: &Matrix, rules: &[Rule]) -> Mapping {
+pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
     let mut mapping = Mapping::default();
     let mut tactics = Tactics {
         dataset,

@@ -8,41 +8,14 @@ use std::sync::OnceLock;
 
 use attackdb_kb::{Dataset, Kb};
 
-/// `../shared` beside the repository.
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
-
-fn present_or_skip(dir: PathBuf, what: &str, probe: &str) -> Option<PathBuf> {
-    if dir.join(probe).exists() {
-        return Some(dir);
-    }
-    if std::env::var_os("ATTACKDB_REQUIRE_DATA").is_some() {
-        panic!("{what} is required but missing at {}", dir.display());
-    }
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no {what} at {} !!!\n",
-        dir.display()
-    );
-    None
-}
-
-/// The folder of real releases: `ATTACKDB_TEST_DATA`, else `../shared/attack-stix-data`.
+/// The folder of real releases (see `attackdb_testdata`).
 pub fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shared().join("attack-stix-data"));
-    present_or_skip(dir, "ATT&CK data", "enterprise-attack")
+    attackdb_testdata::data_dir()
 }
 
-/// One corpus folder under `../shared/corpora` (e.g. `sigma`).
+/// One corpus folder under `shared/corpora` (e.g. `sigma`).
 pub fn corpus(name: &str) -> Option<PathBuf> {
-    present_or_skip(
-        shared().join("corpora").join(name),
-        &format!("{name} corpus"),
-        "",
-    )
-    .filter(|d| d.is_dir())
+    attackdb_testdata::corpus(name)
 }
 
 /// Enterprise 18.1, loaded once.
@@ -60,7 +33,10 @@ pub fn enterprise() -> Option<&'static Dataset> {
             Some(Kb::load(&[path]).expect("18.1 loads"))
         })
         .as_ref()?;
-    Some(kb.select(Some("enterprise"), Some("18.1")).expect("18.1"))
+    Some(
+        kb.select(attackdb_kb::Domain::Enterprise, None)
+            .expect("18.1"),
+    )
 }
 
 /// A fixture file or folder of this crate.

@@ -39,8 +39,8 @@ fn data_dir() -> Option<PathBuf> {
 /// Builds the dataset from an in-memory copy of the bundle text.
 fn build(path: &Path, text: &str) -> Dataset {
     let bundle = attackdb_stix::parse_bundle(path, text.to_string()).unwrap();
-    let domain = bundle.domain.clone().unwrap();
-    let release = bundle.release.clone().unwrap();
+    let domain = bundle.domain.as_deref().unwrap().parse().unwrap();
+    let release = bundle.release.as_deref().unwrap().parse().unwrap();
     Dataset::build(domain, release, bundle)
 }
 

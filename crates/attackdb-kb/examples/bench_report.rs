@@ -86,11 +86,12 @@ fn best_of(runs: usize, mut run: impl FnMut() -> f64) -> f64 {
 }
 
 fn dataset_of(bundle: Bundle) -> Dataset {
-    let domain = bundle.domain.clone().expect("the bundle's domain is known");
-    let release = bundle
-        .release
-        .clone()
-        .unwrap_or_else(|| "unknown".to_string());
+    let domain = bundle
+        .domain
+        .as_deref()
+        .and_then(attackdb_kb::Domain::parse)
+        .expect("the bundle's domain is known");
+    let release = attackdb_kb::Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
     Dataset::build(domain, release, bundle)
 }
 

@@ -3,7 +3,9 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use attackdb_stix::{Bundle, Diagnostic, DiagnosticKind, ObjectType, Objects, StixObject};
+use attackdb_stix::{
+    Bundle, Diagnostic, DiagnosticKind, Domain, ObjectType, Objects, Release, StixObject,
+};
 
 use crate::concept::{Concept, Visibility};
 use crate::tables::{Csr, Keyed, Reader, Strings, Writer};
@@ -85,8 +87,8 @@ pub struct Link {
 /// One domain and release of ATT&CK, indexed.
 #[derive(Debug)]
 pub struct Dataset {
-    domain: String,
-    release: String,
+    domain: Domain,
+    release: Release,
     bundle: Bundle,
     /// Per object: its STIX ID, ATT&CK ID (empty: none) and name (empty: none, see `flags`).
     stix_ids: Strings,
@@ -124,7 +126,7 @@ const TABLES_TAG: &[u8] = b"attackdb-kb tables 1";
 
 impl Dataset {
     /// Indexes `bundle` as the given domain and release.
-    pub fn build(domain: String, release: String, bundle: Bundle) -> Dataset {
+    pub fn build(domain: Domain, release: Release, bundle: Bundle) -> Dataset {
         let count = bundle.objects.len();
         let mut diagnostics = bundle.diagnostics.clone();
         let mut stix_ids = Strings::with_capacity(count);
@@ -287,8 +289,8 @@ impl Dataset {
     /// [`Dataset::index_tables`] wrote. Fails, saying why, when they are not whole and
     /// consistent with the bundle.
     pub fn from_index(
-        domain: String,
-        release: String,
+        domain: Domain,
+        release: Release,
         bundle: Bundle,
         tables: &[u8],
     ) -> std::result::Result<Dataset, String> {
@@ -372,13 +374,13 @@ impl Dataset {
         })
     }
 
-    /// `enterprise-attack`, `mobile-attack` or `ics-attack`.
-    pub fn domain(&self) -> &str {
-        &self.domain
+    /// The domain (displayed as `enterprise-attack`, `mobile-attack` or `ics-attack`).
+    pub fn domain(&self) -> Domain {
+        self.domain
     }
 
     /// The release, e.g. `18.1`.
-    pub fn release(&self) -> &str {
+    pub fn release(&self) -> &Release {
         &self.release
     }
 

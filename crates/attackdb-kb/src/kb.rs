@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use attackdb_stix::{
     discover_bundles, load_bundle, open_index, unreadable_index_warning, write_index, Bundle,
-    BundleFile, CacheOutcome, Diagnostic, DiagnosticKind, IndexedBundle,
+    BundleFile, CacheOutcome, Diagnostic, DiagnosticKind, Domain, IndexedBundle, Release,
 };
 
 use crate::dataset::Dataset;
@@ -15,30 +15,6 @@ use crate::{Error, Result};
 pub struct Kb {
     datasets: Vec<Dataset>,
     diagnostics: Vec<Diagnostic>,
-}
-
-/// `enterprise`, `Enterprise-ATT&CK`, `mobile-attack`... -> `enterprise-attack` etc.
-pub fn normalize_domain(name: &str) -> Result<&'static str> {
-    let key = name.trim().to_ascii_lowercase();
-    let key = key
-        .trim_end_matches("-attack")
-        .trim_end_matches(" att&ck")
-        .trim_start_matches("mitre-");
-    match key {
-        "enterprise" => Ok("enterprise-attack"),
-        "mobile" => Ok("mobile-attack"),
-        "ics" => Ok("ics-attack"),
-        _ => Err(Error::UnknownDomain(name.to_string())),
-    }
-}
-
-/// Orders releases numerically (`9.0` < `10.0` < `18.1`); unparsable ones first.
-fn release_key(release: &str) -> (Vec<u64>, String) {
-    let parts = release
-        .split('.')
-        .map(|p| p.parse::<u64>().unwrap_or(0))
-        .collect();
-    (parts, release.to_string())
 }
 
 impl Kb {
@@ -61,15 +37,14 @@ impl Kb {
     /// skipped with a diagnostic.
     pub fn from_bundles(bundles: Vec<Bundle>) -> Kb {
         let mut diagnostics = Vec::new();
-        let mut kept: Vec<(String, String, Bundle)> = Vec::new();
+        let mut kept: Vec<(Domain, Release, Bundle)> = Vec::new();
         for bundle in bundles {
             let Some((domain, release)) = identity(&bundle, &mut diagnostics) else {
                 continue;
             };
             if let Some(note) = already_loaded(
-                kept.iter()
-                    .map(|(d, r, b)| (d.as_str(), r.as_str(), &*b.path)),
-                (&domain, &release, &bundle.path),
+                kept.iter().map(|(d, r, b)| (*d, r, &*b.path)),
+                (domain, &release, &bundle.path),
             ) {
                 diagnostics.push(note);
                 continue;
@@ -108,11 +83,8 @@ impl Kb {
             }
             kb.datasets.push(dataset);
         }
-        kb.datasets.sort_by(|a, b| {
-            a.domain()
-                .cmp(b.domain())
-                .then_with(|| release_key(a.release()).cmp(&release_key(b.release())))
-        });
+        kb.datasets
+            .sort_by(|a, b| (a.domain(), a.release()).cmp(&(b.domain(), b.release())));
         kb
     }
 
@@ -128,17 +100,15 @@ impl Kb {
             .chain(self.datasets.iter().flat_map(|d| d.diagnostics()))
     }
 
-    /// The dataset of `domain` (default `enterprise-attack`) and `release` (default: the newest
-    /// loaded for that domain).
-    pub fn select(&self, domain: Option<&str>, release: Option<&str>) -> Result<&Dataset> {
-        let domain = normalize_domain(domain.unwrap_or("enterprise"))?;
-        let found = self.datasets.iter().rfind(|d| {
-            d.domain() == domain
-                && release.is_none_or(|r| d.release() == r.trim().trim_start_matches('v'))
-        });
+    /// The dataset of `domain` and `release` (default: the newest loaded for that domain).
+    pub fn select(&self, domain: Domain, release: Option<&Release>) -> Result<&Dataset> {
+        let found = self
+            .datasets
+            .iter()
+            .rfind(|d| d.domain() == domain && release.is_none_or(|r| d.release() == r));
         found.ok_or_else(|| Error::NoDataset {
             domain: domain.to_string(),
-            release: release.map(str::to_string),
+            release: release.map(Release::to_string),
             available: self
                 .datasets
                 .iter()
@@ -146,12 +116,17 @@ impl Kb {
                 .collect(),
         })
     }
+
+    /// Every loaded release of `domain`, oldest first.
+    pub fn releases(&self, domain: Domain) -> impl DoubleEndedIterator<Item = &Dataset> + '_ {
+        self.datasets.iter().filter(move |d| d.domain() == domain)
+    }
 }
 
 /// The domain and release of `bundle`, or `None` (with a diagnostic) when it is not an ATT&CK
 /// domain bundle.
-fn identity(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(String, String)> {
-    let Some(domain) = bundle.domain.clone() else {
+fn identity(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(Domain, Release)> {
+    let Some(domain) = bundle.domain.as_deref().and_then(Domain::parse) else {
         diagnostics.push(Diagnostic {
             path: bundle.path.clone(),
             kind: DiagnosticKind::Provenance {
@@ -160,17 +135,14 @@ fn identity(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(Strin
         });
         return None;
     };
-    let release = bundle
-        .release
-        .clone()
-        .unwrap_or_else(|| "unknown".to_string());
+    let release = Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
     Some((domain, release))
 }
 
 /// The diagnostic for a bundle whose domain and release is among those kept already.
 fn already_loaded<'a>(
-    mut kept: impl Iterator<Item = (&'a str, &'a str, &'a Path)>,
-    (domain, release, path): (&str, &str, &Path),
+    mut kept: impl Iterator<Item = (Domain, &'a Release, &'a Path)>,
+    (domain, release, path): (Domain, &Release, &Path),
 ) -> Option<Diagnostic> {
     let (_, _, existing) = kept.find(|(d, r, _)| *d == domain && *r == release)?;
     Some(Diagnostic {
@@ -260,30 +232,4 @@ pub fn load_dataset_cached(path: &Path, index_paths: &[PathBuf]) -> Result<Cache
         outcome,
         warnings,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn domains_normalize() {
-        assert_eq!(
-            normalize_domain("enterprise").ok(),
-            Some("enterprise-attack")
-        );
-        assert_eq!(
-            normalize_domain("Mobile-Attack").ok(),
-            Some("mobile-attack")
-        );
-        assert_eq!(normalize_domain("ICS ATT&CK").ok(), Some("ics-attack"));
-        assert!(normalize_domain("pre").is_err());
-    }
-
-    #[test]
-    fn releases_sort_numerically() {
-        let mut releases = vec!["18.1", "9.0", "10.0", "18.0"];
-        releases.sort_by_key(|r| release_key(r));
-        assert_eq!(releases, ["9.0", "10.0", "18.0", "18.1"]);
-    }
 }

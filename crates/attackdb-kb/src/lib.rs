@@ -9,7 +9,7 @@
 //! ```no_run
 //! use attackdb_kb::{Kb, Relation};
 //! let kb = Kb::load(&["../shared/attack-stix-data".into()])?;
-//! let enterprise = kb.select(Some("enterprise"), None)?;
+//! let enterprise = kb.select(attackdb_kb::Domain::Enterprise, None)?;
 //! let apt29 = enterprise.lookup("G0016")?;
 //! for technique in enterprise.related(Relation::TechniquesUsedByGroup, apt29) {
 //!     println!("{}", enterprise.display_id(technique));
@@ -17,23 +17,41 @@
 //! # Ok::<(), attackdb_kb::Error>(())
 //! ```
 
+mod answer;
 mod concept;
 mod dataset;
 mod detection;
 mod diff;
+mod diff_report;
 mod error;
 mod kb;
+mod markup;
+mod matrix;
 mod query;
 mod relations;
 mod search;
 mod tables;
 
-pub use attackdb_stix::{Bundle, CacheOutcome, Diagnostic, ObjectType, Objects, StixObject};
+pub use answer::{
+    analytic_answer, detection_answer, kind_name, matrix_answer, related_answer, stats_answer,
+    status_name, to_json_pretty, AnalyticAnswer, Counts, LogSourceAnswer, MatrixColumnAnswer,
+    MatrixTactic, MatrixTechnique, Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer,
+    StrategyAnswer,
+};
+pub use attackdb_stix::{
+    Bundle, CacheOutcome, Diagnostic, Domain, ObjectType, Objects, Release, StixObject,
+};
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind};
 pub use detection::{AnalyticDetail, DetectionChain, StrategyDetail};
 pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
+pub use diff_report::{
+    diff_answer, diff_html, diff_markdown, summary_line, AddedDropped, ChangeDetail, DiffAnswer,
+    TypeDiffAnswer,
+};
 pub use error::{Error, Result};
-pub use kb::{load_dataset_cached, normalize_domain, CachedDataset, Kb};
+pub use kb::{load_dataset_cached, CachedDataset, Kb};
+pub use markup::escape_markup;
+pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
 pub use relations::{Relation, RelationMap};
 pub use search::SearchHit;

@@ -125,9 +125,9 @@ impl Dataset {
     /// The kill chain name of this dataset's domain (`mitre-attack`, `mitre-mobile-attack`, ...).
     pub fn kill_chain_name(&self) -> &'static str {
         match self.domain() {
-            "mobile-attack" => "mitre-mobile-attack",
-            "ics-attack" => "mitre-ics-attack",
-            _ => "mitre-attack",
+            attackdb_stix::Domain::Mobile => "mitre-mobile-attack",
+            attackdb_stix::Domain::Ics => "mitre-ics-attack",
+            attackdb_stix::Domain::Enterprise => "mitre-attack",
         }
     }
 

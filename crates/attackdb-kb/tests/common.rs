@@ -7,29 +7,9 @@ use std::sync::OnceLock;
 
 use attackdb_kb::{Dataset, Kb};
 
-/// The folder of real releases: `ATTACKDB_TEST_DATA`, else `../shared/attack-stix-data` beside
-/// the repository. `None` (with a loud message) when absent, unless `ATTACKDB_REQUIRE_DATA` is
-/// set, in which case absence fails the test.
+/// The folder of real releases (see `attackdb_testdata`).
 pub fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data")
-        });
-    if dir.join("enterprise-attack").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("ATTACKDB_REQUIRE_DATA").is_some() {
-        panic!(
-            "real ATT&CK data is required but missing at {}",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no ATT&CK data at {} (set ATTACKDB_TEST_DATA) !!!\n",
-        dir.display()
-    );
-    None
+    attackdb_testdata::data_dir()
 }
 
 /// Every real release, loaded once.
@@ -46,7 +26,10 @@ pub fn kb() -> Option<&'static Kb> {
 pub fn dataset(domain: &str, release: &str) -> Option<&'static Dataset> {
     Some(
         kb()?
-            .select(Some(domain), Some(release))
+            .select(
+                domain.parse().expect("a domain"),
+                Some(&release.parse().expect("a release")),
+            )
             .expect("release is present"),
     )
 }

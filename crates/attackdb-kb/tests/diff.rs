@@ -27,10 +27,14 @@ fn check(from: &str, to: &str, domains: &[&str]) {
     let reference = expected(&format!("diff-{from}-{to}"));
     let mut contributors = Vec::new();
     for domain in domains {
-        let old = kb.select(Some(domain), Some(from)).unwrap();
-        let new = kb.select(Some(domain), Some(to)).unwrap();
+        let old = kb
+            .select(domain.parse().unwrap(), Some(&from.parse().unwrap()))
+            .unwrap();
+        let new = kb
+            .select(domain.parse().unwrap(), Some(&to.parse().unwrap()))
+            .unwrap();
         let diff = diff_releases(old, new);
-        let theirs = &reference[new.domain()];
+        let theirs = &reference[new.domain().as_str()];
         for diff_type in DiffType::ALL {
             if diff_type == DiffType::Tactics {
                 continue; // diff_stix does not compare tactics
@@ -93,8 +97,18 @@ fn diff_18_0_to_18_1_matches_diff_stix_on_enterprise() {
 #[test]
 fn changed_objects_say_what_changed() {
     let Some(kb) = common::kb() else { return };
-    let old = kb.select(Some("enterprise"), Some("17.1")).unwrap();
-    let new = kb.select(Some("enterprise"), Some("18.1")).unwrap();
+    let old = kb
+        .select(
+            "enterprise".parse().unwrap(),
+            Some(&"17.1".parse().unwrap()),
+        )
+        .unwrap();
+    let new = kb
+        .select(
+            "enterprise".parse().unwrap(),
+            Some(&"18.1".parse().unwrap()),
+        )
+        .unwrap();
     let diff = diff_releases(old, new);
     let techniques = &diff.types[&DiffType::Techniques];
     // PowerShell kept its version (a patch, as diff_stix says) but changed its data.

@@ -30,8 +30,8 @@ fn indexed_ics_copy() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
 }
 
 fn dataset(bundle: attackdb_stix::Bundle) -> Dataset {
-    let domain = bundle.domain.clone().unwrap();
-    let release = bundle.release.clone().unwrap();
+    let domain = bundle.domain.as_deref().unwrap().parse().unwrap();
+    let release = bundle.release.as_deref().unwrap().parse().unwrap();
     Dataset::build(domain, release, bundle)
 }
 
@@ -235,7 +235,12 @@ fn damaged_tables_are_refused_never_trusted() {
     let tables = from_json.index_tables();
     let open = |tables: &[u8]| {
         let bundle = load_bundle(&path).unwrap();
-        Dataset::from_index("ics-attack".into(), "18.1".into(), bundle, tables)
+        Dataset::from_index(
+            attackdb_kb::Domain::Ics,
+            "18.1".parse().unwrap(),
+            bundle,
+            tables,
+        )
     };
     let again = open(&tables).unwrap();
     assert_eq!(again.links(), from_json.links());

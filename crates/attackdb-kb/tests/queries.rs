@@ -189,7 +189,7 @@ fn a_relationship_to_a_missing_object_is_a_diagnostic_not_a_failure() {
     .unwrap();
     let kb = Kb::load(&[path]).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    let dataset = kb.select(None, None).unwrap();
+    let dataset = kb.select(attackdb_kb::Domain::Enterprise, None).unwrap();
     assert_eq!(dataset.release(), "1.0");
     assert_eq!(dataset.links().len(), 1);
     let group = dataset.lookup("G").unwrap();
@@ -213,7 +213,7 @@ fn a_relationship_to_a_missing_object_is_a_diagnostic_not_a_failure() {
 fn a_missing_release_is_a_clear_error() {
     let Some(kb) = common::kb() else { return };
     let error = kb
-        .select(Some("mobile"), Some("16.0"))
+        .select("mobile".parse().unwrap(), Some(&"16.0".parse().unwrap()))
         .unwrap_err()
         .to_string();
     assert!(
@@ -223,7 +223,9 @@ fn a_missing_release_is_a_clear_error() {
         "{error}"
     );
     assert_eq!(
-        kb.select(Some("ics-attack"), None).unwrap().release(),
+        kb.select("ics-attack".parse().unwrap(), None)
+            .unwrap()
+            .release(),
         "18.1"
     );
 }

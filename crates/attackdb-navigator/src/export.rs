@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
 
 use crate::color::{sample_gradient, Rgb};
-use crate::matrix::{Matrix, MatrixCell};
+use crate::matrix::{LayerCell, LayerMatrix};
 use crate::model::Layer;
 use crate::problem::Result;
 
@@ -33,7 +33,7 @@ fn number(n: Option<f64>) -> String {
 }
 
 /// The rows of a matrix: one per technique and tactic, in column order.
-pub fn rows(matrix: &Matrix) -> Vec<[String; 11]> {
+pub fn rows(matrix: &LayerMatrix) -> Vec<[String; 11]> {
     let mut rows = Vec::new();
     for column in &matrix.columns {
         for cell in &column.cells {
@@ -67,7 +67,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The matrix as CSV (RFC 4180, header row first).
-pub fn to_csv(matrix: &Matrix) -> String {
+pub fn to_csv(matrix: &LayerMatrix) -> String {
     let mut out = String::new();
     out.push_str(&ROW_HEADERS.join(","));
     out.push_str("\r\n");
@@ -87,7 +87,7 @@ fn md_cell(text: &str) -> String {
 }
 
 /// The matrix as a Markdown document: the layer's name and description, then a table.
-pub fn to_markdown(layer: &Layer, matrix: &Matrix) -> String {
+pub fn to_markdown(layer: &Layer, matrix: &LayerMatrix) -> String {
     let mut out = format!("# {}\n\n", md_cell(&layer.name));
     if let Some(description) = layer.description.as_deref().filter(|d| !d.is_empty()) {
         out.push_str(&format!("{}\n\n", md_cell(description)));
@@ -107,23 +107,7 @@ pub fn to_markdown(layer: &Layer, matrix: &Matrix) -> String {
     out
 }
 
-/// `text` made safe in XML and HTML text and attribute values: the five special characters as
-/// references (the quote as `&#39;`, which both know), control characters XML forbids dropped.
-pub fn escape_markup(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use attackdb_kb::escape_markup;
 
 /// Cuts `text` to `max` characters, ending with `…` when cut.
 fn fit(text: &str, max: usize) -> String {
@@ -143,7 +127,7 @@ const MARGIN: f64 = 12.0;
 const GREY_FILL: &str = "#f2f2f2";
 const GREY_TEXT: &str = "#a0a0a0";
 
-fn cell_svg(out: &mut String, cell: &MatrixCell, x: f64, y: f64) {
+fn cell_svg(out: &mut String, cell: &LayerCell, x: f64, y: f64) {
     let indent = if cell.is_subtechnique { 12.0 } else { 0.0 };
     let (fill, text_color) = match (&cell.color, cell.annotated) {
         (Some(color), _) => {
@@ -208,7 +192,7 @@ fn cell_svg(out: &mut String, cell: &MatrixCell, x: f64, y: f64) {
 
 /// The matrix as an SVG picture: title, tactic columns with their techniques coloured as the
 /// Navigator colours them and scores at the right, then the gradient and the legend.
-pub fn to_svg(layer: &Layer, matrix: &Matrix) -> String {
+pub fn to_svg(layer: &Layer, matrix: &LayerMatrix) -> String {
     let columns = matrix.columns.len().max(1) as f64;
     let width = MARGIN * 2.0 + columns * COLUMN_WIDTH + (columns - 1.0) * GAP;
     let rows = matrix
@@ -353,7 +337,7 @@ fn xlsx_color(hex: &str) -> Color {
 /// Layers over their matrices as one workbook, one sheet per layer: a row of tactics, below
 /// each its techniques (`ID name`) coloured as the Navigator colours them, the score in the
 /// next column; the legend at the right.
-pub fn to_xlsx(layers: &[(&Layer, &Matrix)]) -> Result<Vec<u8>> {
+pub fn to_xlsx(layers: &[(&Layer, &LayerMatrix)]) -> Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     let mut taken = Vec::new();
     let header = Format::new()

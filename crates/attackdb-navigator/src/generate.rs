@@ -110,20 +110,12 @@ fn matches_platform(dataset: &Dataset, technique: ObjId, options: &GenerateOptio
 
 /// The ATT&CK major version of a release (`18.1` -> `18`), as the Navigator writes it.
 fn attack_version(dataset: &Dataset) -> String {
-    dataset
-        .release()
-        .split('.')
-        .next()
-        .unwrap_or(dataset.release())
-        .to_string()
+    let release = dataset.release().as_str();
+    release.split('.').next().unwrap_or(release).to_string()
 }
 
 fn domain_title(dataset: &Dataset) -> &'static str {
-    match dataset.domain() {
-        "mobile-attack" => "Mobile",
-        "ics-attack" => "ICS",
-        _ => "Enterprise",
-    }
+    dataset.domain().title()
 }
 
 fn base_layer(
@@ -132,7 +124,11 @@ fn base_layer(
     description: String,
     options: &GenerateOptions,
 ) -> Layer {
-    let mut layer = Layer::new(name, dataset.domain(), Some(&attack_version(dataset)));
+    let mut layer = Layer::new(
+        name,
+        dataset.domain().as_str(),
+        Some(&attack_version(dataset)),
+    );
     layer.description = Some(description);
     if let Some(platform) = &options.platform {
         let canonical = dataset

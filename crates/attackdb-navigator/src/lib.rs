@@ -17,6 +17,7 @@
 //! Library rules as elsewhere in attackdb: no I/O (text in, text or bytes out), no printing, no
 //! panics on input; every problem with a layer is a [`Problem`] with its JSON path.
 
+mod answer;
 pub mod color;
 pub mod excel;
 pub mod export;
@@ -31,8 +32,13 @@ mod read;
 mod validate;
 mod write;
 
+pub use answer::{
+    diff_layer, upgrade_summary, BatchLayer, BatchReport, DecisionAnswer, ExportReport,
+    LayerUpgrade, LayerValidation, MigrationReport, MigrationSource, ProblemAnswer, UpgradeReport,
+    ValidationReport, Workbook, WorkbooksReport, WrittenLayer,
+};
 pub use expr::Expr;
-pub use matrix::{Matrix, MatrixCell, MatrixColumn, MatrixOptions};
+pub use matrix::{LayerCell, LayerColumn, LayerMatrix, LayerMatrixOptions};
 pub use model::*;
 pub use problem::{Error, Problem, Result, Severity};
 pub use read::{is_technique_id, read_layer_value, read_layers, LayerFile, ReadLayer};

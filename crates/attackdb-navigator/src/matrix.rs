@@ -1,15 +1,15 @@
-//! A layer laid over one release's matrix: tactic columns in matrix order, techniques (and
-//! sub-techniques under their parent) with their annotation, score and colour as the Navigator
-//! paints them. Every export draws from this.
+//! A layer laid over one release's matrix (the kb's [`attackdb_kb::Matrix`]): tactic columns in
+//! matrix order, techniques (and sub-techniques under their parent) with their annotation,
+//! score and colour as the Navigator paints them. Every export draws from this.
 
-use attackdb_kb::{Concept, Dataset, ObjId, Relation, Visibility};
+use attackdb_kb::{Concept, Dataset, MatrixOptions, ObjId};
 
 use crate::color::{aggregate_score, annotation_color, AggregateConfig, ScoreColors};
 use crate::model::{Layer, Technique};
 
 /// What the matrix shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MatrixOptions {
+pub struct LayerMatrixOptions {
     /// Show sub-techniques under their techniques.
     pub subtechniques: bool,
     /// Show every technique, annotated or not (else only annotated ones, and the parents of
@@ -19,7 +19,7 @@ pub struct MatrixOptions {
 
 /// One technique or sub-technique under one tactic.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MatrixCell {
+pub struct LayerCell {
     /// `T1059` / `T1059.001`.
     pub technique_id: String,
     /// Its name.
@@ -46,7 +46,7 @@ pub struct MatrixCell {
 
 /// One tactic column.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MatrixColumn {
+pub struct LayerColumn {
     /// `TA0002`.
     pub tactic_id: String,
     /// `execution`.
@@ -54,30 +54,22 @@ pub struct MatrixColumn {
     /// `Execution`.
     pub name: String,
     /// Its techniques, each followed by its sub-techniques when shown.
-    pub cells: Vec<MatrixCell>,
+    pub cells: Vec<LayerCell>,
 }
 
 /// A layer over a matrix.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Matrix {
+pub struct LayerMatrix {
     /// The tactic columns, in matrix order.
-    pub columns: Vec<MatrixColumn>,
+    pub columns: Vec<LayerColumn>,
     /// Technique IDs the layer annotates that are not in the matrix (unknown, revoked...).
     pub not_in_matrix: Vec<String>,
 }
 
-fn technique_order(dataset: &Dataset, a: ObjId, b: ObjId) -> std::cmp::Ordering {
-    dataset
-        .display_name(a)
-        .to_lowercase()
-        .cmp(&dataset.display_name(b).to_lowercase())
-        .then_with(|| dataset.display_id(a).cmp(dataset.display_id(b)))
-}
-
-impl Matrix {
+impl LayerMatrix {
     /// Lays `layer` over `dataset`'s matrix. Techniques are filtered by the layer's platform
     /// filter and `hideDisabled`, and sorted as its `sorting` says.
-    pub fn build(layer: &Layer, dataset: &Dataset, options: MatrixOptions) -> Matrix {
+    pub fn build(layer: &Layer, dataset: &Dataset, options: LayerMatrixOptions) -> LayerMatrix {
         let colors = ScoreColors::new(&layer.gradient_or_default());
         let aggregate = AggregateConfig::of(layer);
         let show_aggregate = layer
@@ -92,20 +84,15 @@ impl Matrix {
             .unwrap_or_default();
         let hide_disabled = layer.hide_disabled.unwrap_or(false);
         let sorting = layer.sorting.unwrap_or(0);
-        let platform_ok = |t: ObjId| {
-            platforms.is_empty()
-                || dataset
-                    .object(t)
-                    .platforms
-                    .iter()
-                    .any(|p| platforms.iter().any(|q| q.eq_ignore_ascii_case(p)))
-        };
-        let mut shown_ids = std::collections::BTreeSet::new();
+        let matrix = dataset.matrix(&MatrixOptions {
+            platforms,
+            subtechniques: true,
+        });
         let mut columns = Vec::new();
-        for tactic in dataset.tactics_in_order() {
+        for column in &matrix.columns {
+            let tactic = column.tactic;
             let shortname = dataset.object(tactic).shortname.as_deref().unwrap_or("");
-            let in_tactic = dataset.techniques_by_tactic(shortname, Visibility::LIVE);
-            let cell = |t: ObjId, parent_subs: &[ObjId]| -> MatrixCell {
+            let cell = |t: ObjId, parent_subs: &[ObjId]| -> LayerCell {
                 let id = dataset.display_id(t);
                 let annotation = layer.annotation(id, shortname).cloned();
                 let own = annotation.as_ref().and_then(|a| a.score);
@@ -132,7 +119,7 @@ impl Matrix {
                     score,
                     &colors,
                 );
-                MatrixCell {
+                LayerCell {
                     technique_id: id.to_string(),
                     name: dataset.display_name(t).to_string(),
                     is_subtechnique: dataset.concept(t) == Some(Concept::Subtechnique),
@@ -145,21 +132,11 @@ impl Matrix {
                     color,
                 }
             };
-            let mut groups: Vec<(MatrixCell, Vec<MatrixCell>)> = Vec::new();
-            for &t in &in_tactic {
-                if dataset.concept(t) != Some(Concept::Technique) || !platform_ok(t) {
-                    continue;
-                }
-                let subs: Vec<ObjId> = dataset
-                    .related(Relation::SubtechniquesOfTechnique, t)
-                    .into_iter()
-                    .filter(|s| in_tactic.contains(s) && dataset.is_live(*s) && platform_ok(*s))
-                    .collect();
-                let parent = cell(t, &subs);
-                let mut sub_cells: Vec<MatrixCell> = Vec::new();
-                let mut sorted_subs = subs.clone();
-                sorted_subs.sort_by(|&a, &b| technique_order(dataset, a, b));
-                for s in sorted_subs {
+            let mut groups: Vec<(LayerCell, Vec<LayerCell>)> = Vec::new();
+            for row in &column.rows {
+                let parent = cell(row.technique, &row.subtechniques);
+                let mut sub_cells: Vec<LayerCell> = Vec::new();
+                for &s in &row.subtechniques {
                     let c = cell(s, &[]);
                     if hide_disabled && !c.enabled {
                         continue;
@@ -181,7 +158,7 @@ impl Matrix {
                 }
                 groups.push((parent, sub_cells));
             }
-            let key = |c: &MatrixCell| c.score.unwrap_or(f64::NEG_INFINITY);
+            let key = |c: &LayerCell| c.score.unwrap_or(f64::NEG_INFINITY);
             match sorting {
                 1 => groups.sort_by_key(|g| std::cmp::Reverse(g.0.name.to_lowercase())),
                 2 => groups.sort_by(|a, b| key(&a.0).total_cmp(&key(&b.0))),
@@ -190,17 +167,13 @@ impl Matrix {
             }
             let mut cells = Vec::new();
             for (parent, subs) in groups {
-                shown_ids.insert(parent.technique_id.clone());
                 cells.push(parent);
-                for s in subs {
-                    shown_ids.insert(s.technique_id.clone());
-                    cells.push(s);
-                }
+                cells.extend(subs);
             }
             if cells.is_empty() && !options.all_techniques {
                 continue;
             }
-            columns.push(MatrixColumn {
+            columns.push(LayerColumn {
                 tactic_id: dataset.display_id(tactic).to_string(),
                 shortname: shortname.to_string(),
                 name: dataset.display_name(tactic).to_string(),
@@ -221,8 +194,7 @@ impl Matrix {
             .collect();
         not_in_matrix.sort();
         not_in_matrix.dedup();
-        let _ = shown_ids;
-        Matrix {
+        LayerMatrix {
             columns,
             not_in_matrix,
         }

@@ -103,7 +103,7 @@ fn tactics_of(target: &Dataset, technique: ObjId) -> Vec<String> {
 /// it, a layer made for ATT&CK before v7 (or without a version) is taken to predate
 /// sub-techniques.
 pub fn migrate_layer(layer: &Layer, target: &Dataset, source: Option<&Dataset>) -> Migration {
-    let release = target.release();
+    let release = target.release().as_str();
     let mut decisions = Vec::new();
     let mut out: Vec<Technique> = Vec::new();
     let known_tactics: BTreeSet<String> = target

@@ -17,7 +17,7 @@ pub fn check_against(layer: &Layer, dataset: &Dataset, root: &str) -> Vec<Proble
         }
     };
     let mut problems = Vec::new();
-    if layer.domain != dataset.domain() {
+    if layer.domain != dataset.domain().as_str() {
         problems.push(Problem::warning(
             path("domain"),
             format!(

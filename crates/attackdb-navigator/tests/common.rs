@@ -7,46 +7,16 @@ use std::sync::OnceLock;
 
 use attackdb_kb::{Dataset, Kb};
 
-fn require_or_skip(what: &str, dir: &Path) {
-    if std::env::var_os("ATTACKDB_REQUIRE_DATA").is_some() {
-        panic!("{what} is required but missing at {}", dir.display());
-    }
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no {what} at {} !!!\n",
-        dir.display()
-    );
-}
-
-/// `shared/` beside the repository (or the parent of `ATTACKDB_TEST_DATA`).
-fn shared_dir() -> PathBuf {
-    std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(|d| PathBuf::from(d).join(".."))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
-
 /// `shared/corpora`, read in place; `None` (loudly) when absent, unless `ATTACKDB_REQUIRE_DATA`.
 pub fn corpora_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shared_dir().join("corpora"));
-    if dir.join("navigator-layers").is_dir() {
-        return Some(dir);
-    }
-    require_or_skip("corpora", &dir);
-    None
+    Some(attackdb_testdata::shared()?.join("corpora"))
 }
 
 /// The real ATT&CK releases, loaded once.
 pub fn kb() -> Option<&'static Kb> {
     static KB: OnceLock<Option<Kb>> = OnceLock::new();
     KB.get_or_init(|| {
-        let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| shared_dir().join("attack-stix-data"));
-        if !dir.join("enterprise-attack").is_dir() {
-            require_or_skip("ATT&CK data", &dir);
-            return None;
-        }
+        let dir = attackdb_testdata::data_dir()?;
         Some(Kb::load(&[dir]).expect("the real releases load"))
     })
     .as_ref()
@@ -56,7 +26,10 @@ pub fn kb() -> Option<&'static Kb> {
 pub fn dataset(domain: &str, release: &str) -> Option<&'static Dataset> {
     Some(
         kb()?
-            .select(Some(domain), Some(release))
+            .select(
+                domain.parse().expect("a domain"),
+                Some(&release.parse().expect("a release")),
+            )
             .expect("release is present"),
     )
 }

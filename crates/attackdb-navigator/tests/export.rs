@@ -12,7 +12,7 @@ use attackdb_kb::Concept;
 use attackdb_navigator::color::ScoreColors;
 use attackdb_navigator::export::{rows, to_csv, to_markdown, to_svg, to_xlsx};
 use attackdb_navigator::generate::{overview_layer, GenerateOptions};
-use attackdb_navigator::{Matrix, MatrixOptions};
+use attackdb_navigator::{LayerMatrix, LayerMatrixOptions};
 use calamine::{Reader, Xlsx};
 
 #[test]
@@ -21,10 +21,10 @@ fn svg_is_xml_with_every_annotated_technique_coloured() {
         return;
     };
     let layer = overview_layer(d, Concept::Group, &GenerateOptions::default()).unwrap();
-    let matrix = Matrix::build(
+    let matrix = LayerMatrix::build(
         &layer,
         d,
-        MatrixOptions {
+        LayerMatrixOptions {
             subtechniques: true,
             all_techniques: false,
         },
@@ -70,12 +70,12 @@ fn xlsx_opens_with_one_sheet_per_layer() {
     };
     let a = common::group_layer(d, "G0016");
     let b = common::group_layer(d, "G0007");
-    let options = MatrixOptions {
+    let options = LayerMatrixOptions {
         subtechniques: true,
         all_techniques: true,
     };
-    let ma = Matrix::build(&a, d, options);
-    let mb = Matrix::build(&b, d, options);
+    let ma = LayerMatrix::build(&a, d, options);
+    let mb = LayerMatrix::build(&b, d, options);
     let bytes = to_xlsx(&[(&a, &ma), (&b, &mb)]).unwrap();
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     assert_eq!(workbook.sheet_names(), ["APT29 (G0016)", "APT28 (G0007)"]);
@@ -104,18 +104,18 @@ fn csv_and_markdown_rows() {
         return;
     };
     let layer = common::group_layer(d, "G0016");
-    let annotated = Matrix::build(
+    let annotated = LayerMatrix::build(
         &layer,
         d,
-        MatrixOptions {
+        LayerMatrixOptions {
             subtechniques: true,
             all_techniques: false,
         },
     );
-    let all = Matrix::build(
+    let all = LayerMatrix::build(
         &layer,
         d,
-        MatrixOptions {
+        LayerMatrixOptions {
             subtechniques: true,
             all_techniques: true,
         },

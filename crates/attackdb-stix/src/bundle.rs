@@ -16,7 +16,7 @@ use crate::object::{JsonObject, ObjectType, StixObject};
 use crate::objects::Objects;
 use crate::read::read_text;
 use crate::text::BundleText;
-use crate::{Error, Result, DOMAINS};
+use crate::{Domain, Error, Release, Result};
 
 /// The `x-mitre-collection` object of a bundle: the release it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,27 +330,6 @@ fn find_collection(bundle: &Bundle) -> Option<Collection> {
     })
 }
 
-/// The domain of a collection, from its fixed STIX ID or its name.
-fn collection_domain(collection: &Collection) -> Option<&'static str> {
-    match collection.id.as_str() {
-        "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019" => Some("enterprise-attack"),
-        "x-mitre-collection--dac0d2d7-8653-445c-9bff-82f934c1e858" => Some("mobile-attack"),
-        "x-mitre-collection--90c00720-636b-4485-b342-8751d232bf09" => Some("ics-attack"),
-        _ => {
-            let name = collection.name.to_ascii_lowercase();
-            if name.contains("enterprise") {
-                Some("enterprise-attack")
-            } else if name.contains("mobile") {
-                Some("mobile-attack")
-            } else if name.contains("ics") {
-                Some("ics-attack")
-            } else {
-                None
-            }
-        }
-    }
-}
-
 fn identify(bundle: &mut Bundle) {
     let file_name = bundle
         .path
@@ -361,8 +340,8 @@ fn identify(bundle: &mut Bundle) {
     bundle.domain = bundle
         .collection
         .as_ref()
-        .and_then(collection_domain)
-        .map(str::to_string);
+        .and_then(|c| Domain::from_collection(Some(&c.id), Some(&c.name)))
+        .map(|d| d.as_str().to_string());
     if bundle.domain.is_none() {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for object in bundle.objects.iter() {
@@ -372,13 +351,10 @@ fn identify(bundle: &mut Bundle) {
         }
         let from_objects = counts
             .iter()
-            .filter(|(d, _)| DOMAINS.contains(d))
+            .filter(|(d, _)| Domain::ALL.iter().any(|known| known.as_str() == **d))
             .max_by_key(|(_, n)| **n)
             .map(|(d, _)| d.to_string());
-        let from_name = DOMAINS
-            .iter()
-            .find(|d| file_name.contains(*d))
-            .map(|d| d.to_string());
+        let from_name = Domain::of_file_name(&file_name).map(|(d, _)| d.as_str().to_string());
         bundle.domain = from_objects.clone().or(from_name.clone());
         match (&bundle.domain, from_objects.is_some()) {
             (Some(d), true) => notes.push(format!(
@@ -392,7 +368,7 @@ fn identify(bundle: &mut Bundle) {
     }
     bundle.release = bundle.collection.as_ref().and_then(|c| c.version.clone());
     if bundle.release.is_none() {
-        bundle.release = release_from_file_name(&file_name);
+        bundle.release = Release::in_file_name(&file_name).map(|r| r.as_str().to_string());
         match &bundle.release {
             Some(r) => notes.push(format!("release {r} taken from the file name")),
             None => notes.push("the bundle's release could not be determined".to_string()),
@@ -404,29 +380,6 @@ fn identify(bundle: &mut Bundle) {
             kind: DiagnosticKind::Provenance { message },
         });
     }
-}
-
-/// Finds `X.Y` (digits) in a file name such as `enterprise-attack-18.1.json`.
-fn release_from_file_name(name: &str) -> Option<String> {
-    let bytes = name.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
-                return Some(name[start..i].to_string());
-            }
-        }
-        i += 1;
-    }
-    None
 }
 
 fn report_unknowns(bundle: &mut Bundle) {
@@ -519,12 +472,15 @@ mod tests {
 
     #[test]
     fn release_is_found_in_file_names() {
+        let found = |name| Release::in_file_name(name).map(|r| r.as_str().to_string());
         assert_eq!(
-            release_from_file_name("enterprise-attack-18.1.json.gz").as_deref(),
+            found("enterprise-attack-18.1.json.gz").as_deref(),
             Some("18.1")
         );
-        assert_eq!(release_from_file_name("ics-attack-v15.1.json"), None);
-        assert_eq!(release_from_file_name("enterprise-attack.json"), None);
+        assert_eq!(found("ics-attack-v15.1.json").as_deref(), Some("15.1"));
+        assert_eq!(found("attack 17.0 copy.json").as_deref(), Some("17.0"));
+        assert_eq!(found("enterprise-attack.json"), None);
+        assert_eq!(found("v2bundle.json"), None);
     }
 
     #[test]

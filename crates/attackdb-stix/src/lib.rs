@@ -12,6 +12,7 @@
 
 mod bundle;
 mod cache;
+mod domain;
 mod error;
 mod fields;
 mod object;
@@ -26,6 +27,7 @@ pub use cache::{
     index_paths, open_index, unreadable_index_warning, write_index, BundleFile, CacheOutcome,
     IndexedBundle, FORMAT_VERSION, INDEX_SUFFIX,
 };
+pub use domain::{BadRelease, Domain, Release, UnknownDomain};
 pub use error::{Error, Result};
 pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
@@ -33,9 +35,6 @@ pub use object::{
 pub use objects::{Iter as ObjectsIter, Objects};
 pub use read::read_text;
 pub use text::BundleText;
-
-/// The three ATT&CK domains, by their STIX collection / matrix name.
-pub const DOMAINS: [&str; 3] = ["enterprise-attack", "mobile-attack", "ics-attack"];
 
 /// The `source_name`s of `external_references` entries that carry an ATT&CK ID.
 pub const ATTACK_SOURCE_NAMES: [&str; 3] =

@@ -9,24 +9,7 @@ use attackdb_stix::{load_bundle, parse_bundle, read_text};
 use serde_json::Value;
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ATTACKDB_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/attack-stix-data")
-        });
-    if dir.join("enterprise-attack").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("ATTACKDB_REQUIRE_DATA").is_none(),
-        "real ATT&CK data is required but missing at {}",
-        dir.display()
-    );
-    eprintln!(
-        "\n!!! SKIPPING real-data test: no ATT&CK data at {} !!!\n",
-        dir.display()
-    );
-    None
+    attackdb_testdata::data_dir()
 }
 
 #[test]

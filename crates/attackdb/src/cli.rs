@@ -20,12 +20,14 @@ pub struct Global {
     /// ATT&CK STIX bundle file or folder (repeatable) [env: ATTACKDB_DATA, a path list]
     #[arg(long = "data", global = true, value_name = "PATH")]
     pub data: Vec<PathBuf>,
-    /// Domain: enterprise, mobile or ics (`enterprise-attack` etc. also accepted) [default:
-    /// enterprise]; `data` commands also take all, their default
+    /// Domain: enterprise, mobile, ics (`enterprise-attack` etc. also accepted) or all. One
+    /// rule for the default: a question about one release reads the domain its input names (a
+    /// layer's `domain`), else enterprise; commands over releases (`stats`, `diff`, `data`,
+    /// `export excel`) cover every domain
     #[arg(long, global = true)]
     pub domain: Option<String>,
-    /// Release X.Y (default: the newest loaded for the domain); `data fetch` also takes latest
-    /// (its default) and all
+    /// Release X.Y or vX.Y (default: the newest loaded for the domain); `data fetch` also takes
+    /// latest (its default) and all
     #[arg(long, global = true, value_name = "X.Y")]
     pub release: Option<String>,
     /// Print machine-readable JSON (stable, sorted)
@@ -34,13 +36,6 @@ pub struct Global {
     /// Parse the bundles' JSON even where a prebuilt index exists, and write none
     #[arg(long, global = true)]
     pub no_index: bool,
-}
-
-impl Global {
-    /// The domain asked for, `enterprise` by default.
-    pub fn domain(&self) -> &str {
-        self.domain.as_deref().unwrap_or("enterprise")
-    }
 }
 
 /// The commands.
@@ -82,12 +77,12 @@ pub enum Command {
     /// ATT&CK Navigator layers: validate, upgrade, generate, combine, export
     Layer {
         #[command(subcommand)]
-        command: crate::layer_cmd::LayerCommand,
+        command: crate::cmd::LayerCommand,
     },
     /// Export the knowledge base of a release: `export excel -o DIR`
     Export {
         #[command(subcommand)]
-        command: crate::layer_cmd::ExportCommand,
+        command: crate::cmd::ExportCommand,
     },
     /// What changed between two releases (diff_stix's categories), as md, html, json or layers
     Diff {
@@ -99,18 +94,18 @@ pub enum Command {
         to: String,
         /// Output format (default md; json with --json)
         #[arg(long, value_enum)]
-        format: Option<crate::diff_cmd::DiffFormat>,
+        format: Option<crate::cmd::DiffFormat>,
         /// Write to this file (a folder for layers of several domains) instead of stdout
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: Option<PathBuf>,
     },
     /// Detection coverage of rule files (Sigma, Splunk, Elastic, CSV, layers): table, JSON,
     /// layer, report, gaps for groups
-    Coverage(crate::coverage_cmd::CoverageArgs),
+    Coverage(crate::cmd::CoverageArgs),
     /// Carry layers (and rule mappings) to another ATT&CK release
     Migrate {
         #[command(subcommand)]
-        command: crate::migrate_cmd::MigrateCommand,
+        command: crate::cmd::MigrateCommand,
     },
     /// One relationship family, for scripts: `relation NAME [ID]`
     Relation {
@@ -147,12 +142,12 @@ pub enum DataCommand {
     Status,
 }
 
-/// Where the release index is.
+/// Where the release catalogue is.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// Release index (MITRE's index.json format): an http(s):// URL, a file:// URL or a path;
-    /// a folder means its index.json. A local index uses bundles found beside it
-    #[arg(long, value_name = "URL|PATH", env = "ATTACKDB_INDEX", default_value = crate::fetch::DEFAULT_INDEX)]
+    /// Release catalogue (MITRE's index.json format): an http(s):// URL, a file:// URL or a
+    /// path; a folder means its index.json. A local catalogue uses bundles found beside it
+    #[arg(long, visible_alias = "catalogue", value_name = "URL|PATH", env = "ATTACKDB_INDEX", default_value = attackdb_data::DEFAULT_CATALOGUE)]
     pub index: String,
 }
 

@@ -1,17 +1,11 @@
-//! The `attackdb` binary: parse arguments, load data, run one command, print. Only here do errors
-//! become exit codes; a closed pipe (`attackdb ... | head`) ends quietly.
+//! The `attackdb` binary: parse arguments, validate them once, call the libraries, print. Only
+//! here do errors become exit codes; a closed pipe (`attackdb ... | head`) ends quietly.
 
 mod cli;
-mod commands;
-mod coverage_cmd;
-mod data;
-mod data_cmd;
-mod diff_cmd;
-mod fetch;
-mod home;
-mod layer_cmd;
-mod migrate_cmd;
-mod output;
+mod cmd;
+mod options;
+mod progress;
+mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,7 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let result = commands::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    let result = cmd::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
@@ -52,16 +46,26 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// A next step for the user, for the errors that have an obvious one.
 fn hint(error: &anyhow::Error) -> Option<String> {
     use attackdb_kb::Error as KbError;
-    if let Some(hint) = error.downcast_ref::<data::NoData>() {
-        return Some(hint.hint());
-    }
-    if let Some(fetch) = error
+    let data_error = error
         .chain()
-        .find_map(|cause| cause.downcast_ref::<fetch::FetchError>())
-    {
-        return fetch.hint();
+        .find_map(|cause| cause.downcast_ref::<attackdb_data::Error>());
+    if let Some(data_error) = data_error {
+        if let attackdb_data::Error::NoData(no_data) = data_error {
+            return Some(no_data.hint());
+        }
+        if let Some(fetch) = data_error.fetch_error() {
+            return fetch.hint();
+        }
     }
-    match error.downcast_ref::<KbError>()? {
+    let kb_error = error.chain().find_map(|cause| {
+        cause.downcast_ref::<KbError>().or_else(|| {
+            match cause.downcast_ref::<attackdb_data::Error>() {
+                Some(attackdb_data::Error::Kb(inner)) => Some(inner),
+                _ => None,
+            }
+        })
+    });
+    match kb_error? {
         KbError::NotFound { .. } => {
             Some("try `attackdb search WORDS` to find an object by name or description".into())
         }

@@ -107,7 +107,12 @@ fn migrate_rules_reports_exactly_the_sigma_ids_unknown_to_a_release() {
     assert!(tags.len() > 300, "{}", tags.len());
     let kb = attackdb_kb::Kb::load(&[shared.join("attack-stix-data/enterprise-attack")]).unwrap();
     for release in ["18.1", "15.1"] {
-        let dataset = kb.select(Some("enterprise"), Some(release)).unwrap();
+        let dataset = kb
+            .select(
+                "enterprise".parse().unwrap(),
+                Some(&release.parse().unwrap()),
+            )
+            .unwrap();
         let technique =
             |id: &str| dataset.by_attack_id_typed(id, &[attackdb_kb::ObjectType::AttackPattern]);
         let unknown: Vec<String> = tags

@@ -3,8 +3,8 @@
 //! must be deliberate: run with `ATTACKDB_UPDATE_SNAPSHOTS=1` to rewrite the files under
 //! `tests/snapshots/`, and list the change in the README.
 //!
-//! Paths in the output (the shared data, temporary folders) are written as `$SHARED` and `$OUT`,
-//! so the snapshots do not depend on where the repository is checked out.
+//! Paths in the output (the shared data, the tests' data home, temporary folders) are written as
+//! `$SHARED`, `$HOME` and `$OUT`, so the snapshots do not depend on where the repository is.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -315,6 +315,7 @@ fn snapshot_dir() -> PathBuf {
 /// the exit code), with machine-specific paths replaced.
 fn run_case(shared: &Path, args: &[&str]) -> String {
     let out = tempfile::tempdir().unwrap();
+    let shared = std::fs::canonicalize(shared).unwrap();
     let shared_text = shared.display().to_string();
     let out_text = out.path().display().to_string();
     let args: Vec<String> = args
@@ -326,6 +327,7 @@ fn run_case(shared: &Path, args: &[&str]) -> String {
         .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let data = shared.join("attack-stix-data");
+    let home = common::home().display().to_string();
     let output = common::attackdb(&data, &args);
     let mut text = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -337,11 +339,8 @@ fn run_case(shared: &Path, args: &[&str]) -> String {
         "\n----- exit {} -----\n",
         output.status.code().unwrap_or(-1)
     ));
-    let canonical = std::fs::canonicalize(shared)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| shared_text.clone());
     text.replace(&out_text, "$OUT")
-        .replace(&canonical, "$SHARED")
+        .replace(&home, "$HOME")
         .replace(&shared_text, "$SHARED")
 }
 

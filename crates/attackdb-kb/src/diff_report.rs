@@ -1,102 +1,79 @@
-//! `attackdb diff`: what changed between two releases, as JSON, Markdown, self-contained HTML or
-//! Navigator layers coloured by change category.
+//! Release diffs rendered for people and programs: the `--json` answer (domain -> type ->
+//! category -> IDs, with per-object details), a Markdown changelog and a self-contained HTML
+//! one (word-level description diffs), from [`DomainDiff`]s.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use attackdb_kb::{diff_releases, Category, Change, DiffType, DomainDiff, Kb};
-use attackdb_navigator::export::escape_markup;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-/// Output formats of `diff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiffFormat {
-    /// Markdown changelog
-    Md,
-    /// Self-contained HTML changelog
-    Html,
-    /// JSON: domain -> type -> category -> IDs
-    Json,
-    /// Navigator layers, one per domain
-    Layer,
+use crate::diff::{Category, Change, DiffType, DomainDiff, TypeDiff};
+use crate::markup::escape_markup;
+
+/// What changed in one object, beside the category lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeDetail {
+    /// Its name.
+    pub name: String,
+    /// Its category key (`additions`, `major_version_changes`...).
+    pub category: &'static str,
+    /// `1.2 → 2.0` when the version changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_change: Option<String>,
+    /// For revocations: the replacement's ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<String>,
+    /// Top-level STIX fields changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields_changed: Vec<String>,
+    /// Whether the description changed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub description_changed: bool,
+    /// Relations added and dropped, by what they are.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub related: BTreeMap<String, AddedDropped>,
 }
 
-/// Runs `diff` for `domains` from release `from` to `to`.
-pub fn run(
-    kb: &Kb,
-    from: &str,
-    to: &str,
-    domains: &[&'static str],
-    format: DiffFormat,
-    output: Option<&Path>,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let mut diffs = Vec::new();
-    for domain in domains {
-        let old = kb.select(Some(domain), Some(from))?;
-        let new = kb.select(Some(domain), Some(to))?;
-        diffs.push(diff_releases(old, new));
-    }
-    match format {
-        DiffFormat::Json => emit(output, out, &to_pretty(&to_json(&diffs))?),
-        DiffFormat::Md => emit(output, out, &markdown(&diffs, from, to)),
-        DiffFormat::Html => emit(output, out, &html(&diffs, from, to)),
-        DiffFormat::Layer => {
-            let layers: BTreeMap<String, Value> = diffs
-                .iter()
-                .map(|d| (d.new.domain().to_string(), layer(d, from, to)))
-                .collect();
-            match output {
-                Some(path) if layers.len() > 1 || path.is_dir() => {
-                    std::fs::create_dir_all(path)
-                        .with_context(|| format!("cannot create folder {}", path.display()))?;
-                    for (domain, layer) in &layers {
-                        let file = path.join(format!("{domain}-{from}-to-{to}.json"));
-                        std::fs::write(&file, to_pretty(layer)?)
-                            .with_context(|| format!("cannot write {}", file.display()))?;
-                        writeln!(out, "wrote {}", file.display())?;
-                    }
-                    Ok(())
-                }
-                _ => {
-                    let value = if layers.len() == 1 {
-                        layers.into_values().next().unwrap_or_default()
-                    } else {
-                        serde_json::to_value(layers)?
-                    };
-                    emit(output, out, &to_pretty(&value)?)
-                }
-            }
-        }
-    }
+/// Names added and dropped.
+#[derive(Debug, Clone, Serialize)]
+pub struct AddedDropped {
+    /// Added.
+    pub added: Vec<String>,
+    /// Dropped.
+    pub dropped: Vec<String>,
 }
 
-fn to_pretty(value: &Value) -> Result<String> {
-    Ok(serde_json::to_string_pretty(value)? + "\n")
+/// The diff of one object type: category key -> sorted IDs, `unchanged` and `details`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDiffAnswer {
+    /// Category key -> sorted display IDs (every category present).
+    #[serde(flatten)]
+    pub categories: BTreeMap<&'static str, Vec<String>>,
+    /// How many objects of the type did not change.
+    pub unchanged: usize,
+    /// Display ID -> what changed.
+    pub details: BTreeMap<String, ChangeDetail>,
 }
 
-fn emit(output: Option<&Path>, out: &mut dyn Write, text: &str) -> Result<()> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-        }
-        None => Ok(out.write_all(text.as_bytes())?),
-    }
+/// `diff --json`: domain -> type key -> its diff, and `new-contributors`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffAnswer {
+    /// Domain -> type key -> diff.
+    #[serde(flatten)]
+    pub domains: BTreeMap<String, BTreeMap<&'static str, TypeDiffAnswer>>,
+    /// Contributors new in the new releases, sorted case-insensitively.
+    #[serde(rename = "new-contributors")]
+    pub new_contributors: Vec<String>,
 }
 
-/// The JSON document: domain -> type -> category -> sorted IDs, with `unchanged` counts and
-/// per-object `details` beside the categories, and `new-contributors` at the top.
-fn to_json(diffs: &[DomainDiff<'_>]) -> Value {
-    let mut root = serde_json::Map::new();
-    let mut contributors = Vec::new();
+/// The `--json` answer of `diffs`.
+pub fn diff_answer(diffs: &[DomainDiff<'_>]) -> DiffAnswer {
+    let mut domains = BTreeMap::new();
     for diff in diffs {
-        let mut types = serde_json::Map::new();
+        let mut types = BTreeMap::new();
         for (diff_type, type_diff) in &diff.types {
-            let mut sections = serde_json::Map::new();
-            let mut details = serde_json::Map::new();
+            let mut categories = BTreeMap::new();
+            let mut details = BTreeMap::new();
             for category in Category::ALL {
                 let changes = type_diff
                     .categories
@@ -108,71 +85,59 @@ fn to_json(diffs: &[DomainDiff<'_>]) -> Value {
                     .map(|c| diff.display_id(c).to_string())
                     .collect();
                 ids.sort();
-                sections.insert(category.key().into(), json!(ids));
+                categories.insert(category.key(), ids);
                 for change in changes {
                     details.insert(
                         diff.display_id(change).to_string(),
-                        change_json(diff, category, change),
+                        change_detail(diff, category, change),
                     );
                 }
             }
-            sections.insert("unchanged".into(), json!(type_diff.unchanged));
-            sections.insert("details".into(), Value::Object(details));
-            types.insert(diff_type.key().into(), Value::Object(sections));
+            types.insert(
+                diff_type.key(),
+                TypeDiffAnswer {
+                    categories,
+                    unchanged: type_diff.unchanged,
+                    details,
+                },
+            );
         }
-        root.insert(diff.new.domain().to_string(), Value::Object(types));
-        contributors.extend(diff.new_contributors.iter().map(|(name, _)| name.clone()));
+        domains.insert(diff.new.domain().to_string(), types);
     }
-    contributors.sort_by_key(|c| c.to_lowercase());
-    contributors.dedup();
-    root.insert("new-contributors".into(), json!(contributors));
-    Value::Object(root)
+    DiffAnswer {
+        domains,
+        new_contributors: all_contributors(diffs),
+    }
 }
 
-fn change_json(diff: &DomainDiff<'_>, category: Category, change: &Change) -> Value {
-    let mut value = json!({
-        "name": diff.display_name(change),
-        "category": category.key(),
-    });
-    if let Some(step) = diff.version_change(change) {
-        value["version_change"] = json!(step);
-    }
-    if let Some(by) = change.revoked_by {
-        value["revoked_by"] = json!(diff.new.display_id(by));
-    }
-    if !change.fields_changed.is_empty() {
-        value["fields_changed"] = json!(change.fields_changed);
-    }
-    if change.description.is_some() {
-        value["description_changed"] = json!(true);
-    }
-    if !change.related.is_empty() {
-        let related: serde_json::Map<String, Value> = change
+fn change_detail(diff: &DomainDiff<'_>, category: Category, change: &Change) -> ChangeDetail {
+    ChangeDetail {
+        name: diff.display_name(change).to_string(),
+        category: category.key(),
+        version_change: diff.version_change(change),
+        revoked_by: change
+            .revoked_by
+            .map(|by| diff.new.display_id(by).to_string()),
+        fields_changed: change.fields_changed.clone(),
+        description_changed: change.description.is_some(),
+        related: change
             .related
             .iter()
             .map(|r| {
                 (
                     r.what.to_string(),
-                    json!({"added": r.added, "dropped": r.dropped}),
+                    AddedDropped {
+                        added: r.added.clone(),
+                        dropped: r.dropped.clone(),
+                    },
                 )
             })
-            .collect();
-        value["related"] = Value::Object(related);
-    }
-    value
-}
-
-fn domain_title(domain: &str) -> &'static str {
-    match domain {
-        "enterprise-attack" => "Enterprise",
-        "mobile-attack" => "Mobile",
-        "ics-attack" => "ICS",
-        _ => "ATT&CK",
+            .collect(),
     }
 }
 
 /// One line about a change: ID, name, version step, what changed.
-fn summary_line(diff: &DomainDiff<'_>, change: &Change) -> String {
+pub fn summary_line(diff: &DomainDiff<'_>, change: &Change) -> String {
     let mut line = format!("{} {}", diff.display_id(change), diff.display_name(change));
     if let Some(step) = diff.version_change(change) {
         let _ = write!(line, " (v{step})");
@@ -219,7 +184,7 @@ fn counts_table(diffs: &[DomainDiff<'_>]) -> (Vec<String>, Vec<Vec<String>>) {
     for diff in diffs {
         for (diff_type, type_diff) in &diff.types {
             let mut row = vec![
-                domain_title(diff.new.domain()).to_string(),
+                diff.new.domain().title().to_string(),
                 diff_type.title().to_string(),
             ];
             row.extend(
@@ -237,16 +202,14 @@ fn counts_table(diffs: &[DomainDiff<'_>]) -> (Vec<String>, Vec<Vec<String>>) {
 /// The object types of a domain diff with at least one change, in changelog order.
 fn changed_types<'d>(
     diff: &'d DomainDiff<'_>,
-) -> impl Iterator<Item = (&'d DiffType, &'d attackdb_kb::TypeDiff)> + 'd {
+) -> impl Iterator<Item = (&'d DiffType, &'d TypeDiff)> + 'd {
     diff.types
         .iter()
         .filter(|(_, t)| t.categories.values().any(|c| !c.is_empty()))
 }
 
 /// The non-empty categories of a type's diff, in changelog order.
-fn changed_categories(
-    type_diff: &attackdb_kb::TypeDiff,
-) -> impl Iterator<Item = (Category, &Vec<Change>)> + '_ {
+fn changed_categories(type_diff: &TypeDiff) -> impl Iterator<Item = (Category, &Vec<Change>)> + '_ {
     Category::ALL.into_iter().filter_map(|category| {
         type_diff
             .categories
@@ -256,7 +219,8 @@ fn changed_categories(
     })
 }
 
-fn markdown(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
+/// The Markdown changelog of `diffs` from release `from` to `to`.
+pub fn diff_markdown(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     let mut md = format!("# ATT&CK changes from {from} to {to}\n\n");
     let (headers, rows) = counts_table(diffs);
     let _ = writeln!(md, "| {} |", headers.join(" | "));
@@ -268,7 +232,7 @@ fn markdown(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
         let _ = write!(
             md,
             "\n## {} ({})\n",
-            domain_title(diff.new.domain()),
+            diff.new.domain().title(),
             diff.new.domain()
         );
         for (diff_type, type_diff) in changed_types(diff) {
@@ -327,7 +291,8 @@ td:first-child,td:nth-child(2),th{text-align:left}th{background:#f3f3f3}h2{borde
 li{margin:.3rem 0}details{margin:.2rem 0 .6rem 1rem}del{background:#fdd;text-decoration:line-through}ins{background:#dfd;text-decoration:none}\
 .note{color:#555;font-size:.9rem}summary{cursor:pointer;color:#205b8f}";
 
-fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
+/// The self-contained HTML changelog of `diffs` from release `from` to `to`.
+pub fn diff_html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     let title = format!("ATT&CK changes from {from} to {to}");
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
@@ -352,7 +317,7 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
         let _ = writeln!(
             page,
             "<h2>{} ({})</h2>",
-            domain_title(diff.new.domain()),
+            diff.new.domain().title(),
             diff.new.domain()
         );
         for (diff_type, type_diff) in changed_types(diff) {
@@ -390,64 +355,4 @@ fn html(diffs: &[DomainDiff<'_>], from: &str, to: &str) -> String {
     }
     page.push_str("<p class=\"note\">Categories as in MITRE's changelog (diff_stix). ATT&amp;CK® is a registered trademark of The MITRE Corporation.</p>\n</body></html>\n");
     page
-}
-
-/// A Navigator 4.5 layer colouring techniques by change category (as `diff_stix` does:
-/// revocations and deprecations are left out; one entry per tactic of the technique).
-fn layer(diff: &DomainDiff<'_>, from: &str, to: &str) -> Value {
-    let mut techniques = Vec::new();
-    let empty = Default::default();
-    let type_diff = diff.types.get(&DiffType::Techniques).unwrap_or(&empty);
-    for category in Category::ALL {
-        if matches!(category, Category::Revocations | Category::Deprecations) {
-            continue;
-        }
-        for change in type_diff.categories.get(&category).into_iter().flatten() {
-            let (dataset, id) = match (change.new, change.old) {
-                (Some(n), _) => (diff.new, n),
-                (None, Some(o)) => (diff.old, o),
-                (None, None) => continue,
-            };
-            let comment = category.key().trim_end_matches('s');
-            for phase in &dataset.object(id).kill_chain_phases {
-                techniques.push(json!({
-                    "techniqueID": dataset.display_id(id),
-                    "tactic": &*phase.phase_name,
-                    "enabled": true,
-                    "color": category.color(),
-                    "comment": comment,
-                }));
-            }
-        }
-    }
-    let legend: Vec<Value> = Category::ALL
-        .iter()
-        .filter(|c| !matches!(c, Category::Revocations | Category::Deprecations))
-        .map(|c| json!({"color": c.color(), "label": c.title()}))
-        .collect();
-    json!({
-        "name": format!("{} changes {from} → {to}", domain_title(diff.new.domain())),
-        "versions": {"attack": to.split('.').next().unwrap_or(to), "navigator": "5.1.0", "layer": "4.5"},
-        "domain": diff.new.domain(),
-        "description": format!("Techniques of {} coloured by what changed from ATT&CK {from} to {to}", diff.new.domain()),
-        "techniques": techniques,
-        "sorting": 0,
-        "hideDisabled": false,
-        "legendItems": legend,
-        "showTacticRowBackground": true,
-        "tacticRowBackground": "#205b8f",
-        "selectTechniquesAcrossTactics": true,
-    })
-}
-
-/// Checks the domain option of `diff`: `all` or one domain.
-pub fn domains(option: Option<&str>) -> Result<Vec<&'static str>> {
-    match option {
-        None => Ok(attackdb_stix::DOMAINS.to_vec()),
-        Some(value) if value.eq_ignore_ascii_case("all") => Ok(attackdb_stix::DOMAINS.to_vec()),
-        Some(value) => match attackdb_kb::normalize_domain(value) {
-            Ok(domain) => Ok(vec![domain]),
-            Err(_) => bail!("unknown domain `{value}`: expected enterprise, mobile, ics or all"),
-        },
-    }
 }

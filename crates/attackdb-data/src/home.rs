@@ -10,7 +10,7 @@
 //!   index/                                          prebuilt indexes of bundles kept elsewhere
 //! ```
 //!
-//! (Prebuilt indexes of held releases sit beside them as `*.attackdb-index`; see `data::load`.)
+//! (Prebuilt indexes of held releases sit beside them as `*.attackdb-index`; see [`crate::open`].)
 //!
 //! A file under `releases/` only ever appears by a rename of a complete, validated temporary file
 //! of the same folder, so what is there is whole. The files are the truth about what is held; the
@@ -22,9 +22,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use attackdb_stix::{Domain, Release};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+
+use crate::error::io_error;
+use crate::{Error, Result};
 
 /// Name of the manifest file inside the home.
 const MANIFEST: &str = "manifest.json";
@@ -58,10 +60,10 @@ pub struct Home {
 /// One release held in the home.
 #[derive(Debug, Clone)]
 pub struct Held {
-    /// `enterprise-attack`, `mobile-attack` or `ics-attack`.
-    pub domain: &'static str,
-    /// `X.Y`.
-    pub release: String,
+    /// The domain.
+    pub domain: Domain,
+    /// The release.
+    pub release: Release,
     /// The file.
     pub path: PathBuf,
     /// Its size in bytes.
@@ -105,9 +107,9 @@ pub struct Pending {
     /// The temporary file (deleted if dropped before [`Home::install`]).
     pub file: tempfile::NamedTempFile,
     /// The domain its collection object names.
-    pub domain: &'static str,
+    pub domain: Domain,
     /// The release its collection object names.
-    pub release: String,
+    pub release: Release,
     /// Whether the bytes are gzip.
     pub gzip: bool,
     /// Size in bytes.
@@ -121,22 +123,20 @@ pub struct Pending {
 }
 
 impl Home {
-    /// The home: `ATTACKDB_HOME` if set and not empty, else `attackdb` in the platform's user
-    /// data directory.
-    pub fn locate() -> Result<Home> {
-        if let Some(value) = std::env::var_os("ATTACKDB_HOME").filter(|v| !v.is_empty()) {
-            return Ok(Home {
-                root: PathBuf::from(value),
-                from: HomeFrom::Env,
-            });
+    /// The home at `root`.
+    pub fn at(root: PathBuf) -> Home {
+        Home {
+            root,
+            from: HomeFrom::Env,
         }
-        match dirs::data_dir() {
-            Some(dir) => Ok(Home {
-                root: dir.join("attackdb"),
-                from: HomeFrom::Default,
-            }),
-            None => bail!("cannot find the user data directory for the data home; set ATTACKDB_HOME to a folder"),
-        }
+    }
+
+    /// The platform's default: `attackdb` in the user data directory, where there is one.
+    pub fn default_location() -> Option<Home> {
+        dirs::data_dir().map(|dir| Home {
+            root: dir.join("attackdb"),
+            from: HomeFrom::Default,
+        })
     }
 
     /// The folder of releases, the one to load data from.
@@ -163,7 +163,7 @@ impl Home {
             .map(|r| ((r.domain.clone(), r.release.clone()), r))
             .collect();
         for entry in &mut held {
-            let key = (entry.domain.to_string(), entry.release.clone());
+            let key = (entry.domain.to_string(), entry.release.to_string());
             if let Some(record) = records.remove(&key) {
                 if self.root.join(&record.file) == entry.path {
                     entry.record = Some(record);
@@ -176,22 +176,22 @@ impl Home {
     /// The held files, without the manifest.
     fn scan(&self) -> Result<Vec<Held>> {
         let mut found = Vec::new();
-        for domain in attackdb_stix::DOMAINS {
-            let dir = self.releases_dir().join(domain);
+        for domain in Domain::ALL {
+            let dir = self.releases_dir().join(domain.as_str());
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+                Err(e) => return Err(cannot_read(&dir, &e)),
             };
             for entry in entries {
-                let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+                let entry = entry.map_err(|e| cannot_read(&dir, &e))?;
                 let name = entry.file_name().to_string_lossy().to_string();
                 let Some(release) = release_of_file_name(domain, &name) else {
                     continue;
                 };
                 let meta = entry
                     .metadata()
-                    .with_context(|| format!("cannot read {}", entry.path().display()))?;
+                    .map_err(|e| cannot_read(&entry.path(), &e))?;
                 if !meta.is_file() {
                     continue;
                 }
@@ -204,22 +204,16 @@ impl Home {
                 });
             }
         }
-        found.sort_by(|a, b| {
-            (a.domain, release_key(&a.release), &a.path).cmp(&(
-                b.domain,
-                release_key(&b.release),
-                &b.path,
-            ))
-        });
+        found.sort_by(|a, b| (a.domain, &a.release, &a.path).cmp(&(b.domain, &b.release, &b.path)));
         // Two files of one release (`.json` and `.json.gz`): the first counts.
         found.dedup_by(|b, a| a.domain == b.domain && a.release == b.release);
         Ok(found)
     }
 
     /// The held release of `domain` and `release`, if any.
-    pub fn find<'a>(held: &'a [Held], domain: &str, release: &str) -> Option<&'a Held> {
+    pub fn find<'a>(held: &'a [Held], domain: Domain, release: &Release) -> Option<&'a Held> {
         held.iter()
-            .find(|h| h.domain == domain && h.release == release)
+            .find(|h| h.domain == domain && &h.release == release)
     }
 
     fn read_manifest(&self) -> Result<Manifest> {
@@ -227,20 +221,20 @@ impl Home {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => return Err(cannot_read(&path, &e)),
         };
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{}: not a valid manifest; it only records hashes and sources, so it can be deleted (the releases stay held)",
+        serde_json::from_str(&text).map_err(|e| {
+            Error::Home(format!(
+                "{}: not a valid manifest; it only records hashes and sources, so it can be deleted (the releases stay held): {e}",
                 path.display()
-            )
+            ))
         })
     }
 
     /// Creates the home folder if needed and removes temporary files left by interrupted runs.
     pub fn prepare(&self) -> Result<()> {
         std::fs::create_dir_all(&self.root)
-            .map_err(|e| crate::fetch::io_error(e, &self.root, "cannot create the data home"))?;
+            .map_err(|e| io_error(e, &self.root, "cannot create the data home"))?;
         if let Ok(entries) = std::fs::read_dir(&self.root) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().to_string();
@@ -260,14 +254,12 @@ impl Home {
 
     /// A new temporary file in the home (the same file system as the releases), deleted when
     /// dropped.
-    pub fn temp_file(&self) -> Result<tempfile::NamedTempFile> {
+    pub fn temp_file(&self) -> Result<tempfile::NamedTempFile, crate::FetchError> {
         tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .suffix(TEMP_SUFFIX)
             .tempfile_in(&self.root)
-            .map_err(|e| {
-                crate::fetch::io_error(e, &self.root, "cannot create a temporary file in").into()
-            })
+            .map_err(|e| io_error(e, &self.root, "cannot create a temporary file in"))
     }
 
     /// Moves `pending` into place as a release and records it in the manifest. If the manifest
@@ -275,9 +267,8 @@ impl Home {
     pub fn install(&self, pending: Pending) -> Result<Held> {
         // Fail before touching anything if the manifest is unreadable.
         self.read_manifest()?;
-        let dir = self.releases_dir().join(pending.domain);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| crate::fetch::io_error(e, &dir, "cannot create"))?;
+        let dir = self.releases_dir().join(pending.domain.as_str());
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(e, &dir, "cannot create"))?;
         let extension = if pending.gzip { "json.gz" } else { "json" };
         let name = format!("{}-{}.{extension}", pending.domain, pending.release);
         let path = dir.join(&name);
@@ -285,15 +276,15 @@ impl Home {
             .file
             .as_file()
             .sync_all()
-            .map_err(|e| crate::fetch::io_error(e, pending.file.path(), "cannot write"))?;
+            .map_err(|e| io_error(e, pending.file.path(), "cannot write"))?;
         pending
             .file
             .persist(&path)
-            .map_err(|e| crate::fetch::io_error(e.error, &path, "cannot move the download to"))?;
+            .map_err(|e| io_error(e.error, &path, "cannot move the download to"))?;
         sync_dir(&dir);
         let record = Record {
             domain: pending.domain.to_string(),
-            release: pending.release.clone(),
+            release: pending.release.to_string(),
             file: format!("{RELEASES}/{}/{name}", pending.domain),
             size: pending.size,
             sha256: pending.sha256,
@@ -322,39 +313,45 @@ impl Home {
             .retain(|r| !(r.domain == record.domain && r.release == record.release));
         manifest.releases.push(record);
         manifest.releases.sort_by(|a, b| {
-            (&a.domain, release_key(&a.release)).cmp(&(&b.domain, release_key(&b.release)))
+            (&a.domain, Release::from_bundle(&a.release))
+                .cmp(&(&b.domain, Release::from_bundle(&b.release)))
         });
         manifest.format = 1;
-        let value = serde_json::to_value(&manifest)?;
-        let mut text = serde_json::to_string_pretty(&value)?;
+        let mut text = serde_json::to_value(&manifest)
+            .and_then(|value| serde_json::to_string_pretty(&value))
+            .map_err(|e| Error::Home(format!("cannot write the manifest: {e}")))?;
         text.push('\n');
         let path = self.manifest_path();
         let mut temp = self.temp_file()?;
         temp.write_all(text.as_bytes())
             .and_then(|()| temp.as_file().sync_all())
-            .map_err(|e| crate::fetch::io_error(e, temp.path(), "cannot write"))?;
+            .map_err(|e| io_error(e, temp.path(), "cannot write"))?;
         temp.persist(&path)
-            .map_err(|e| crate::fetch::io_error(e.error, &path, "cannot write"))?;
+            .map_err(|e| io_error(e.error, &path, "cannot write"))?;
         sync_dir(&self.root);
         Ok(())
     }
 }
 
-impl Held {
-    /// The JSON shape of a held release (keys sorted).
-    pub fn to_json(&self) -> Value {
+impl Serialize for Held {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
         let record = self.record.as_ref();
-        json!({
-            "domain": self.domain,
-            "release": self.release,
-            "file": self.path.display().to_string(),
-            "size": self.size,
-            "sha256": record.map(|r| r.sha256.as_str()),
-            "source": record.map(|r| r.source.as_str()),
-            "retrieved": record.map(|r| r.retrieved.as_str()),
-            "modified": record.and_then(|r| r.modified.as_deref()),
-        })
+        let mut map = serializer.serialize_map(Some(8))?;
+        map.serialize_entry("domain", &self.domain)?;
+        map.serialize_entry("file", &self.path.display().to_string())?;
+        map.serialize_entry("modified", &record.and_then(|r| r.modified.as_deref()))?;
+        map.serialize_entry("release", &self.release)?;
+        map.serialize_entry("retrieved", &record.map(|r| r.retrieved.as_str()))?;
+        map.serialize_entry("sha256", &record.map(|r| r.sha256.as_str()))?;
+        map.serialize_entry("size", &self.size)?;
+        map.serialize_entry("source", &record.map(|r| r.source.as_str()))?;
+        map.end()
     }
+}
+
+fn cannot_read(path: &Path, error: &std::io::Error) -> Error {
+    Error::Home(format!("cannot read {}: {error}", path.display()))
 }
 
 /// Makes a rename durable where the platform allows it; failure only loses durability.
@@ -367,53 +364,16 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-/// Whether `release` is a release number such as `18.1`, or a pre-release such as
-/// `11.2-beta` (digits and dots, then maybe `-` and letters or digits): safe in a file name.
-pub fn is_release(release: &str) -> bool {
-    let (numbers, tag) = match release.split_once('-') {
-        Some((numbers, tag)) => (numbers, Some(tag)),
-        None => (release, None),
-    };
-    let tag_ok = match tag {
-        Some(tag) => !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphanumeric()),
-        None => true,
-    };
-    release.len() <= 24
-        && tag_ok
-        && numbers.split('.').count() >= 2
-        && numbers
-            .split('.')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// Whether `release` is a pre-release (`11.2-beta`), which `latest` and `update` pass over.
-pub fn is_prerelease(release: &str) -> bool {
-    release.contains('-')
-}
-
-/// Orders releases numerically (`9.0` < `10.0` < `11.2-beta` < `11.2` < `18.1`).
-pub fn release_key(release: &str) -> (Vec<u64>, bool, String) {
-    let (numbers, tag) = match release.split_once('-') {
-        Some((numbers, tag)) => (numbers, Some(tag)),
-        None => (release, None),
-    };
-    (
-        numbers
-            .split('.')
-            .map(|p| p.parse::<u64>().unwrap_or(0))
-            .collect(),
-        tag.is_none(),
-        tag.unwrap_or_default().to_string(),
-    )
-}
-
 /// The release of a held file name such as `ics-attack-18.1.json(.gz)`.
-fn release_of_file_name(domain: &str, name: &str) -> Option<String> {
-    let rest = name.strip_prefix(domain)?.strip_prefix('-')?;
+fn release_of_file_name(domain: Domain, name: &str) -> Option<Release> {
+    let rest = name.strip_prefix(domain.as_str())?.strip_prefix('-')?;
     let release = rest
         .strip_suffix(".json.gz")
         .or_else(|| rest.strip_suffix(".json"))?;
-    is_release(release).then(|| release.to_string())
+    // Exactly as written: the home names its files, so `v18.1` is not one of them.
+    Release::parse(release)
+        .ok()
+        .filter(|r| r.as_str() == release)
 }
 
 /// `time` as UTC RFC 3339, to the second: `2025-11-24T20:10:00Z`.
@@ -459,28 +419,13 @@ mod tests {
 
     #[test]
     fn held_file_names_tell_the_release() {
-        let of = |n| release_of_file_name("ics-attack", n);
+        let of = |n| release_of_file_name(Domain::Ics, n).map(|r| r.to_string());
         assert_eq!(of("ics-attack-18.1.json").as_deref(), Some("18.1"));
         assert_eq!(of("ics-attack-9.0.json.gz").as_deref(), Some("9.0"));
+        assert_eq!(of("ics-attack-v9.0.json.gz"), None);
         assert_eq!(of("ics-attack-18.1.index.json"), None);
         assert_eq!(of("ics-attack.json"), None);
         assert_eq!(of("mobile-attack-18.1.json"), None);
         assert_eq!(of("ics-attack-../x.json"), None);
-    }
-
-    #[test]
-    fn releases_are_digits_and_dots() {
-        assert!(is_release("18.1"));
-        assert!(is_release("1.0.2"));
-        assert!(!is_release("18"));
-        assert!(!is_release("18."));
-        assert!(!is_release("../18.1"));
-        assert!(!is_release("v18.1"));
-        assert!(is_release("11.2-beta"));
-        assert!(!is_release("11.2-"));
-        assert!(!is_release("11.2-../x"));
-        assert!(release_key("9.0") < release_key("10.0"));
-        assert!(release_key("11.0") < release_key("11.2-beta"));
-        assert!(release_key("11.2-beta") < release_key("11.2"));
     }
 }

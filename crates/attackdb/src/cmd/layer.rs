@@ -5,15 +5,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use attackdb_kb::{Concept, Dataset, Kb};
+use attackdb_kb::{Concept, Dataset, Domain};
 use attackdb_navigator::generate::{self, GenerateOptions};
 use attackdb_navigator::{self as nav, export, ops, LayerFile, Severity};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{json, Value};
 
-use crate::cli::Global;
-use crate::data::{self, LoadOptions, Need};
-use crate::output;
+use crate::options::Options;
+use crate::render;
 
 /// `attackdb layer`.
 #[derive(Debug, Subcommand)]
@@ -178,7 +176,7 @@ pub struct ExcelArgs {
 }
 
 /// Runs `attackdb layer ...`.
-pub fn run(command: &LayerCommand, global: &Global, out: &mut dyn Write) -> Result<()> {
+pub fn run(command: &LayerCommand, global: &Options, out: &mut dyn Write) -> Result<()> {
     match command {
         LayerCommand::Validate { file } => validate(file, global, out),
         LayerCommand::Upgrade { file, output } => upgrade(file, output.as_deref(), global, out),
@@ -189,32 +187,32 @@ pub fn run(command: &LayerCommand, global: &Global, out: &mut dyn Write) -> Resu
 }
 
 /// Runs `attackdb export ...`.
-pub fn export(command: &ExportCommand, global: &Global, out: &mut dyn Write) -> Result<()> {
+pub fn export(command: &ExportCommand, global: &Options, out: &mut dyn Write) -> Result<()> {
     match command {
         ExportCommand::Excel(args) => export_excel(args, global, out),
     }
 }
 
-fn export_excel(args: &ExcelArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
-    let domains: Vec<&str> = match global.domain.as_deref() {
-        Some(domain) => vec![domain],
-        None => vec!["enterprise", "mobile", "ics"],
-    };
+/// `export excel`: every domain (or `--domain`), at `--release` (else the newest).
+fn export_excel(args: &ExcelArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
     let mut written = Vec::new();
-    for domain in domains {
-        let kb = load_domain(global, domain)?;
-        let dataset = kb.select(Some(domain), global.release.as_deref())?;
-        let dir = args.output.join(dataset.domain());
+    for domain in global.domains() {
+        let dataset = global.dataset(domain)?;
+        let dir = args.output.join(dataset.domain().as_str());
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         for (name, bytes) in nav::excel::knowledge_base_workbooks(dataset)? {
             let path = dir.join(&name);
             emit(&bytes, Some(&path), out)?;
-            written.push(json!({"domain": dataset.domain(), "release": dataset.release(), "file": path.display().to_string()}));
+            written.push(nav::Workbook {
+                domain: dataset.domain().to_string(),
+                release: dataset.release().to_string(),
+                file: path.display().to_string(),
+            });
         }
     }
     if global.json {
-        output::json(out, &json!({"files": written}))?;
+        render::json(out, &nav::WorkbooksReport { files: written })?;
     } else {
         writeln!(
             out,
@@ -233,42 +231,24 @@ fn read_file(file: &Path) -> Result<LayerFile> {
     nav::read_layers(&text).with_context(|| format!("{}", file.display()))
 }
 
-/// Loads the dataset of `domain` (the `--domain` option wins) and `--release`.
-fn load_dataset(global: &Global, domain: &str) -> Result<Kb> {
-    load_domain(global, global.domain.as_deref().unwrap_or(domain))
-}
-
-/// Loads the dataset of `domain` and `--release`.
-fn load_domain(global: &Global, domain: &str) -> Result<Kb> {
-    let paths = data::data_paths(&global.data)?;
-    let options = LoadOptions {
-        use_index: !global.no_index,
+/// The dataset of a layer's domain (`--domain` wins) at `--release`. A domain that is not
+/// ATT&CK's is an error.
+fn layer_dataset(global: &Options, layer_domain: &str) -> Result<&'static Dataset> {
+    let domain = match global.domain {
+        Some(domain) => domain,
+        None => layer_domain.parse::<Domain>()?,
     };
-    data::load(
-        &paths,
-        Need::One {
-            domain,
-            release: global.release.as_deref(),
-        },
-        &options,
-        &mut |warning| eprintln!("warning: {warning}"),
-    )
+    global.dataset(domain)
 }
 
-fn select<'k>(kb: &'k Kb, global: &Global, domain: &str) -> Result<&'k Dataset> {
-    let domain = global.domain.as_deref().unwrap_or(domain);
-    Ok(kb.select(Some(domain), global.release.as_deref())?)
+/// Whether `error` says no data was given anywhere.
+fn is_no_data(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<attackdb_data::Error>()
+        .is_some_and(|e| matches!(e, attackdb_data::Error::NoData(_)))
 }
 
-fn problem_json(problem: &nav::Problem) -> Value {
-    json!({
-        "path": problem.path,
-        "severity": problem.severity.as_str(),
-        "message": problem.message,
-    })
-}
-
-fn validate(file: &Path, global: &Global, out: &mut dyn Write) -> Result<()> {
+fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
     let mut read = read_file(file)?;
     // Check the techniques against the release, one dataset per domain the layers name.
     let mut checked_against = Vec::new();
@@ -281,15 +261,14 @@ fn validate(file: &Path, global: &Global, out: &mut dyn Write) -> Result<()> {
     domains.sort();
     domains.dedup();
     for domain in &domains {
-        let kb = match load_dataset(global, domain) {
-            Ok(kb) => kb,
-            Err(error) if error.downcast_ref::<data::NoData>().is_some() => {
+        let dataset = match layer_dataset(global, domain) {
+            Ok(dataset) => dataset,
+            Err(error) if is_no_data(&error) => {
                 eprintln!("note: no ATT&CK data, so only the format is checked ({error})");
                 break;
             }
             Err(error) => return Err(error),
         };
-        let dataset = select(&kb, global, domain)?;
         checked_against.push(format!("{} {}", dataset.domain(), dataset.release()));
         for layer in read.layers.iter_mut() {
             if &layer.layer.domain == domain {
@@ -298,33 +277,14 @@ fn validate(file: &Path, global: &Global, out: &mut dyn Write) -> Result<()> {
             }
         }
     }
-    let valid = read.layers.iter().filter(|l| l.is_valid()).count();
-    let invalid = read.layers.len() - valid;
+    let report = nav::ValidationReport::new(
+        &file.display().to_string(),
+        &read.layers,
+        checked_against.clone(),
+    );
+    let invalid = report.invalid();
     if global.json {
-        let layers: Vec<Value> = read
-            .layers
-            .iter()
-            .map(|l| {
-                json!({
-                    "path": l.path,
-                    "name": l.layer.name,
-                    "domain": l.layer.domain,
-                    "layer_format": l.source_version,
-                    "valid": l.is_valid(),
-                    "techniques": l.layer.techniques.len(),
-                    "problems": l.problems.iter().map(problem_json).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        output::json(
-            out,
-            &json!({
-                "file": file.display().to_string(),
-                "valid": invalid == 0,
-                "checked_against": checked_against,
-                "layers": layers,
-            }),
-        )?;
+        render::json(out, &report)?;
     } else {
         for l in &read.layers {
             let errors = l.errors().count();
@@ -375,22 +335,15 @@ fn validate(file: &Path, global: &Global, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn upgrade(file: &Path, output: Option<&Path>, global: &Global, out: &mut dyn Write) -> Result<()> {
+fn upgrade(
+    file: &Path,
+    output: Option<&Path>,
+    global: &Options,
+    out: &mut dyn Write,
+) -> Result<()> {
     let read = read_file(file)?;
     let is_list = read.is_list;
-    let summary: Vec<Value> = read
-        .layers
-        .iter()
-        .map(|l| {
-            json!({
-                "path": l.path,
-                "name": l.layer.name,
-                "from": l.source_version,
-                "to": nav::LAYER_VERSION,
-                "problems": l.problems.iter().map(problem_json).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let summary = nav::upgrade_summary(&read.layers);
     let layers = read
         .into_valid_layers()
         .with_context(|| format!("{}: not upgraded", file.display()))?;
@@ -400,18 +353,22 @@ fn upgrade(file: &Path, output: Option<&Path>, global: &Global, out: &mut dyn Wr
             std::fs::write(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             if global.json {
-                output::json(
+                render::json(
                     out,
-                    &json!({"file": file.display().to_string(), "output": path.display().to_string(), "layers": summary}),
+                    &nav::UpgradeReport {
+                        file: file.display().to_string(),
+                        output: path.display().to_string(),
+                        layers: summary,
+                    },
                 )?;
             } else {
                 for s in &summary {
                     writeln!(
                         out,
                         "{} \"{}\": layer format {} -> {}",
-                        s["path"].as_str().unwrap_or(""),
-                        s["name"].as_str().unwrap_or(""),
-                        s["from"].as_str().unwrap_or(""),
+                        s.path,
+                        s.name,
+                        s.from,
                         nav::LAYER_VERSION
                     )?;
                 }
@@ -434,6 +391,18 @@ pub enum ExportFormat {
     Csv,
     /// A Markdown table, one row per technique and tactic
     Md,
+}
+
+impl ExportFormat {
+    /// `svg`, `xlsx`, `csv` or `md`.
+    fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Svg => "svg",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Md => "md",
+        }
+    }
 }
 
 /// Writes `text` to `output`, or to `out` when there is none.
@@ -461,13 +430,8 @@ fn concept(name: &str, allowed: &[Concept], what: &str) -> Result<Concept> {
         })
 }
 
-fn load_selected(global: &Global) -> Result<Kb> {
-    load_dataset(global, global.domain())
-}
-
-fn generate(args: &GenerateArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
-    let kb = load_selected(global)?;
-    let dataset = select(&kb, global, global.domain())?;
+fn generate(args: &GenerateArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
+    let dataset = global.dataset(global.domain_or(Domain::Enterprise))?;
     let options = GenerateOptions {
         platform: args.platform.clone(),
     };
@@ -482,10 +446,20 @@ fn generate(args: &GenerateArgs, global: &Global, out: &mut dyn Write) -> Result
         for (id, layer) in &layers {
             let path = dir.join(format!("{id}.json"));
             emit(nav::layer_to_json(layer)?.as_bytes(), Some(&path), out)?;
-            written.push(json!({"id": id, "file": path.display().to_string(), "techniques": layer.techniques.len()}));
+            written.push(nav::BatchLayer {
+                id: id.clone(),
+                file: path.display().to_string(),
+                techniques: layer.techniques.len(),
+            });
         }
         if global.json {
-            output::json(out, &json!({"kind": kind.plural(), "layers": written}))?;
+            render::json(
+                out,
+                &nav::BatchReport {
+                    kind: kind.plural(),
+                    layers: written,
+                },
+            )?;
         } else {
             writeln!(
                 out,
@@ -523,7 +497,7 @@ fn write_layer(
     layer: &nav::Layer,
     output: Option<&Path>,
     noun: &str,
-    global: &Global,
+    global: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
     let text = nav::layer_to_json(layer)?;
@@ -532,9 +506,13 @@ fn write_layer(
     };
     emit(text.as_bytes(), Some(path), out)?;
     if global.json {
-        output::json(
+        render::json(
             out,
-            &json!({"file": path.display().to_string(), "name": layer.name, "techniques": layer.techniques.len()}),
+            &nav::WrittenLayer {
+                file: path.display().to_string(),
+                name: layer.name.clone(),
+                techniques: layer.techniques.len(),
+            },
         )
     } else {
         writeln!(
@@ -572,7 +550,7 @@ fn layer_index(name: &Option<String>, count: usize) -> Result<Option<usize>> {
         .ok_or_else(|| anyhow!("`{name}` is not a layer variable (a, b, c...)"))
 }
 
-fn combine(args: &CombineArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
+fn combine(args: &CombineArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
     let layers = read_all(&args.files)?;
     let layer = match (&args.expr, args.op) {
         (Some(expr), _) => {
@@ -592,14 +570,10 @@ fn combine(args: &CombineArgs, global: &Global, out: &mut dyn Write) -> Result<(
             };
             // expand annotations without a tactic over the technique's tactics, as the Navigator
             let domain = layers.first().map_or("enterprise", |l| l.domain.as_str());
-            let kb = match load_dataset(global, domain) {
-                Ok(kb) => Some(kb),
-                Err(error) if error.downcast_ref::<data::NoData>().is_some() => None,
+            let dataset = match layer_dataset(global, domain) {
+                Ok(dataset) => Some(dataset),
+                Err(error) if is_no_data(&error) => None,
                 Err(error) => return Err(error),
-            };
-            let dataset = match &kb {
-                Some(kb) => Some(select(kb, global, domain)?),
-                None => None,
             };
             ops::combine(&layers, &expr, &options, dataset)?
         }
@@ -616,21 +590,20 @@ fn combine(args: &CombineArgs, global: &Global, out: &mut dyn Write) -> Result<(
     write_layer(&layer, args.output.as_deref(), "annotations", global, out)
 }
 
-fn export_layer(args: &ExportArgs, global: &Global, out: &mut dyn Write) -> Result<()> {
+fn export_layer(args: &ExportArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
     let layers = read_all(std::slice::from_ref(&args.file))?;
     let Some(first) = layers.first() else {
         bail!("{}: no layer", args.file.display());
     };
-    let kb = load_dataset(global, &first.domain)?;
-    let options = nav::MatrixOptions {
+    let options = nav::LayerMatrixOptions {
         subtechniques: args.subtechniques
             || matches!(args.format, ExportFormat::Csv | ExportFormat::Md),
         all_techniques: args.all_techniques,
     };
     let mut matrices = Vec::new();
     for layer in &layers {
-        let dataset = select(&kb, global, &layer.domain)?;
-        matrices.push(nav::Matrix::build(layer, dataset, options));
+        let dataset = layer_dataset(global, &layer.domain)?;
+        matrices.push(nav::LayerMatrix::build(layer, dataset, options));
     }
     let bytes = match args.format {
         ExportFormat::Svg => export::to_svg(first, &matrices[0]).into_bytes(),
@@ -640,16 +613,21 @@ fn export_layer(args: &ExportArgs, global: &Global, out: &mut dyn Write) -> Resu
             if args.output.is_none() {
                 bail!("xlsx is binary: give a file with -o");
             }
-            let pairs: Vec<(&nav::Layer, &nav::Matrix)> = layers.iter().zip(&matrices).collect();
+            let pairs: Vec<(&nav::Layer, &nav::LayerMatrix)> =
+                layers.iter().zip(&matrices).collect();
             export::to_xlsx(&pairs)?
         }
     };
     emit(&bytes, args.output.as_deref(), out)?;
     if let Some(path) = &args.output {
         if global.json {
-            output::json(
+            render::json(
                 out,
-                &json!({"file": path.display().to_string(), "format": format!("{:?}", args.format).to_lowercase(), "layers": layers.len()}),
+                &nav::ExportReport {
+                    file: path.display().to_string(),
+                    format: args.format.name(),
+                    layers: layers.len(),
+                },
             )?;
         } else {
             writeln!(out, "wrote {}", path.display())?;

@@ -6,11 +6,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use attackdb_coverage::{Actors, Analysis, Format, Level, Options, RuleFilter, ScoreMode};
-use attackdb_kb::Dataset;
+use attackdb_coverage::{Actors, Analysis, Format, Level, RuleFilter, ScoreMode};
+use attackdb_kb::Domain;
 use clap::{Args, ValueEnum};
 
-use crate::output::{self, Table};
+use crate::options::Options;
+use crate::render::{self, Table};
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,8 +107,10 @@ pub struct BelowThreshold {
     pub threshold: f64,
 }
 
-/// Runs `attackdb coverage` on `dataset`.
-pub fn run(dataset: &Dataset, args: &CoverageArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+/// Runs `attackdb coverage` on `--domain` (default enterprise) at `--release`.
+pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()> {
+    let dataset = cli.dataset(cli.domain_or(Domain::Enterprise))?;
+    let json = cli.json;
     let format = match args.format {
         FormatArg::Auto => None,
         FormatArg::Sigma => Some(Format::Sigma),
@@ -116,7 +119,7 @@ pub fn run(dataset: &Dataset, args: &CoverageArgs, json: bool, out: &mut dyn Wri
         FormatArg::Csv => Some(Format::Csv),
         FormatArg::Layer => Some(Format::Layer),
     };
-    let options = Options {
+    let options = attackdb_coverage::Options {
         platform: args.platform.clone(),
         score: match args.score {
             ScoreArg::Count => ScoreMode::Count,
@@ -173,7 +176,7 @@ pub fn run(dataset: &Dataset, args: &CoverageArgs, json: bool, out: &mut dyn Wri
         write_file(path, &text)?;
     }
     if json {
-        output::json(out, &attackdb_coverage::to_json(&analysis))?;
+        render::json(out, &attackdb_coverage::to_json(&analysis))?;
     } else {
         summary(&analysis, args.top, out)?;
     }
@@ -207,7 +210,7 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<()> {
     let dataset = analysis.dataset;
     let coverage = &analysis.coverage;
-    let width = output::width();
+    let width = render::width();
     let [covered, partly, not_covered] = coverage.technique_counts;
     let [sub_covered, sub_not] = coverage.subtechnique_counts;
     writeln!(
@@ -259,7 +262,7 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
             .map(|(id, (kind, rules))| format!("{id} ({}, {} rules)", kind.as_str(), rules.len()))
             .collect();
         writeln!(out)?;
-        output::paragraph(
+        render::paragraph(
             out,
             &format!(
                 "unknown to {} {}: {}",
@@ -277,11 +280,11 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
             .iter()
             .map(|(old, new)| format!("{old} -> {new}"))
             .collect();
-        output::paragraph(out, &format!("revoked: {}", pairs.join(", ")), width, 0)?;
+        render::paragraph(out, &format!("revoked: {}", pairs.join(", ")), width, 0)?;
     }
     if !mapping.deprecated.is_empty() {
         let ids: Vec<&str> = mapping.deprecated.keys().map(String::as_str).collect();
-        output::paragraph(out, &format!("deprecated: {}", ids.join(", ")), width, 0)?;
+        render::paragraph(out, &format!("deprecated: {}", ids.join(", ")), width, 0)?;
     }
     if !analysis.ingested.errors.is_empty() {
         writeln!(
@@ -310,7 +313,7 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
                 format!(
                     "{} {}",
                     dataset.display_id(gap.technique),
-                    output::truncate(dataset.display_name(gap.technique), 40)
+                    render::truncate(dataset.display_name(gap.technique), 40)
                 ),
                 gap.status.as_str().to_string(),
                 gap.used_by.len().to_string(),

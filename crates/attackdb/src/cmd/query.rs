@@ -1,144 +1,19 @@
-//! The commands: each loads what it needs, asks the knowledge base, and prints a table or JSON.
+//! The questions about one release: `show`, `list`, `search`, `matrix`, `relation`, and `stats`
+//! over every release. Each asks the knowledge base for its typed answer and prints it as a
+//! table or as JSON.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::{bail, Result};
-use attackdb_kb::{Concept, Dataset, Kb, ObjId, Relation, Visibility};
-use serde_json::{json, Value};
+use attackdb_data::Need;
+use attackdb_kb::{
+    kind_name, matrix_answer, stats_answer, status_name, Concept, Dataset, Domain, MatrixOptions,
+    ObjId, ObjectSummary, Relation, SearchResult, Visibility,
+};
 
-use crate::cli::{Cli, Command, ListArgs};
-use crate::data::{self, Need};
-use crate::output::{self, Table};
-
-/// Runs the command `cli` names, writing its output to `out`.
-pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
-    let global = &cli.global;
-    if let Command::Data { command } = &cli.command {
-        return crate::data_cmd::run(command, global, out);
-    }
-    if let Command::Migrate { command } = &cli.command {
-        return crate::migrate_cmd::run(command, global, out);
-    }
-    if let Command::Layer { command } = &cli.command {
-        return crate::layer_cmd::run(command, global, out);
-    }
-    if let Command::Export { command } = &cli.command {
-        return crate::layer_cmd::export(command, global, out);
-    }
-    let paths = data::data_paths(&global.data)?;
-    let diff_domains = match &cli.command {
-        Command::Diff { .. } => crate::diff_cmd::domains(global.domain.as_deref())?,
-        _ => Vec::new(),
-    };
-    let need = match &cli.command {
-        Command::Stats => Need::Everything,
-        Command::Diff { from, to, .. } => Need::Releases {
-            domains: diff_domains.clone(),
-            releases: vec![from.as_str(), to.as_str()],
-        },
-        _ => Need::One {
-            domain: global.domain(),
-            release: global.release.as_deref(),
-        },
-    };
-    let options = data::LoadOptions {
-        use_index: !global.no_index,
-    };
-    let kb = data::load(&paths, need, &options, &mut |warning| {
-        eprintln!("warning: {warning}")
-    })?;
-    // The process ends after this command: freeing hundreds of thousands of small strings
-    // one by one would only delay the exit, so the knowledge base is left to the OS.
-    let kb: &Kb = Box::leak(Box::new(kb));
-    let result = answer(kb, cli, &diff_domains, out);
-    for dataset in kb.datasets() {
-        for problem in dataset.read_problems() {
-            eprintln!("warning: {problem}; answers about it may be incomplete (run again to rebuild the index)");
-        }
-    }
-    result
-}
-
-/// Answers the question of a command that reads the knowledge base.
-fn answer(kb: &Kb, cli: &Cli, diff_domains: &[&'static str], out: &mut dyn Write) -> Result<()> {
-    let global = &cli.global;
-    match &cli.command {
-        Command::Stats => return stats(kb, global.json, out),
-        Command::Diff {
-            from,
-            to,
-            format,
-            output,
-        } => {
-            let format = format.unwrap_or(if global.json {
-                crate::diff_cmd::DiffFormat::Json
-            } else {
-                crate::diff_cmd::DiffFormat::Md
-            });
-            return crate::diff_cmd::run(
-                kb,
-                from,
-                to,
-                diff_domains,
-                format,
-                output.as_deref(),
-                out,
-            );
-        }
-        _ => {}
-    }
-    let dataset = kb.select(Some(global.domain()), global.release.as_deref())?;
-    match &cli.command {
-        Command::Show { query } => show(dataset, query, global.json, out),
-        Command::List(args) => list(dataset, args, global.json, out),
-        Command::Search {
-            words,
-            include_revoked,
-            include_deprecated,
-            limit,
-        } => {
-            let visibility = Visibility {
-                include_revoked: *include_revoked,
-                include_deprecated: *include_deprecated,
-            };
-            search(
-                dataset,
-                &words.join(" "),
-                visibility,
-                *limit,
-                global.json,
-                out,
-            )
-        }
-        Command::Matrix {
-            platform,
-            subtechniques,
-        } => matrix(
-            dataset,
-            platform.as_deref(),
-            *subtechniques,
-            global.json,
-            out,
-        ),
-        Command::Relation { name, id } => relation(dataset, name, id.as_deref(), global.json, out),
-        Command::Coverage(args) => crate::coverage_cmd::run(dataset, args, global.json, out),
-        Command::Stats
-        | Command::Data { .. }
-        | Command::Layer { .. }
-        | Command::Migrate { .. }
-        | Command::Export { .. }
-        | Command::Diff { .. } => Ok(()),
-    }
-}
-
-/// The kind of an object as users say it (`technique`, `group`...), else its STIX type.
-fn kind_name(dataset: &Dataset, id: ObjId) -> String {
-    dataset.concept(id).map_or_else(
-        || dataset.object(id).kind.to_string(),
-        |c| c.singular().to_string(),
-    )
-}
+use crate::cli::ListArgs;
+use crate::options::Options;
+use crate::render::{self, Table};
 
 /// Tactic shortnames of a technique in this domain's kill chain.
 fn tactic_names(dataset: &Dataset, id: ObjId) -> Vec<String> {
@@ -149,51 +24,21 @@ fn tactic_names(dataset: &Dataset, id: ObjId) -> Vec<String> {
         .collect()
 }
 
-/// The JSON summary of one object used by `list` and `search`.
-fn summary(dataset: &Dataset, id: ObjId) -> Value {
-    let object = dataset.object(id);
-    let mut value = json!({
-        "attack_id": object.attack_id(),
-        "stix_id": &*object.id,
-        "name": object.name.as_deref(),
-        "type": object.kind.as_str(),
-        "kind": kind_name(dataset, id),
-        "revoked": object.revoked,
-        "deprecated": object.deprecated,
-    });
-    if !object.platforms.is_empty() {
-        value["platforms"] = json!(object.platforms);
-    }
-    if !object.kill_chain_phases.is_empty() {
-        let tactics: Vec<&str> = object
-            .kill_chain_phases
-            .iter()
-            .map(|p| &*p.phase_name)
-            .collect();
-        value["tactics"] = json!(tactics);
-    }
-    if !object.aliases.is_empty() {
-        value["aliases"] = json!(object.aliases);
-    }
-    value
+/// The dataset a question about one release reads: `--domain` (default enterprise) at
+/// `--release` (default the newest).
+fn one_release(options: &Options) -> Result<&'static Dataset> {
+    options.dataset(options.domain_or(Domain::Enterprise))
 }
 
-fn status(dataset: &Dataset, id: ObjId) -> &'static str {
-    let object = dataset.object(id);
-    match (object.revoked, object.deprecated) {
-        (true, _) => "revoked",
-        (false, true) => "deprecated",
-        _ => "",
-    }
-}
-
-fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> Result<()> {
+/// `attackdb show REF`.
+pub fn show(query: &str, options: &Options, out: &mut dyn Write) -> Result<()> {
+    let dataset = one_release(options)?;
     let id = dataset.lookup(query)?;
-    if as_json {
+    if options.json {
         writeln!(out, "{}", dataset.raw_json(id)?)?;
         return Ok(());
     }
-    let width = output::width();
+    let width = render::width();
     let object = dataset.object(id);
     let title = match object.attack_id() {
         Some(attack_id) => format!("{attack_id}  {}", dataset.display_name(id)),
@@ -208,7 +53,7 @@ fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> R
         }
     };
     let mut kind = kind_name(dataset, id);
-    let state = status(dataset, id);
+    let state = status_name(dataset, id);
     if !state.is_empty() {
         kind = format!("{kind} ({state})");
     }
@@ -282,7 +127,7 @@ fn show(dataset: &Dataset, query: &str, as_json: bool, out: &mut dyn Write) -> R
     facts.write(out, width)?;
     if let Some(description) = &object.description {
         writeln!(out)?;
-        output::paragraph(out, description, width, 0)?;
+        render::paragraph(out, description, width, 0)?;
     }
     show_relations(dataset, id, width, out)?;
     show_detection(dataset, id, width, out)
@@ -309,7 +154,7 @@ fn show_relations(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Writ
             .iter()
             .map(|&r| format!("{} {}", dataset.display_id(r), dataset.display_name(r)))
             .collect();
-        output::paragraph(out, &items.join(" · "), width, 4)?;
+        render::paragraph(out, &items.join(" · "), width, 4)?;
     }
     Ok(())
 }
@@ -383,7 +228,7 @@ fn write_analytic(
         })
         .collect();
     for source in sources {
-        output::paragraph(out, &source, width, 6)?;
+        render::paragraph(out, &source, width, 6)?;
     }
     Ok(())
 }
@@ -401,7 +246,9 @@ fn resolve_tactic(dataset: &Dataset, query: &str) -> Result<String> {
     }
 }
 
-fn list(dataset: &Dataset, args: &ListArgs, as_json: bool, out: &mut dyn Write) -> Result<()> {
+/// `attackdb list KIND`.
+pub fn list(args: &ListArgs, options: &Options, out: &mut dyn Write) -> Result<()> {
+    let dataset = one_release(options)?;
     let Some(concept) = Concept::parse(&args.kind) else {
         let kinds: Vec<&str> = Concept::ALL.iter().map(|c| c.plural()).collect();
         bail!(
@@ -430,9 +277,10 @@ fn list(dataset: &Dataset, args: &ListArgs, as_json: bool, out: &mut dyn Write) 
         let order = dataset.tactics_in_order();
         ids.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
     }
-    if as_json {
-        let values: Vec<Value> = ids.iter().map(|&i| summary(dataset, i)).collect();
-        return output::json(out, &Value::Array(values));
+    if options.json {
+        let answer: Vec<ObjectSummary> =
+            ids.iter().map(|&i| ObjectSummary::of(dataset, i)).collect();
+        return render::json(out, &answer);
     }
     let show_status = args.include_revoked || args.include_deprecated;
     let mut headers = vec!["ID", "Name"];
@@ -458,37 +306,31 @@ fn list(dataset: &Dataset, args: &ListArgs, as_json: bool, out: &mut dyn Write) 
             dataset.display_name(id).to_string(),
         ];
         if show_status {
-            row.push(status(dataset, id).to_string());
+            row.push(status_name(dataset, id).to_string());
         }
         row.push(details.join(" · "));
         table.row(row);
     }
-    table.write(out, output::width())?;
+    table.write(out, render::width())?;
     writeln!(out, "{} {}", ids.len(), concept.plural())?;
     Ok(())
 }
 
-fn search(
-    dataset: &Dataset,
+/// `attackdb search WORDS`.
+pub fn search(
     query: &str,
     visibility: Visibility,
     limit: usize,
-    as_json: bool,
+    options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let dataset = one_release(options)?;
     let hits = dataset.search(query, visibility);
     let shown = &hits[..hits.len().min(limit)];
-    if as_json {
-        let values: Vec<Value> = shown
-            .iter()
-            .map(|h| {
-                let mut value = summary(dataset, h.object);
-                value["score"] = json!(h.score);
-                value["matched"] = json!(h.matched);
-                value
-            })
-            .collect();
-        return output::json(out, &Value::Array(values));
+    if options.json {
+        let answer: Vec<SearchResult> =
+            shown.iter().map(|h| SearchResult::of(dataset, h)).collect();
+        return render::json(out, &answer);
     }
     let mut table = Table::new(&["ID", "Name", "Kind", "Matched"]);
     for hit in shown {
@@ -499,103 +341,42 @@ fn search(
             hit.matched.to_string(),
         ]);
     }
-    table.write(out, output::width())?;
+    table.write(out, render::width())?;
     writeln!(out, "{} of {} matches shown", shown.len(), hits.len())?;
     Ok(())
 }
 
-/// One matrix column: a tactic and its techniques, each with its sub-techniques.
-type Column = (ObjId, Vec<(ObjId, Vec<ObjId>)>);
-
-fn matrix_columns(dataset: &Dataset, platform: Option<&str>, subtechniques: bool) -> Vec<Column> {
-    let on_platform = |t: ObjId| {
-        platform.is_none_or(|p| {
-            dataset
-                .object(t)
-                .platforms
-                .iter()
-                .any(|q| q.eq_ignore_ascii_case(p))
-        })
-    };
-    let by_name = |list: &mut Vec<ObjId>| {
-        list.sort_by(|&a, &b| dataset.display_name(a).cmp(dataset.display_name(b)));
-    };
-    dataset
-        .tactics_in_order()
-        .into_iter()
-        .map(|tactic| {
-            let shortname = dataset.object(tactic).shortname.as_deref().unwrap_or("");
-            let in_tactic = dataset.techniques_by_tactic(shortname, Visibility::LIVE);
-            let mut techniques: Vec<ObjId> = in_tactic
-                .iter()
-                .copied()
-                .filter(|&t| dataset.concept(t) == Some(Concept::Technique) && on_platform(t))
-                .collect();
-            by_name(&mut techniques);
-            let rows = techniques
-                .into_iter()
-                .map(|t| {
-                    let mut subs = Vec::new();
-                    if subtechniques {
-                        subs = dataset
-                            .related(Relation::SubtechniquesOfTechnique, t)
-                            .into_iter()
-                            .filter(|s| in_tactic.contains(s) && on_platform(*s))
-                            .collect();
-                        by_name(&mut subs);
-                    }
-                    (t, subs)
-                })
-                .collect();
-            (tactic, rows)
-        })
-        .collect()
-}
-
-fn matrix(
-    dataset: &Dataset,
+/// `attackdb matrix`.
+pub fn matrix(
     platform: Option<&str>,
     subtechniques: bool,
-    as_json: bool,
+    options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let columns = matrix_columns(dataset, platform, subtechniques);
-    let entry = |id: ObjId| json!({"id": dataset.display_id(id), "name": dataset.display_name(id)});
-    if as_json {
-        let values: Vec<Value> = columns
-            .iter()
-            .map(|(tactic, rows)| {
-                json!({
-                    "tactic": {
-                        "id": dataset.display_id(*tactic),
-                        "name": dataset.display_name(*tactic),
-                        "shortname": dataset.object(*tactic).shortname.as_deref(),
-                    },
-                    "techniques": rows.iter().map(|(t, subs)| {
-                        let mut value = entry(*t);
-                        if subtechniques {
-                            value["subtechniques"] = subs.iter().map(|&s| entry(s)).collect();
-                        }
-                        value
-                    }).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        return output::json(out, &Value::Array(values));
+    let dataset = one_release(options)?;
+    let matrix_options = MatrixOptions {
+        platforms: platform.iter().map(|p| p.to_string()).collect(),
+        subtechniques,
+    };
+    let matrix = dataset.matrix(&matrix_options);
+    if options.json {
+        return render::json(out, &matrix_answer(dataset, &matrix, &matrix_options));
     }
-    let width = output::width();
+    let width = render::width();
     let column_width = 22;
     let per_band = (width / (column_width + 1)).max(1);
+    let columns = &matrix.columns;
     for band in columns.chunks(per_band) {
         let cells: Vec<Vec<String>> = band
             .iter()
-            .map(|(_, rows)| {
+            .map(|column| {
                 let mut cells = Vec::new();
-                for (t, subs) in rows {
-                    cells.push(output::truncate(dataset.display_name(*t), column_width));
-                    for s in subs {
+                for row in &column.rows {
+                    let t = row.technique;
+                    cells.push(render::truncate(dataset.display_name(t), column_width));
+                    for s in &row.subtechniques {
                         let name = format!(" ·{}", dataset.display_name(*s));
-                        cells.push(output::truncate(&name, column_width));
+                        cells.push(render::truncate(&name, column_width));
                     }
                 }
                 cells
@@ -603,9 +384,13 @@ fn matrix(
             .collect();
         let header: Vec<String> = band
             .iter()
-            .map(|(t, rows)| {
-                output::truncate(
-                    &format!("{} ({})", dataset.display_name(*t), rows.len()),
+            .map(|column| {
+                render::truncate(
+                    &format!(
+                        "{} ({})",
+                        dataset.display_name(column.tactic),
+                        column.rows.len()
+                    ),
                     column_width,
                 )
             })
@@ -631,7 +416,7 @@ fn matrix(
         }
         writeln!(out)?;
     }
-    let total: usize = columns.iter().map(|(_, rows)| rows.len()).sum();
+    let total = matrix.technique_cells();
     writeln!(
         out,
         "{} {}: {} tactics, {} technique cells{}",
@@ -644,30 +429,11 @@ fn matrix(
     Ok(())
 }
 
-fn stats(kb: &Kb, as_json: bool, out: &mut dyn Write) -> Result<()> {
-    if as_json {
-        let mut root: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
-        for dataset in kb.datasets() {
-            let mut types = serde_json::Map::new();
-            for concept in Concept::ALL {
-                types.insert(
-                    concept.plural().to_string(),
-                    json!({
-                        "live": dataset.list(concept, Visibility::LIVE).len(),
-                        "all": dataset.list(concept, Visibility::ALL).len(),
-                    }),
-                );
-            }
-            types.insert(
-                "relationships".into(),
-                json!({"all": dataset.links().len()}),
-            );
-            types.insert("objects".into(), json!({"all": dataset.objects().len()}));
-            root.entry(dataset.domain().to_string())
-                .or_default()
-                .insert(dataset.release().to_string(), Value::Object(types));
-        }
-        return output::json(out, &serde_json::to_value(root)?);
+/// `attackdb stats`: every loaded domain and release.
+pub fn stats(options: &Options, out: &mut dyn Write) -> Result<()> {
+    let kb = options.open(&Need::Everything)?;
+    if options.json {
+        return render::json(out, &stats_answer(kb));
     }
     let short = [
         "Tac", "Tech", "Sub", "Grp", "Soft", "Camp", "Mitig", "DS", "DC", "DET", "AN", "Asset",
@@ -685,29 +451,31 @@ fn stats(kb: &Kb, as_json: bool, out: &mut dyn Write) -> Result<()> {
         row.push(dataset.objects().len().to_string());
         table.row(row);
     }
-    table.write(out, output::width().max(120))?;
+    table.write(out, render::width().max(120))?;
     writeln!(out, "live objects (neither revoked nor deprecated) per type; Objects counts everything in the bundle")?;
     Ok(())
 }
 
-fn relation(
-    dataset: &Dataset,
+/// `attackdb relation NAME [ID]`.
+pub fn relation(
     name: &str,
     id: Option<&str>,
-    as_json: bool,
+    options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let dataset = one_release(options)?;
+    let as_json = options.json;
     let relation = Relation::parse(name)?;
     let Some(query) = id else {
         let map = dataset.relation_map_named(relation);
         if as_json {
-            return output::json(out, &serde_json::to_value(&map)?);
+            return render::json(out, &map);
         }
         let mut table = Table::new(&["Source", "Related"]);
         for (source, related) in &map {
             table.row(vec![source.clone(), related.join(" ")]);
         }
-        table.write(out, output::width())?;
+        table.write(out, render::width())?;
         writeln!(out, "{} sources in {}", map.len(), relation.name())?;
         return Ok(());
     };
@@ -739,7 +507,7 @@ fn relation(
     related.sort();
     related.dedup();
     if as_json {
-        return output::json(out, &json!(related));
+        return render::json(out, &related);
     }
     let mut table = Table::new(&["ID", "Name"]);
     for r in dataset.related(relation, key) {
@@ -748,7 +516,7 @@ fn relation(
             dataset.display_name(r).to_string(),
         ]);
     }
-    table.write(out, output::width())?;
+    table.write(out, render::width())?;
     writeln!(
         out,
         "{} {} of {} {}",

@@ -88,10 +88,9 @@ pub fn paragraph(out: &mut dyn Write, text: &str, width: usize, indent: usize) -
     Ok(())
 }
 
-/// Writes `value` as pretty JSON and a newline.
-pub fn json(out: &mut dyn Write, value: &serde_json::Value) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)?;
+/// Writes `value` as pretty JSON (keys sorted) and a newline.
+pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
+    out.write_all(attackdb_kb::to_json_pretty(value)?.as_bytes())?;
     Ok(())
 }
 

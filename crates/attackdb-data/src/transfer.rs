@@ -1,0 +1,451 @@
+//! Transfers: reading the release catalogue and bundles from `http(s)://` URLs, `file://` URLs
+//! or paths into the data home, safely, with progress reported through [`Progress`]. A transfer
+//! goes to a temporary file in the home; only once it is complete (its `Content-Length` met),
+//! parsed, and found to be the bundle of the expected domain and release by its collection
+//! object, is it renamed into place. Transient failures (5xx, a reset or refused connection, a
+//! timeout, a body cut short) are retried with back-off; others (404, DNS failure, wrong content,
+//! a full disk) are not. The only module that knows HTTP.
+
+use std::cell::OnceCell;
+use std::error::Error as StdError;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::Url;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::{Catalogue, Offered};
+use crate::check::check_bundle;
+use crate::error::{io_error, FetchError};
+use crate::home::{Held, Home, Pending};
+use crate::location::Location;
+use crate::progress::{Progress, Task};
+use crate::settings::HttpConfig;
+use crate::Result;
+
+/// The largest bundle stored (the largest release today is about 50 MB).
+const MAX_BUNDLE: u64 = 1 << 30;
+/// The largest index read.
+const MAX_INDEX: u64 = 16 << 20;
+/// The first wait before a retry; it doubles each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+/// A file transferred into the home, not yet checked.
+struct Transferred {
+    size: u64,
+    sha256: String,
+    gzip: bool,
+}
+
+/// Transfers files, with one HTTP client made on first use.
+pub struct Fetcher<'p> {
+    config: HttpConfig,
+    progress: &'p dyn Progress,
+    client: OnceCell<reqwest::blocking::Client>,
+}
+
+impl<'p> Fetcher<'p> {
+    /// A fetcher that reports to `progress`.
+    pub fn new(config: HttpConfig, progress: &'p dyn Progress) -> Fetcher<'p> {
+        Fetcher {
+            config,
+            progress,
+            client: OnceCell::new(),
+        }
+    }
+
+    fn client(&self, url: &str) -> Result<&reqwest::blocking::Client, FetchError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Some(self.config.timeout))
+            .connect_timeout(self.config.timeout)
+            .user_agent(concat!("attackdb/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::Transport {
+                url: url.to_string(),
+                detail: format!("cannot set up HTTP: {}", deepest(&e)),
+            })?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up.
+    fn with_retries<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
+        let mut tries = 0;
+        loop {
+            match attempt() {
+                Err(error) if error.is_transient() && tries < self.config.retries => {
+                    let wait = FIRST_BACKOFF * 2u32.pow(tries);
+                    tries += 1;
+                    self.progress.warn(&format!(
+                        "{error}; retrying in {:.1}s ({tries} of {})",
+                        wait.as_secs_f64(),
+                        self.config.retries
+                    ));
+                    std::thread::sleep(wait);
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Reads the release catalogue at `location` (a folder means its `index.json`).
+    pub fn read_catalogue(&self, location: &Location) -> Result<Catalogue> {
+        let location = match location {
+            Location::Path(path) if path.is_dir() => Location::Path(path.join("index.json")),
+            other => other.clone(),
+        };
+        let text = match &location {
+            Location::Url(url) => self.with_retries(|| self.get_small(url))?,
+            Location::Path(path) => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| io_error(e, path, "cannot read the index"))?;
+                String::from_utf8(bytes).map_err(|_| {
+                    crate::Error::Catalogue(format!(
+                        "{}: the index is not UTF-8 text",
+                        path.display()
+                    ))
+                })?
+            }
+        };
+        Catalogue::parse(location, &text)
+    }
+
+    /// GETs a small document (the index) as text.
+    fn get_small(&self, url: &Url) -> Result<String, FetchError> {
+        let label = url.as_str();
+        let mut response = self.send(url)?;
+        let expected = response.content_length();
+        if expected.is_some_and(|n| n > MAX_INDEX) {
+            return Err(FetchError::TooLarge {
+                url: label.to_string(),
+                limit: MAX_INDEX,
+            });
+        }
+        let mut bytes = Vec::new();
+        (&mut response)
+            .take(MAX_INDEX + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_error(label, &e, bytes.len() as u64, expected, self.config))?;
+        if bytes.len() as u64 > MAX_INDEX {
+            return Err(FetchError::TooLarge {
+                url: label.to_string(),
+                limit: MAX_INDEX,
+            });
+        }
+        if let Some(expected) = expected.filter(|n| *n != bytes.len() as u64) {
+            return Err(FetchError::Truncated {
+                url: label.to_string(),
+                got: bytes.len() as u64,
+                expected: Some(expected),
+                detail: "the connection closed early".into(),
+            });
+        }
+        String::from_utf8(bytes)
+            .map_err(|_| FetchError::WrongContent(format!("{label}: the index is not UTF-8 text")))
+    }
+
+    /// Sends a GET and checks the status.
+    fn send(&self, url: &Url) -> Result<reqwest::blocking::Response, FetchError> {
+        let label = url.as_str();
+        let response = self
+            .client(label)?
+            .get(url.clone())
+            .send()
+            .map_err(|e| send_error(url, &e, self.config))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Http {
+                url: label.to_string(),
+                status: format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                )
+                .trim_end()
+                .to_string(),
+                code: status.as_u16(),
+            });
+        }
+        Ok(response)
+    }
+
+    /// Fetches `offered` into `home`: transfer to a temporary file, check, rename into place,
+    /// record. On any failure nothing is left behind and nothing held is touched.
+    pub fn fetch_release(&self, home: &Home, offered: &Offered) -> Result<Held> {
+        let label = offered.location.display();
+        let name = format!("{} {}", offered.domain, offered.release);
+        let wanted = (offered.domain, &offered.release);
+        let pending = self.with_retries(|| {
+            let (mut input, expected): (Box<dyn Read>, Option<u64>) = match &offered.location {
+                Location::Url(url) => {
+                    let response = self.send(url)?;
+                    let expected = response.content_length();
+                    (Box::new(response), expected)
+                }
+                Location::Path(source) => {
+                    let input =
+                        File::open(source).map_err(|e| io_error(e, source, "cannot read"))?;
+                    let expected = input.metadata().ok().map(|m| m.len());
+                    (Box::new(input), expected)
+                }
+            };
+            if expected.is_some_and(|n| n > MAX_BUNDLE) {
+                return Err(FetchError::TooLarge {
+                    url: label.clone(),
+                    limit: MAX_BUNDLE,
+                });
+            }
+            self.stage(home, &mut input, expected, &label, &name, Some(wanted))
+        })?;
+        home.install(pending)
+    }
+
+    /// Copies the bundle file `source` into a temporary file of `home` and identifies it.
+    pub fn stage_file(&self, home: &Home, source: &Path) -> Result<Pending> {
+        let label = source.display().to_string();
+        let mut input = File::open(source).map_err(|e| io_error(e, source, "cannot read"))?;
+        let expected = input.metadata().ok().map(|m| m.len());
+        let short = source
+            .file_name()
+            .map_or_else(|| label.clone(), |name| name.to_string_lossy().to_string());
+        let mut pending = self.stage(home, &mut input, expected, &label, &short, None)?;
+        pending.source = std::fs::canonicalize(source)
+            .unwrap_or_else(|_| source.to_path_buf())
+            .display()
+            .to_string();
+        Ok(pending)
+    }
+
+    /// Copies `input` (`expected` bytes, if known) into a new temporary file of `home` with a
+    /// progress bar named `name`, and identifies the bundle it holds; with `wanted`, the bundle
+    /// must be that domain and release. The manifest will record `label` as its source.
+    fn stage(
+        &self,
+        home: &Home,
+        input: &mut dyn Read,
+        expected: Option<u64>,
+        label: &str,
+        name: &str,
+        wanted: Option<(attackdb_stix::Domain, &attackdb_stix::Release)>,
+    ) -> Result<Pending, FetchError> {
+        let mut file = home.temp_file()?;
+        let path = file.path().to_path_buf();
+        let bar = self.progress.start(name, expected);
+        let checked = copy(
+            input,
+            file.as_file_mut(),
+            &path,
+            label,
+            expected,
+            &*bar,
+            self.config,
+        )
+        .and_then(|transferred| {
+            bar.message(&format!("{name} (checking)"));
+            let found = check_bundle(&path, label)?;
+            if let Some((domain, release)) = wanted {
+                if found.domain != domain || &found.release != release {
+                    return Err(FetchError::WrongContent(format!(
+                        "{label}: expected the {domain} {release} bundle, got {} {} (by its collection object)",
+                        found.domain, found.release
+                    )));
+                }
+            }
+            Ok((transferred, found))
+        });
+        let (transferred, identity) = match checked {
+            Ok(checked) => checked,
+            Err(error) => {
+                bar.finish(false);
+                return Err(error);
+            }
+        };
+        bar.message(name);
+        bar.finish(wanted.is_some());
+        Ok(Pending {
+            file,
+            domain: identity.domain,
+            release: identity.release,
+            gzip: transferred.gzip,
+            size: transferred.size,
+            sha256: transferred.sha256,
+            source: label.to_string(),
+            modified: identity.modified,
+        })
+    }
+}
+
+/// Streams `input` into `file`, hashing, counting and checking the announced length.
+fn copy(
+    input: &mut dyn Read,
+    file: &mut File,
+    path: &Path,
+    label: &str,
+    expected: Option<u64>,
+    bar: &dyn Task,
+    config: HttpConfig,
+) -> Result<Transferred, FetchError> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut got: u64 = 0;
+    let mut head: Vec<u8> = Vec::with_capacity(2);
+    loop {
+        let n = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(label, &e, got, expected, config)),
+        };
+        let chunk = &buffer[..n];
+        if head.len() < 2 {
+            head.extend(chunk.iter().take(2 - head.len()));
+        }
+        got += n as u64;
+        if got > MAX_BUNDLE {
+            return Err(FetchError::TooLarge {
+                url: label.to_string(),
+                limit: MAX_BUNDLE,
+            });
+        }
+        file.write_all(chunk)
+            .map_err(|e| io_error(e, path, "cannot write"))?;
+        hasher.update(chunk);
+        bar.advance(n as u64);
+    }
+    file.flush()
+        .map_err(|e| io_error(e, path, "cannot write"))?;
+    if let Some(expected) = expected.filter(|e| *e != got) {
+        return Err(FetchError::Truncated {
+            url: label.to_string(),
+            got,
+            expected: Some(expected),
+            detail: "the connection closed early".into(),
+        });
+    }
+    Ok(Transferred {
+        size: got,
+        sha256: format!("{:x}", hasher.finalize()),
+        gzip: head == [0x1f, 0x8b],
+    })
+}
+
+/// The innermost message of an error chain (looking inside `io::Error`s too).
+fn deepest(error: &(dyn StdError + 'static)) -> String {
+    causes(error)
+        .last()
+        .map_or_else(|| error.to_string(), |e| e.to_string())
+}
+
+/// Every error of a chain, outermost first, looking inside `io::Error`s.
+fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut found = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        found.push(e);
+        if found.len() > 16 {
+            break;
+        }
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
+    }
+    found
+}
+
+fn is_timeout(error: &(dyn StdError + 'static)) -> bool {
+    causes(error).iter().any(|e| {
+        e.downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout)
+            || e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    })
+}
+
+fn send_error(url: &Url, error: &reqwest::Error, config: HttpConfig) -> FetchError {
+    let label = url.as_str().to_string();
+    let host = url.host_str().unwrap_or_default().to_string();
+    let text: Vec<String> = causes(error).iter().map(|e| e.to_string()).collect();
+    let detail = deepest(error);
+    if is_timeout(error) {
+        return FetchError::Timeout {
+            url: label,
+            seconds: config.timeout.as_secs_f64(),
+        };
+    }
+    let dns = text
+        .iter()
+        .any(|t| t.contains("dns error") || t.contains("failed to lookup address"));
+    if dns {
+        return FetchError::Dns {
+            url: label,
+            host,
+            detail,
+        };
+    }
+    if error.is_connect() {
+        let port = url.port_or_known_default().unwrap_or(0);
+        return FetchError::Connect {
+            url: label,
+            host: format!("{host}:{port}"),
+            detail,
+        };
+    }
+    FetchError::Transport { url: label, detail }
+}
+
+fn read_error(
+    label: &str,
+    error: &std::io::Error,
+    got: u64,
+    expected: Option<u64>,
+    config: HttpConfig,
+) -> FetchError {
+    if is_timeout(error) {
+        return FetchError::Timeout {
+            url: label.to_string(),
+            seconds: config.timeout.as_secs_f64(),
+        };
+    }
+    FetchError::Truncated {
+        url: label.to_string(),
+        got,
+        expected,
+        detail: deepest(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_errors_are_retried_and_others_not() {
+        let http = |code| FetchError::Http {
+            url: String::new(),
+            status: String::new(),
+            code,
+        };
+        assert!(http(503).is_transient());
+        assert!(http(429).is_transient());
+        assert!(!http(404).is_transient());
+        assert!(!FetchError::WrongContent(String::new()).is_transient());
+        let full = io_error(
+            std::io::Error::from_raw_os_error(if cfg!(windows) { 112 } else { 28 }),
+            Path::new("x"),
+            "cannot write",
+        );
+        assert!(matches!(full, FetchError::DiskFull { .. }));
+        assert!(full.to_string().contains("no space left"));
+    }
+}

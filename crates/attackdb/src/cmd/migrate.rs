@@ -1,0 +1,275 @@
+//! `attackdb migrate layer`: carry a Navigator layer to another ATT&CK release, with a review
+//! list of every decision.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use attackdb_data::Need;
+use attackdb_kb::{Domain, Kb, Release};
+use attackdb_navigator::migrate::{migrate_layer, Decision};
+use attackdb_navigator::{layers_to_json, read_layers, MigrationReport, MigrationSource};
+use clap::Subcommand;
+
+use crate::options::Options;
+use crate::render::{self, Table};
+
+/// `attackdb migrate`.
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Carry a layer file to release X.Y: revoked techniques move to their replacement,
+    /// deprecated ones are disabled, tactics follow; decisions needing a person are listed
+    Layer {
+        /// The layer file (one layer or a list; formats 2.x to 4.5)
+        file: PathBuf,
+        /// The target release, X.Y
+        #[arg(long, value_name = "X.Y")]
+        to: String,
+        /// The release the layer was made for (default: its versions.attack)
+        #[arg(long, value_name = "X.Y")]
+        from: Option<String>,
+        /// Where to write the migrated layer file
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: PathBuf,
+        /// Also write the review report here (.md or .json)
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Check rule files (read as `coverage` reads them) against release X.Y: every technique or
+    /// tactic reference that is revoked, deprecated or unknown there, with a suggested replacement
+    Rules {
+        /// Rule files or folders (Sigma, Splunk, Elastic, CSV, layers)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The target release, X.Y
+        #[arg(long, value_name = "X.Y")]
+        to: String,
+        /// Force one rule format instead of detecting it per file
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// Output format: table (default), json, md or csv (json with --json)
+        #[arg(long = "output-format", value_name = "FORMAT")]
+        output_format: Option<String>,
+        /// Write the report here instead of stdout
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs `attackdb migrate ...`.
+pub fn run(command: &MigrateCommand, global: &Options, out: &mut dyn Write) -> Result<()> {
+    match command {
+        MigrateCommand::Layer {
+            file,
+            to,
+            from,
+            output,
+            report,
+        } => migrate_layer_file(
+            file,
+            to,
+            from.as_deref(),
+            output,
+            report.as_deref(),
+            global,
+            out,
+        ),
+        MigrateCommand::Rules {
+            paths,
+            to,
+            format,
+            output_format,
+            output,
+        } => migrate_rules(
+            paths,
+            to,
+            format.as_deref(),
+            output_format.as_deref(),
+            output.as_deref(),
+            global,
+            out,
+        ),
+    }
+}
+
+fn migrate_layer_file(
+    file: &std::path::Path,
+    to: &str,
+    from: Option<&str>,
+    target_path: &std::path::Path,
+    report: Option<&std::path::Path>,
+    global: &Options,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let to_release: Release = to.parse()?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let layer_file = read_layers(&text).with_context(|| file.display().to_string())?;
+    let is_list = layer_file.is_list;
+    let layers = layer_file.layers;
+    if layers.is_empty() {
+        bail!("{}: no layer in the file", file.display());
+    }
+    let mut domains: Vec<Domain> = Vec::new();
+    let mut layer_domains = Vec::new();
+    for read in &layers {
+        let domain = read
+            .layer
+            .domain
+            .parse::<Domain>()
+            .with_context(|| format!("{}: layer {}", file.display(), read.path))?;
+        layer_domains.push(domain);
+        if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    let kb = global.open(&Need::Domains(domains))?;
+    let mut migrated_layers = Vec::new();
+    let mut all_decisions: Vec<(String, Decision)> = Vec::new();
+    let mut sources = Vec::new();
+    for (read, domain) in layers.iter().zip(layer_domains) {
+        let target = kb.select(domain, Some(&to_release))?;
+        let wanted = from
+            .map(str::to_string)
+            .or_else(|| read.layer.versions.as_ref().and_then(|v| v.attack.clone()));
+        let source = wanted
+            .as_deref()
+            .and_then(|w| source_release(kb, target.domain(), w));
+        sources.push(MigrationSource {
+            layer: read.path.clone(),
+            from: source.map(|s| s.release().to_string()),
+            asked: wanted,
+        });
+        let migration = migrate_layer(&read.layer, target, source);
+        all_decisions.extend(
+            migration
+                .decisions
+                .into_iter()
+                .map(|d| (read.path.clone(), d)),
+        );
+        migrated_layers.push(migration.layer);
+    }
+    let written = layers_to_json(&migrated_layers, is_list)?;
+    std::fs::write(target_path, written)
+        .with_context(|| format!("cannot write {}", target_path.display()))?;
+    let json_report = MigrationReport::new(
+        &file.display().to_string(),
+        &target_path.display().to_string(),
+        to,
+        sources,
+        &all_decisions,
+    );
+    let review = json_report.needs_review;
+    if let Some(report) = report {
+        let content = if report.extension().is_some_and(|e| e == "json") {
+            attackdb_kb::to_json_pretty(&json_report)?
+        } else {
+            json_report.to_markdown()
+        };
+        std::fs::write(report, content)
+            .with_context(|| format!("cannot write {}", report.display()))?;
+    }
+    if global.json {
+        return render::json(out, &json_report);
+    }
+    let mut table = Table::new(&["Decision", "Technique", "Tactic", "To", "Review", "Detail"]);
+    for (_, d) in &all_decisions {
+        table.row(vec![
+            d.kind.as_str().to_string(),
+            d.technique.clone(),
+            d.tactic.clone().unwrap_or_default(),
+            d.to.join(" "),
+            if d.needs_review { "yes" } else { "" }.to_string(),
+            d.detail.clone(),
+        ]);
+    }
+    table.write(out, render::width())?;
+    writeln!(
+        out,
+        "{} decisions, {review} for review; wrote {}",
+        all_decisions.len(),
+        target_path.display()
+    )?;
+    Ok(())
+}
+
+/// The loaded release a layer's `versions.attack` (`8`, `8.2`, `v8`) names: that release, or
+/// the newest loaded one of that major version.
+fn source_release<'k>(
+    kb: &'k Kb,
+    domain: Domain,
+    wanted: &str,
+) -> Option<&'k attackdb_kb::Dataset> {
+    let wanted = wanted.trim().trim_start_matches(['v', 'V']);
+    let mut candidates = kb.releases(domain);
+    if wanted.contains('.') {
+        return candidates.find(|d| d.release() == wanted);
+    }
+    candidates.rfind(|d| d.release().major().map(|m| m.to_string()).as_deref() == Some(wanted))
+}
+
+fn migrate_rules(
+    paths: &[PathBuf],
+    to: &str,
+    format: Option<&str>,
+    output_format: Option<&str>,
+    output_path: Option<&std::path::Path>,
+    global: &Options,
+    out: &mut dyn Write,
+) -> Result<()> {
+    use attackdb_coverage::{check_references, ingest, Format};
+
+    let forced = match format {
+        None | Some("auto") => None,
+        Some(name) => Some(Format::parse(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown rule format `{name}`: expected auto, sigma, splunk, elastic, csv or layer"
+            )
+        })?),
+    };
+    let domain = global.domain_or(Domain::Enterprise);
+    let release: Release = to.parse()?;
+    let kb = global.open(&Need::One {
+        domain,
+        release: Some(release.clone()),
+    })?;
+    let dataset = kb.select(domain, Some(&release))?;
+    let ingested = ingest(paths, forced)?;
+    let report = check_references(dataset, &ingested);
+    let chosen = output_format.unwrap_or(if global.json { "json" } else { "table" });
+    let text = match chosen {
+        "json" => attackdb_kb::to_json_pretty(&report)?,
+        "md" => report.to_markdown(),
+        "csv" => report.to_csv()?,
+        "table" => {
+            let mut table = Table::new(&["Status", "Reference", "Suggestion", "Rule", "File"]);
+            for f in &report.all {
+                table.row(vec![
+                    f.status.to_string(),
+                    f.reference.clone(),
+                    f.suggestion.clone().unwrap_or_default(),
+                    f.rule.clone(),
+                    f.file.clone(),
+                ]);
+            }
+            let mut buffer = Vec::new();
+            table.write(&mut buffer, render::width())?;
+            let mut text = String::from_utf8_lossy(&buffer).to_string();
+            text.push_str(&format!(
+                "{} findings in {} rules ({} files) against {} {to}\n",
+                report.all.len(),
+                report.rules,
+                report.files,
+                dataset.domain()
+            ));
+            text
+        }
+        other => bail!("unknown output format `{other}`: expected table, json, md or csv"),
+    };
+    match output_path {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The global options validated once into typed values ([`Options`]), and the one place that
+//! turns them into loaded data.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Result};
+use attackdb_data::{open, Need, OpenOptions, Settings, Sources};
+use attackdb_kb::{Dataset, Domain, Kb, Release};
+
+use crate::cli::Global;
+use crate::progress::Stderr;
+
+/// The global options, checked.
+pub struct Options {
+    /// `--data` paths.
+    pub data: Vec<PathBuf>,
+    /// `--domain`, if given (`None` for `all` or absent).
+    pub domain: Option<Domain>,
+    /// `--release` as given (commands read it as a release, or `latest`/`all`).
+    pub release_text: Option<String>,
+    /// `--json`.
+    pub json: bool,
+    /// Not `--no-index`.
+    pub use_index: bool,
+    /// The environment's settings (data home, `ATTACKDB_DATA`).
+    pub settings: Settings,
+    /// Where progress and warnings go.
+    pub progress: Stderr,
+    /// Every knowledge base opened, to report read problems of at the end.
+    opened: RefCell<Vec<&'static Kb>>,
+}
+
+impl Options {
+    /// Checks `global`: the domain must be one of ATT&CK's (or `all`).
+    pub fn new(global: &Global) -> Result<Options> {
+        let domain = match global.domain.as_deref().map(str::trim) {
+            None => None,
+            Some(name) if name.eq_ignore_ascii_case("all") => None,
+            Some(name) => Some(name.parse::<Domain>()?),
+        };
+        Ok(Options {
+            data: global.data.clone(),
+            domain,
+            release_text: global.release.clone(),
+            json: global.json,
+            use_index: !global.no_index,
+            settings: Settings::from_vars(|name| std::env::var_os(name))?,
+            progress: Stderr::new(),
+            opened: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// The domain of a command about one release: `--domain`, else `default` (enterprise, or
+    /// the domain the command's input names).
+    pub fn domain_or(&self, default: Domain) -> Domain {
+        self.domain.unwrap_or(default)
+    }
+
+    /// The domains of a command over several: `--domain`, else every one.
+    pub fn domains(&self) -> Vec<Domain> {
+        self.domain
+            .map_or_else(|| Domain::ALL.to_vec(), |d| vec![d])
+    }
+
+    /// `--release` as a release number (`18.1`, `v18.1`), if given.
+    pub fn release(&self) -> Result<Option<Release>> {
+        self.release_text
+            .as_deref()
+            .map(|text| text.parse::<Release>().map_err(|e| anyhow!(e)))
+            .transpose()
+    }
+
+    /// Where data comes from: `--data`, else `ATTACKDB_DATA`, else the data home.
+    pub fn sources(&self) -> Result<Sources> {
+        Ok(Sources::require(&self.data, &self.settings)?)
+    }
+
+    /// Opens what `need` asks for. The knowledge base is left to the OS at exit: freeing
+    /// hundreds of thousands of small strings one by one would only delay it.
+    pub fn open(&self, need: &Need) -> Result<&'static Kb> {
+        let options = OpenOptions::new(self.use_index, &self.settings);
+        let kb = open(&self.sources()?, need, &options, &self.progress)?;
+        let kb: &'static Kb = Box::leak(Box::new(kb));
+        self.opened.borrow_mut().push(kb);
+        Ok(kb)
+    }
+
+    /// Warns of objects whose bytes changed while they were read (the index is rebuilt next
+    /// time), in every knowledge base opened.
+    pub fn report_read_problems(&self) {
+        for kb in self.opened.borrow().iter() {
+            for dataset in kb.datasets() {
+                for problem in dataset.read_problems() {
+                    eprintln!("warning: {problem}; answers about it may be incomplete (run again to rebuild the index)");
+                }
+            }
+        }
+    }
+
+    /// Opens `domain` at `--release` (else its newest) and selects it.
+    pub fn dataset(&self, domain: Domain) -> Result<&'static Dataset> {
+        let release = self.release()?;
+        let kb = self.open(&Need::One {
+            domain,
+            release: release.clone(),
+        })?;
+        Ok(kb.select(domain, release.as_ref())?)
+    }
+}
