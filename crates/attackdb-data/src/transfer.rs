@@ -207,7 +207,7 @@ impl<'p> Fetcher<'p> {
         home.install(pending)
     }
 
-    /// Copies the bundle file `source` into a temporary file of `home` and identifies it.
+    /// Copies the bundle file `source` into a temporary file of `home` and checks it is a release bundle.
     pub fn stage_file(&self, home: &Home, source: &Path) -> Result<Pending> {
         let label = source.display().to_string();
         let mut input = File::open(source).map_err(|e| io_error(e, source, "cannot read"))?;
@@ -224,7 +224,7 @@ impl<'p> Fetcher<'p> {
     }
 
     /// Copies `input` (`expected` bytes, if known) into a new temporary file of `home` with a
-    /// progress bar named `name`, and identifies the bundle it holds; with `wanted`, the bundle
+    /// progress bar named `name`, and checks the bundle it holds (see [`crate::check_bundle`]); with `wanted`, the bundle
     /// must be that domain and release. The manifest will record `label` as its source.
     fn stage(
         &self,
@@ -260,7 +260,7 @@ impl<'p> Fetcher<'p> {
             }
             Ok((transferred, found))
         });
-        let (transferred, identity) = match checked {
+        let (transferred, found) = match checked {
             Ok(checked) => checked,
             Err(error) => {
                 bar.finish(false);
@@ -271,13 +271,13 @@ impl<'p> Fetcher<'p> {
         bar.finish(wanted.is_some());
         Ok(Pending {
             file,
-            domain: identity.domain,
-            release: identity.release,
+            domain: found.domain,
+            release: found.release,
             gzip: transferred.gzip,
             size: transferred.size,
             sha256: transferred.sha256,
             source: label.to_string(),
-            modified: identity.modified,
+            modified: found.modified,
         })
     }
 }

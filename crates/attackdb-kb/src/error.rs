@@ -27,9 +27,16 @@ pub enum Error {
         /// What is loaded, as `domain release`.
         available: Vec<String>,
     },
-    /// The domain name is not one of ATT&CK's.
-    #[error("unknown domain `{0}`: expected enterprise, mobile or ics")]
-    UnknownDomain(String),
+    /// The platform is not one of the release's.
+    #[error("unknown platform `{platform}` in {release}: expected one of {}", .known.join(", "))]
+    UnknownPlatform {
+        /// The platform given.
+        platform: String,
+        /// The release (`enterprise-attack 18.1`).
+        release: String,
+        /// The release's platforms.
+        known: Vec<String>,
+    },
     /// The relation name is not one of the families.
     #[error("unknown relation `{name}`{}", suggestion_text(.suggestions))]
     UnknownRelation {

@@ -39,7 +39,7 @@ impl Kb {
         let mut diagnostics = Vec::new();
         let mut kept: Vec<(Domain, Release, Bundle)> = Vec::new();
         for bundle in bundles {
-            let Some((domain, release)) = identity(&bundle, &mut diagnostics) else {
+            let Some((domain, release)) = domain_and_release(&bundle, &mut diagnostics) else {
                 continue;
             };
             if let Some(note) = already_loaded(
@@ -117,6 +117,17 @@ impl Kb {
         })
     }
 
+    /// The loaded release of `domain` that a layer's `versions.attack` (`8`, `8.2`, `v8`)
+    /// names: that release, or the newest loaded one of that major version.
+    pub fn release_named(&self, domain: Domain, wanted: &str) -> Option<&Dataset> {
+        let wanted = wanted.trim().trim_start_matches(['v', 'V']);
+        let mut candidates = self.releases(domain);
+        if wanted.contains('.') {
+            return candidates.find(|d| d.release() == wanted);
+        }
+        candidates.rfind(|d| d.release().major().map(|m| m.to_string()).as_deref() == Some(wanted))
+    }
+
     /// Every loaded release of `domain`, oldest first.
     pub fn releases(&self, domain: Domain) -> impl DoubleEndedIterator<Item = &Dataset> + '_ {
         self.datasets.iter().filter(move |d| d.domain() == domain)
@@ -125,7 +136,7 @@ impl Kb {
 
 /// The domain and release of `bundle`, or `None` (with a diagnostic) when it is not an ATT&CK
 /// domain bundle.
-fn identity(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(Domain, Release)> {
+fn domain_and_release(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(Domain, Release)> {
     let Some(domain) = bundle.domain.as_deref().and_then(Domain::parse) else {
         diagnostics.push(Diagnostic {
             path: bundle.path.clone(),
@@ -185,7 +196,7 @@ pub fn load_dataset_cached(path: &Path, index_paths: &[PathBuf]) -> Result<Cache
             index,
         } = found;
         let outcome = CacheOutcome::Used(index.clone());
-        let Some((domain, release)) = identity(&bundle, &mut diagnostics) else {
+        let Some((domain, release)) = domain_and_release(&bundle, &mut diagnostics) else {
             return Ok(CachedDataset {
                 dataset: None,
                 diagnostics,
@@ -206,7 +217,7 @@ pub fn load_dataset_cached(path: &Path, index_paths: &[PathBuf]) -> Result<Cache
         }
     }
     let bundle = file.parse()?;
-    let (dataset, outcome) = match identity(&bundle, &mut diagnostics) {
+    let (dataset, outcome) = match domain_and_release(&bundle, &mut diagnostics) {
         Some((domain, release)) => {
             let dataset = Dataset::build(domain, release, bundle);
             let tables = dataset.index_tables();

@@ -370,6 +370,62 @@ impl Dataset {
             .as_deref()
             .and_then(|r| self.by_stix_id(r))
     }
+
+    /// The shortname of the tactic `query` names: a shortname (`credential-access`), an ATT&CK
+    /// ID (`TA0006`), a name or an alias.
+    pub fn resolve_tactic(&self, query: &str) -> Result<String> {
+        if let Some(shortname) = self
+            .tactic_by_shortname(query)
+            .and_then(|t| self.object(t).shortname.as_deref())
+        {
+            return Ok(shortname.to_string());
+        }
+        let id = self.lookup_where(query, |o| self.concept(o) == Some(Concept::Tactic))?;
+        match &self.object(id).shortname {
+            Some(shortname) => Ok(shortname.to_string()),
+            None => Err(Error::NotFound {
+                query: format!("tactic {query} has no shortname"),
+                suggestions: Vec::new(),
+            }),
+        }
+    }
+
+    /// The object `query` names as the key of `relation`: one of its key types, else an
+    /// error saying what the object is and what the family needs.
+    pub fn lookup_key(&self, relation: crate::Relation, query: &str) -> Result<ObjId> {
+        let key_types = relation.key_types();
+        match self.lookup_where(query, |o| key_types.contains(&self.object(o).kind)) {
+            Ok(key) => Ok(key),
+            Err(error) => match self.lookup(query) {
+                Ok(other) => Err(Error::WrongKind {
+                    id: self.display_id(other).to_string(),
+                    actual: crate::answer::kind_name(self, other),
+                    expected: key_types
+                        .iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    relation: relation.name().to_string(),
+                }),
+                Err(_) => Err(error),
+            },
+        }
+    }
+
+    /// The platform `name` as this release spells it (case-insensitive), or an error listing
+    /// the release's platforms.
+    pub fn canonical_platform(&self, name: &str) -> Result<&str> {
+        let known = self.platforms();
+        known
+            .iter()
+            .copied()
+            .find(|p| p.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| Error::UnknownPlatform {
+                platform: name.to_string(),
+                release: format!("{} {}", self.domain(), self.release()),
+                known: known.iter().map(|p| p.to_string()).collect(),
+            })
+    }
 }
 
 /// Returns true if and only if `haystack` contains `needle_lower` (already lower case),

@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
 use crate::color::{sample_gradient, Rgb};
 use crate::matrix::{LayerCell, LayerMatrix};
 use crate::model::Layer;
-use crate::problem::Result;
+use crate::problem::{Error, Result};
 
 /// The column headers of CSV and Markdown exports.
 pub const ROW_HEADERS: [&str; 11] = [
@@ -58,25 +58,20 @@ pub fn rows(matrix: &LayerMatrix) -> Vec<[String; 11]> {
     rows
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-/// The matrix as CSV (RFC 4180, header row first).
-pub fn to_csv(matrix: &LayerMatrix) -> String {
-    let mut out = String::new();
-    out.push_str(&ROW_HEADERS.join(","));
-    out.push_str("\r\n");
+/// The matrix as CSV (RFC 4180, header row first, CRLF line ends).
+pub fn to_csv(matrix: &LayerMatrix) -> Result<String> {
+    let csv_error = |e: &dyn std::fmt::Display| Error::Csv(e.to_string());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    writer
+        .write_record(ROW_HEADERS)
+        .map_err(|e| csv_error(&e))?;
     for row in rows(matrix) {
-        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+        writer.write_record(&row).map_err(|e| csv_error(&e))?;
     }
-    out
+    let bytes = writer.into_inner().map_err(|e| csv_error(&e.error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn md_cell(text: &str) -> String {

@@ -78,6 +78,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything a layer operation can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// CSV could not be written.
+    #[error("cannot write CSV: {0}")]
+    Csv(String),
     /// The text is not JSON.
     #[error("not JSON: {message} at line {line}, column {column}")]
     NotJson {

@@ -145,7 +145,7 @@ fn csv_and_markdown_rows() {
         .map(|t| d.tactics_of_technique(t).len())
         .sum();
     assert_eq!(all_rows.len(), every);
-    let csv = to_csv(&all);
+    let csv = to_csv(&all).unwrap();
     // records end in CRLF; comments may hold bare newlines inside quotes
     assert_eq!(csv.matches("\r\n").count(), every + 1);
     assert!(csv.starts_with("tactic_id,tactic,technique_id,technique,"));

@@ -202,7 +202,7 @@ pub fn parse_bundle(path: &Path, text: String) -> Result<Bundle> {
         diagnostics: Vec::new(),
     };
     bundle.collection = find_collection(&bundle);
-    identify(&mut bundle);
+    tell_domain_and_release(&mut bundle);
     report_unknowns(&mut bundle);
     Ok(bundle)
 }
@@ -330,7 +330,7 @@ fn find_collection(bundle: &Bundle) -> Option<Collection> {
     })
 }
 
-fn identify(bundle: &mut Bundle) {
+fn tell_domain_and_release(bundle: &mut Bundle) {
     let file_name = bundle
         .path
         .file_name()

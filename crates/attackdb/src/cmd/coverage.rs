@@ -134,18 +134,7 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
         },
     };
     if let Some(platform) = &options.platform {
-        let known = dataset.platforms();
-        if !known
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(platform.trim()))
-        {
-            anyhow::bail!(
-                "unknown platform `{platform}` in {} {}: expected one of {}",
-                dataset.domain(),
-                dataset.release(),
-                known.join(", ")
-            );
-        }
+        dataset.canonical_platform(platform)?;
     }
     let mut ingested = attackdb_coverage::ingest(&args.paths, format)?;
     ingested.retain(&RuleFilter {

@@ -607,7 +607,7 @@ fn export_layer(args: &ExportArgs, global: &Options, out: &mut dyn Write) -> Res
     }
     let bytes = match args.format {
         ExportFormat::Svg => export::to_svg(first, &matrices[0]).into_bytes(),
-        ExportFormat::Csv => export::to_csv(&matrices[0]).into_bytes(),
+        ExportFormat::Csv => export::to_csv(&matrices[0])?.into_bytes(),
         ExportFormat::Md => export::to_markdown(first, &matrices[0]).into_bytes(),
         ExportFormat::Xlsx => {
             if args.output.is_none() {

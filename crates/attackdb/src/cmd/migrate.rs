@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use attackdb_data::Need;
-use attackdb_kb::{Domain, Kb, Release};
+use attackdb_kb::{Domain, Release};
 use attackdb_navigator::migrate::{migrate_layer, Decision};
 use attackdb_navigator::{layers_to_json, read_layers, MigrationReport, MigrationSource};
 use clap::Subcommand;
@@ -134,7 +134,7 @@ fn migrate_layer_file(
             .or_else(|| read.layer.versions.as_ref().and_then(|v| v.attack.clone()));
         let source = wanted
             .as_deref()
-            .and_then(|w| source_release(kb, target.domain(), w));
+            .and_then(|w| kb.release_named(target.domain(), w));
         sources.push(MigrationSource {
             layer: read.path.clone(),
             from: source.map(|s| s.release().to_string()),
@@ -191,21 +191,6 @@ fn migrate_layer_file(
         target_path.display()
     )?;
     Ok(())
-}
-
-/// The loaded release a layer's `versions.attack` (`8`, `8.2`, `v8`) names: that release, or
-/// the newest loaded one of that major version.
-fn source_release<'k>(
-    kb: &'k Kb,
-    domain: Domain,
-    wanted: &str,
-) -> Option<&'k attackdb_kb::Dataset> {
-    let wanted = wanted.trim().trim_start_matches(['v', 'V']);
-    let mut candidates = kb.releases(domain);
-    if wanted.contains('.') {
-        return candidates.find(|d| d.release() == wanted);
-    }
-    candidates.rfind(|d| d.release().major().map(|m| m.to_string()).as_deref() == Some(wanted))
 }
 
 fn migrate_rules(

@@ -134,25 +134,17 @@ pub fn show(query: &str, options: &Options, out: &mut dyn Write) -> Result<()> {
 }
 
 fn show_relations(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Write) -> Result<()> {
-    let kind = &dataset.object(id).kind;
-    let mut printed = false;
-    for relation in Relation::ALL {
-        if !relation.key_types().contains(kind) {
-            continue;
-        }
-        let related = dataset.related(relation, id);
-        if related.is_empty() {
-            continue;
-        }
-        if !printed {
-            writeln!(out, "\nRelationships")?;
-            printed = true;
-        }
-        let label = relation.name().replace('_', " ");
-        writeln!(out, "  {label} ({})", related.len())?;
-        let items: Vec<String> = related
+    let families = attackdb_kb::related_answer(dataset, id);
+    if !families.is_empty() {
+        writeln!(out, "\nRelationships")?;
+    }
+    for family in families {
+        let label = family.relation.replace('_', " ");
+        writeln!(out, "  {label} ({})", family.objects.len())?;
+        let items: Vec<String> = family
+            .objects
             .iter()
-            .map(|&r| format!("{} {}", dataset.display_id(r), dataset.display_name(r)))
+            .map(|o| format!("{} {}", o.id, o.name))
             .collect();
         render::paragraph(out, &items.join(" · "), width, 4)?;
     }
@@ -233,19 +225,6 @@ fn write_analytic(
     Ok(())
 }
 
-fn resolve_tactic(dataset: &Dataset, query: &str) -> Result<String> {
-    if let Some(t) = dataset.tactic_by_shortname(query) {
-        if let Some(shortname) = &dataset.object(t).shortname {
-            return Ok(shortname.to_string());
-        }
-    }
-    let id = dataset.lookup_where(query, |o| dataset.concept(o) == Some(Concept::Tactic))?;
-    match &dataset.object(id).shortname {
-        Some(shortname) => Ok(shortname.to_string()),
-        None => bail!("tactic {query} has no shortname"),
-    }
-}
-
 /// `attackdb list KIND`.
 pub fn list(args: &ListArgs, options: &Options, out: &mut dyn Write) -> Result<()> {
     let dataset = one_release(options)?;
@@ -269,7 +248,7 @@ pub fn list(args: &ListArgs, options: &Options, out: &mut dyn Write) -> Result<(
         if !matches!(concept, Concept::Technique | Concept::Subtechnique) {
             bail!("--tactic applies to techniques and subtechniques only");
         }
-        let shortname = resolve_tactic(dataset, tactic)?;
+        let shortname = dataset.resolve_tactic(tactic)?;
         let in_tactic = dataset.techniques_by_tactic(&shortname, visibility);
         ids.retain(|i| in_tactic.contains(i));
     }
@@ -479,26 +458,7 @@ pub fn relation(
         writeln!(out, "{} sources in {}", map.len(), relation.name())?;
         return Ok(());
     };
-    let key_types = relation.key_types();
-    let key = match dataset.lookup_where(query, |o| key_types.contains(&dataset.object(o).kind)) {
-        Ok(key) => key,
-        Err(error) => {
-            if let Ok(other) = dataset.lookup(query) {
-                return Err(attackdb_kb::Error::WrongKind {
-                    id: dataset.display_id(other).to_string(),
-                    actual: kind_name(dataset, other),
-                    expected: key_types
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                    relation: relation.name().to_string(),
-                }
-                .into());
-            }
-            return Err(error.into());
-        }
-    };
+    let key = dataset.lookup_key(relation, query)?;
     let mut related: Vec<String> = dataset
         .related(relation, key)
         .into_iter()
