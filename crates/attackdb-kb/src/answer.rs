@@ -366,3 +366,60 @@ pub fn detection_answer(dataset: &Dataset, id: ObjId) -> Vec<StrategyAnswer> {
         _ => Vec::new(),
     }
 }
+
+/// A `list` question: a kind, maybe a platform and a tactic, and which objects count.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// `techniques`, `groups`... (see [`Concept::parse`]).
+    pub kind: String,
+    /// Only objects of this platform.
+    pub platform: Option<String>,
+    /// Only techniques of this tactic (shortname, name or TA ID).
+    pub tactic: Option<String>,
+    /// Which objects count.
+    pub visibility: Visibility,
+}
+
+/// The objects a `list` question names, sorted by display ID (tactics in matrix order).
+pub fn list_objects(dataset: &Dataset, query: &ListQuery) -> crate::Result<(Concept, Vec<ObjId>)> {
+    let Some(concept) = Concept::parse(&query.kind) else {
+        let kinds: Vec<&str> = Concept::ALL.iter().map(|c| c.plural()).collect();
+        return Err(crate::Error::BadQuery(format!(
+            "unknown kind `{}`: expected one of {}",
+            query.kind,
+            kinds.join(", ")
+        )));
+    };
+    let visibility = query.visibility;
+    let mut ids = match &query.platform {
+        Some(platform) => dataset.by_platform(&[concept], platform, visibility),
+        None => dataset.list(concept, visibility),
+    };
+    if let Some(tactic) = &query.tactic {
+        if !matches!(concept, Concept::Technique | Concept::Subtechnique) {
+            return Err(crate::Error::BadQuery(
+                "--tactic applies to techniques and subtechniques only".to_string(),
+            ));
+        }
+        let shortname = dataset.resolve_tactic(tactic)?;
+        let in_tactic = dataset.techniques_by_tactic(&shortname, visibility);
+        ids.retain(|i| in_tactic.contains(i));
+    }
+    if concept == Concept::Tactic && query.platform.is_none() {
+        let order = dataset.tactics_in_order();
+        ids.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
+    }
+    Ok((concept, ids))
+}
+
+/// `relation NAME ID --json`: the display IDs related to `key`, sorted, without repeats.
+pub fn related_ids(dataset: &Dataset, relation: Relation, key: ObjId) -> Vec<String> {
+    let mut related: Vec<String> = dataset
+        .related(relation, key)
+        .into_iter()
+        .map(|r| dataset.display_id(r).to_string())
+        .collect();
+    related.sort();
+    related.dedup();
+    related
+}

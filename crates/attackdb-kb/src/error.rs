@@ -57,6 +57,9 @@ pub enum Error {
         /// The question.
         relation: String,
     },
+    /// A question that cannot be asked as put (an unknown kind, a filter that does not apply).
+    #[error("{0}")]
+    BadQuery(String),
     /// A timestamp could not be read.
     #[error("`{0}` is not a date: expected YYYY-MM-DD or an RFC 3339 timestamp")]
     BadDate(String),

@@ -136,7 +136,10 @@ impl Kb {
 
 /// The domain and release of `bundle`, or `None` (with a diagnostic) when it is not an ATT&CK
 /// domain bundle.
-fn domain_and_release(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) -> Option<(Domain, Release)> {
+fn domain_and_release(
+    bundle: &Bundle,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(Domain, Release)> {
     let Some(domain) = bundle.domain.as_deref().and_then(Domain::parse) else {
         diagnostics.push(Diagnostic {
             path: bundle.path.clone(),

@@ -114,6 +114,9 @@ pub enum Command {
         /// The source object; without it, the whole map
         id: Option<String>,
     },
+    /// Serve every loaded release over HTTP: the REST API (/api/v1), TAXII 2.1 (/taxii2/,
+    /// /api/v21/), /healthz, /readyz, /metrics
+    Serve(crate::cmd::ServeArgs),
     /// Get ATT&CK releases into the data home and see what it holds (needs no data)
     Data {
         #[command(subcommand)]

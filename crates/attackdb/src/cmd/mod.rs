@@ -6,11 +6,13 @@ mod diff;
 mod layer;
 mod migrate;
 mod query;
+mod serve;
 
 pub use coverage::CoverageArgs;
 pub use diff::DiffFormat;
 pub use layer::{ExportCommand, LayerCommand};
 pub use migrate::MigrateCommand;
+pub use serve::ServeArgs;
 
 use std::io::Write;
 
@@ -34,6 +36,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             output,
         } => diff::run(from, to, *format, output.as_deref(), &options, out),
         Command::Coverage(args) => coverage::run(args, &options, out),
+        Command::Serve(args) => serve::run(args, &options, out),
         Command::Stats => query::stats(&options, out),
         Command::Show { query } => query::show(query, &options, out),
         Command::List(args) => query::list(args, &options, out),

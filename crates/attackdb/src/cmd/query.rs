@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use attackdb_data::Need;
 use attackdb_kb::{
     kind_name, matrix_answer, stats_answer, status_name, Concept, Dataset, Domain, MatrixOptions,
@@ -228,34 +228,18 @@ fn write_analytic(
 /// `attackdb list KIND`.
 pub fn list(args: &ListArgs, options: &Options, out: &mut dyn Write) -> Result<()> {
     let dataset = one_release(options)?;
-    let Some(concept) = Concept::parse(&args.kind) else {
-        let kinds: Vec<&str> = Concept::ALL.iter().map(|c| c.plural()).collect();
-        bail!(
-            "unknown kind `{}`: expected one of {}",
-            args.kind,
-            kinds.join(", ")
-        );
-    };
-    let visibility = Visibility {
-        include_revoked: args.include_revoked,
-        include_deprecated: args.include_deprecated,
-    };
-    let mut ids = match &args.platform {
-        Some(platform) => dataset.by_platform(&[concept], platform, visibility),
-        None => dataset.list(concept, visibility),
-    };
-    if let Some(tactic) = &args.tactic {
-        if !matches!(concept, Concept::Technique | Concept::Subtechnique) {
-            bail!("--tactic applies to techniques and subtechniques only");
-        }
-        let shortname = dataset.resolve_tactic(tactic)?;
-        let in_tactic = dataset.techniques_by_tactic(&shortname, visibility);
-        ids.retain(|i| in_tactic.contains(i));
-    }
-    if concept == Concept::Tactic && args.platform.is_none() {
-        let order = dataset.tactics_in_order();
-        ids.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
-    }
+    let (concept, ids) = attackdb_kb::list_objects(
+        dataset,
+        &attackdb_kb::ListQuery {
+            kind: args.kind.clone(),
+            platform: args.platform.clone(),
+            tactic: args.tactic.clone(),
+            visibility: Visibility {
+                include_revoked: args.include_revoked,
+                include_deprecated: args.include_deprecated,
+            },
+        },
+    )?;
     if options.json {
         let answer: Vec<ObjectSummary> =
             ids.iter().map(|&i| ObjectSummary::of(dataset, i)).collect();
@@ -459,13 +443,7 @@ pub fn relation(
         return Ok(());
     };
     let key = dataset.lookup_key(relation, query)?;
-    let mut related: Vec<String> = dataset
-        .related(relation, key)
-        .into_iter()
-        .map(|r| dataset.display_id(r).to_string())
-        .collect();
-    related.sort();
-    related.dedup();
+    let related = attackdb_kb::related_ids(dataset, relation, key);
     if as_json {
         return render::json(out, &related);
     }

@@ -1,0 +1,159 @@
+//! The one API error: every failure of a REST route is `{"code", "message", "hint"}` with a
+//! stable code, and the HTTP status is chosen here and only here. TAXII routes answer with
+//! TAXII error objects (see `taxii.rs`), built from the same values.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A stable code (`not_found`, `bad_parameter`...).
+    pub code: &'static str,
+    /// What went wrong, in one line.
+    pub message: String,
+    /// What to do about it, if there is something obvious.
+    pub hint: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+    hint: Option<&'a str>,
+}
+
+impl ApiError {
+    /// A 400 for a parameter that cannot be read.
+    pub fn bad_parameter(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_parameter",
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A 404 for a route that does not exist.
+    pub fn no_route(path: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "no_route",
+            message: format!("{path}: no such route"),
+            hint: Some("GET /api/v1/openapi.json lists every route".to_string()),
+        }
+    }
+
+    /// A 422 for a body that is not a valid layer or rule set.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_input",
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A 413 for a body over the limit.
+    pub fn too_large(limit: usize) -> ApiError {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: format!("the request body is larger than {limit} bytes"),
+            hint: Some("start the server with a larger --max-body".to_string()),
+        }
+    }
+
+    /// A 500 that says what failed without internals.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// With a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> ApiError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> String {
+        let body = Body {
+            code: self.code,
+            message: &self.message,
+            hint: self.hint.as_deref(),
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+impl From<attackdb_kb::Error> for ApiError {
+    fn from(error: attackdb_kb::Error) -> ApiError {
+        use attackdb_kb::Error as E;
+        let message = error.to_string();
+        let (status, code, hint) = match &error {
+            E::NotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Some("GET /api/v1/search?q=WORDS finds objects by name or description"),
+            ),
+            E::NoDataset { .. } => (
+                StatusCode::NOT_FOUND,
+                "unknown_release",
+                Some("GET /api/v1/releases lists the releases loaded"),
+            ),
+            E::UnknownRelation { .. } => (
+                StatusCode::NOT_FOUND,
+                "unknown_family",
+                Some("GET /api/v1/openapi.json lists the families"),
+            ),
+            E::WrongKind { .. } => (StatusCode::BAD_REQUEST, "wrong_kind", None),
+            E::BadDate(_) | E::BadQuery(_) | E::UnknownPlatform { .. } => {
+                (StatusCode::BAD_REQUEST, "bad_parameter", None)
+            }
+            E::Stix(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        };
+        ApiError {
+            status,
+            code,
+            message,
+            hint: hint.map(str::to_string),
+        }
+    }
+}
+
+impl From<attackdb_navigator::Error> for ApiError {
+    fn from(error: attackdb_navigator::Error) -> ApiError {
+        ApiError::invalid(error.to_string())
+    }
+}
+
+impl From<attackdb_coverage::Error> for ApiError {
+    fn from(error: attackdb_coverage::Error) -> ApiError {
+        ApiError::invalid(error.to_string())
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> ApiError {
+        ApiError::internal(format!("cannot write the answer: {error}"))
+    }
+}

@@ -1,0 +1,244 @@
+//! attackdb over HTTP: the REST twin of the CLI under `/api/v1` (the same typed answers,
+//! serialised the same way, so the JSON is byte for byte the CLI's), a TAXII 2.1 server shaped
+//! like MITRE's, and the operations routes (`/healthz`, `/readyz`, `/metrics`). The only crate
+//! that knows HTTP serving.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use attackdb_server::{router, serve, AppState, Config};
+//! let kb = attackdb_kb::Kb::load(&["../shared/attack-stix-data".into()]).expect("data");
+//! let state = AppState::new(kb, Config::default());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! serve(listener, router(state), std::future::pending()).await
+//! # }
+//! ```
+//!
+//! Tests drive [`router`] without a socket (`tower::ServiceExt::oneshot`).
+
+mod error;
+mod ops;
+mod params;
+mod rest;
+mod taxii;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use attackdb_kb::Kb;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+pub use error::ApiError;
+pub use ops::Metrics;
+pub use rest::openapi_document;
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The largest request body accepted, in bytes (layers, rule uploads).
+    pub max_body: usize,
+    /// The largest TAXII page (`limit`) served.
+    pub max_page: usize,
+    /// Each request's time limit.
+    pub timeout: Duration,
+    /// Origins allowed by CORS (`*` for any); empty for none.
+    pub cors_origins: Vec<String>,
+    /// Bearer tokens that may read; empty for no authentication.
+    pub tokens: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_body: 32 << 20,
+            max_page: 10_000,
+            timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// What every handler shares: the knowledge base (immutable), the configuration and the
+/// metrics. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    kb: &'static Kb,
+    config: Config,
+    metrics: Metrics,
+    ready: AtomicBool,
+    /// Per dataset: its objects in TAXII order (date added, then bundle order), made on the
+    /// first TAXII request that needs it.
+    taxii_order: Vec<OnceLock<Vec<taxii::Entry>>>,
+}
+
+impl AppState {
+    /// The state serving `kb`, which lives as long as the process (a server serves its data
+    /// until it exits).
+    pub fn new(kb: Kb, config: Config) -> AppState {
+        AppState::from_static(Box::leak(Box::new(kb)), config)
+    }
+
+    /// The state serving a knowledge base that is never freed.
+    pub fn from_static(kb: &'static Kb, config: Config) -> AppState {
+        let taxii_order = kb.datasets().iter().map(|_| OnceLock::new()).collect();
+        AppState {
+            inner: Arc::new(Inner {
+                kb,
+                config,
+                metrics: Metrics::default(),
+                ready: AtomicBool::new(true),
+                taxii_order,
+            }),
+        }
+    }
+
+    /// The knowledge base.
+    pub fn kb(&self) -> &'static Kb {
+        self.inner.kb
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Marks the server as not ready (`/readyz` answers 503), e.g. while shutting down.
+    pub fn set_ready(&self, ready: bool) {
+        self.inner
+            .ready
+            .store(ready, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_ready(&self) -> bool {
+        self.inner.ready.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Every route: REST under `/api/v1`, TAXII at `/taxii2/` and `/api/v21/`, operations, with
+/// limits, timeouts, compression, CORS, authentication and metrics around them.
+pub fn router(state: AppState) -> Router {
+    use tower_http::compression::CompressionLayer;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    use tower_http::timeout::TimeoutLayer;
+
+    let config = state.config().clone();
+    let mut app = Router::new()
+        .merge(rest::routes())
+        .merge(taxii::routes())
+        .merge(ops::routes())
+        .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(config.max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::authenticate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::measure,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.timeout,
+        ));
+    if !config.cors_origins.is_empty() {
+        let origins = if config.cors_origins.iter().any(|o| o == "*") {
+            AllowOrigin::any()
+        } else {
+            AllowOrigin::list(
+                config
+                    .cors_origins
+                    .iter()
+                    .filter_map(|o| HeaderValue::from_str(o).ok()),
+            )
+        };
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::AUTHORIZATION]),
+        );
+    }
+    app.with_state(state)
+}
+
+async fn fallback(request: Request<Body>) -> Response {
+    let path = request.uri().path().to_string();
+    if path.starts_with("/api/v21") || path.starts_with("/taxii2") {
+        return taxii::error(
+            StatusCode::NOT_FOUND,
+            "not found",
+            &format!("{path}: no such TAXII resource"),
+        );
+    }
+    ApiError::no_route(&path).into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves when the process gets Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// A complete answer: `body` with `content_type`, an ETag of its bytes, and 304 when the
+/// request's `If-None-Match` already has it (the data never changes while served).
+pub(crate) fn respond(request: &HeaderMap, content_type: &str, body: Vec<u8>) -> Response {
+    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&body));
+    let matches = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, body).into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}

@@ -1,0 +1,108 @@
+//! Query parameters, read the way the CLI reads its options: named like them, each checked,
+//! unknown names refused (a typo must not be silently ignored), and the one rule for choosing
+//! a release: `domain` (default enterprise) and `release` (default the newest loaded).
+
+use std::collections::BTreeMap;
+
+use attackdb_kb::{Dataset, Domain, Kb, Release};
+
+use crate::error::ApiError;
+
+/// The query parameters of one request.
+pub struct Params {
+    values: BTreeMap<String, Vec<String>>,
+}
+
+impl Params {
+    /// Reads `pairs`, refusing a name not in `allowed`.
+    pub fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> Result<Params, ApiError> {
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, value) in pairs {
+            if !allowed.contains(&name.as_str()) {
+                return Err(ApiError::bad_parameter(format!(
+                    "unknown parameter `{name}`: this route takes {}",
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                )));
+            }
+            values.entry(name).or_default().push(value);
+        }
+        Ok(Params { values })
+    }
+
+    /// The value of `name`, if given (the last one when repeated).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .and_then(|v| v.last())
+            .map(String::as_str)
+    }
+
+    /// Every value of `name`, split at commas.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.values
+            .get(name)
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A flag: `true`/`false`/`1`/`0`/`yes`/`no`, or present without a value (true).
+    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(false),
+            Some("" | "true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(other) => Err(ApiError::bad_parameter(format!(
+                "`{name}={other}`: expected true or false"
+            ))),
+        }
+    }
+
+    /// A count, with a default.
+    pub fn count(&self, name: &str, default: usize) -> Result<usize, ApiError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(text) => text.trim().parse().map_err(|_| {
+                ApiError::bad_parameter(format!("`{name}={text}`: expected a whole number"))
+            }),
+        }
+    }
+
+    /// `domain`, if given (`all` is none).
+    pub fn domain(&self) -> Result<Option<Domain>, ApiError> {
+        match self.get("domain") {
+            None => Ok(None),
+            Some(name) if name.eq_ignore_ascii_case("all") => Ok(None),
+            Some(name) => name
+                .parse::<Domain>()
+                .map(Some)
+                .map_err(|e| ApiError::bad_parameter(e.to_string())),
+        }
+    }
+
+    /// A release parameter (`release`, `from`, `to`), if given.
+    pub fn release(&self, name: &str) -> Result<Option<Release>, ApiError> {
+        self.get(name)
+            .map(|text| {
+                text.parse::<Release>()
+                    .map_err(|e| ApiError::bad_parameter(format!("`{name}`: {e}")))
+            })
+            .transpose()
+    }
+
+    /// The dataset a question about one release reads: `domain` (default enterprise) at
+    /// `release` (default the newest loaded).
+    pub fn dataset<'k>(&self, kb: &'k Kb) -> Result<&'k Dataset, ApiError> {
+        let domain = self.domain()?.unwrap_or(Domain::Enterprise);
+        let release = self.release("release")?;
+        Ok(kb.select(domain, release.as_ref())?)
+    }
+}

@@ -1,0 +1,1023 @@
+//! The REST API under `/api/v1`: one route per CLI answer, returning the same JSON document for
+//! the same arguments (query parameters named like the CLI's options), built from the same
+//! library calls and typed answers. [`ROUTES`] documents every route; `openapi.json` is made
+//! from it, and a test checks that each documented route answers as documented.
+
+use std::collections::BTreeMap;
+
+use attackdb_kb::{
+    detection_answer, diff_answer, diff_releases, list_objects, matrix_answer, related_answer,
+    related_ids, stats_answer, to_json_pretty, Concept, Domain, ListQuery, MatrixOptions,
+    ObjectSummary, Relation, SearchResult, Visibility,
+};
+use attackdb_navigator as nav;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::{respond, AppState};
+
+/// One documented route.
+pub struct RouteDoc {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path, with `{name}` for path parameters.
+    pub path: &'static str,
+    /// What it answers.
+    pub summary: &'static str,
+    /// Query parameters: name and description.
+    pub params: &'static [(&'static str, &'static str)],
+    /// The response: media type and the answer type it carries.
+    pub response: (&'static str, &'static str),
+}
+
+const DOMAIN: (&str, &str) = (
+    "domain",
+    "enterprise, mobile or ics (default enterprise; `diff` and `stats` take every domain)",
+);
+const RELEASE: (&str, &str) = ("release", "X.Y or vX.Y (default: the newest loaded)");
+const REVOKED: (&str, &str) = ("include_revoked", "include revoked objects (true/false)");
+const DEPRECATED: (&str, &str) = (
+    "include_deprecated",
+    "include deprecated objects (true/false)",
+);
+const JSON: &str = "application/json";
+
+/// Every REST route, as `openapi.json` lists it.
+pub const ROUTES: &[RouteDoc] = &[
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/objects/{ref}",
+        summary: "One STIX object exactly as in the release (`attackdb show REF --json`); ref = ATT&CK ID, STIX ID, name or alias",
+        params: &[DOMAIN, RELEASE],
+        response: ("application/stix+json;version=2.1", "StixObject"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/objects/{ref}/related",
+        summary: "The object's relationship families and their objects",
+        params: &[DOMAIN, RELEASE],
+        response: (JSON, "RelatedFamily[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/objects/{ref}/detection",
+        summary: "The detection chain: strategies, analytics, data components, log sources",
+        params: &[DOMAIN, RELEASE],
+        response: (JSON, "StrategyAnswer[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/list/{kind}",
+        summary: "Objects of one kind (`attackdb list KIND --json`), paged by limit and offset",
+        params: &[
+            DOMAIN,
+            RELEASE,
+            ("platform", "only objects of this platform"),
+            ("tactic", "only techniques of this tactic (shortname, name or TA ID)"),
+            REVOKED,
+            DEPRECATED,
+            ("limit", "at most this many (default all)"),
+            ("offset", "skip this many first (default 0)"),
+        ],
+        response: (JSON, "ObjectSummary[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/search",
+        summary: "Ranked search over names, aliases, IDs and descriptions (`attackdb search --json`)",
+        params: &[
+            DOMAIN,
+            RELEASE,
+            ("q", "the words to look for (required)"),
+            REVOKED,
+            DEPRECATED,
+            ("limit", "at most this many (default 25)"),
+        ],
+        response: (JSON, "SearchResult[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/matrix",
+        summary: "The matrix: tactic columns in matrix order (`attackdb matrix --json`)",
+        params: &[
+            DOMAIN,
+            RELEASE,
+            ("platform", "only techniques of this platform"),
+            ("subtechniques", "list sub-techniques under their techniques (true/false)"),
+        ],
+        response: (JSON, "MatrixColumnAnswer[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/stats",
+        summary: "Object counts per type, domain and release (`attackdb stats --json`)",
+        params: &[],
+        response: (JSON, "StatsAnswer"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/releases",
+        summary: "The releases loaded, per domain",
+        params: &[],
+        response: (JSON, "LoadedRelease[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/relation/{family}",
+        summary: "One relationship family as a whole map (`attackdb relation NAME --json`)",
+        params: &[DOMAIN, RELEASE],
+        response: (JSON, "RelationMap"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/relation/{family}/{ref}",
+        summary: "One relationship family of one object (`attackdb relation NAME REF --json`)",
+        params: &[DOMAIN, RELEASE],
+        response: (JSON, "string[]"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/diff",
+        summary: "What changed between two releases (`attackdb diff --json`)",
+        params: &[
+            ("from", "the old release, X.Y (required)"),
+            ("to", "the new release, X.Y (required)"),
+            ("domain", "one domain (default every domain)"),
+        ],
+        response: (JSON, "DiffAnswer"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/layers/generate",
+        summary: "A layer from the knowledge base (`attackdb layer generate` options as a JSON body)",
+        params: &[],
+        response: (JSON, "Layer"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/layers/validate",
+        summary: "Check a layer file (the body) against the release (`attackdb layer validate --json`)",
+        params: &[DOMAIN, RELEASE],
+        response: (JSON, "ValidationReport"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/layers/upgrade",
+        summary: "A layer file (the body) upgraded to layer format 4.5 (`attackdb layer upgrade`)",
+        params: &[],
+        response: (JSON, "Layer | Layer[]"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/layers/combine",
+        summary: "Layers combined with a score expression or a set operation (`attackdb layer combine`); body {\"layers\": [...], \"expr\" | \"op\", \"name\", \"comments_from\"...}",
+        params: &[DOMAIN, RELEASE],
+        response: (JSON, "Layer"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/layers/export",
+        summary: "A layer file (the body) over the matrix as svg, xlsx, csv or md (`attackdb layer export`)",
+        params: &[
+            DOMAIN,
+            RELEASE,
+            ("format", "svg, xlsx, csv or md (required)"),
+            ("subtechniques", "show sub-techniques (svg, xlsx)"),
+            ("all_techniques", "list techniques the layer does not annotate"),
+        ],
+        response: ("image/svg+xml | application/vnd.openxmlformats-officedocument.spreadsheetml.sheet | text/csv | text/markdown", "bytes"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/coverage",
+        summary: "Detection coverage of uploaded rule files (multipart, one part per file) (`attackdb coverage --json`)",
+        params: &[
+            DOMAIN,
+            RELEASE,
+            ("format", "auto, sigma, splunk, elastic, csv or layer (default auto)"),
+            ("platform", "only techniques of this platform"),
+            ("score", "count, max-level or weighted (default count)"),
+            ("groups", "rank gaps for these groups (comma-separated IDs, names or aliases)"),
+            ("min_level", "only rules of this level or higher"),
+            ("status", "only rules with one of these statuses (comma-separated)"),
+        ],
+        response: (JSON, "CoverageAnswer"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        summary: "This document",
+        params: &[],
+        response: (JSON, "OpenAPI"),
+    },
+];
+
+/// The REST routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/objects/{ref}", get(object))
+        .route("/api/v1/objects/{ref}/related", get(related))
+        .route("/api/v1/objects/{ref}/detection", get(detection))
+        .route("/api/v1/list/{kind}", get(list))
+        .route("/api/v1/search", get(search))
+        .route("/api/v1/matrix", get(matrix))
+        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/releases", get(releases))
+        .route("/api/v1/relation/{family}", get(relation_map))
+        .route("/api/v1/relation/{family}/{ref}", get(relation_one))
+        .route("/api/v1/diff", get(diff))
+        .route("/api/v1/layers/generate", post(layers_generate))
+        .route("/api/v1/layers/validate", post(layers_validate))
+        .route("/api/v1/layers/upgrade", post(layers_upgrade))
+        .route("/api/v1/layers/combine", post(layers_combine))
+        .route("/api/v1/layers/export", post(layers_export))
+        .route("/api/v1/coverage", post(coverage))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn pairs(query: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+    let text = query.unwrap_or_default();
+    form_urlencoded(&text)
+}
+
+/// `a=1&b=two` -> pairs, percent-decoded; a malformed escape is a bad parameter.
+fn form_urlencoded(text: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let mut pairs = Vec::new();
+    for part in text.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        pairs.push((decode(name)?, decode(value)?));
+    }
+    Ok(pairs)
+}
+
+fn decode(text: &str) -> Result<String, ApiError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| {
+                        ApiError::bad_parameter(format!("malformed percent escape in `{text}`"))
+                    })?;
+                out.push(hex);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out)
+        .map_err(|_| ApiError::bad_parameter(format!("`{text}` is not UTF-8 when decoded")))
+}
+
+fn params(query: Option<String>, allowed: &[&str]) -> Result<Params, ApiError> {
+    Params::new(pairs(query)?, allowed)
+}
+
+/// `value` as the CLI prints it (pretty JSON, sorted keys, final newline).
+fn json<T: Serialize + ?Sized>(headers: &HeaderMap, value: &T) -> Answer {
+    Ok(respond(headers, JSON, to_json_pretty(value)?.into_bytes()))
+}
+
+const ONE_RELEASE: &[&str] = &["domain", "release"];
+
+async fn object(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, ONE_RELEASE)?;
+    let dataset = params.dataset(state.kb())?;
+    let id = dataset.lookup(&reference)?;
+    let mut raw = dataset.raw_json(id)?.to_string();
+    raw.push('\n');
+    Ok(respond(
+        &headers,
+        "application/stix+json;version=2.1",
+        raw.into_bytes(),
+    ))
+}
+
+async fn related(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, ONE_RELEASE)?;
+    let dataset = params.dataset(state.kb())?;
+    let id = dataset.lookup(&reference)?;
+    json(&headers, &related_answer(dataset, id))
+}
+
+async fn detection(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, ONE_RELEASE)?;
+    let dataset = params.dataset(state.kb())?;
+    let id = dataset.lookup(&reference)?;
+    json(&headers, &detection_answer(dataset, id))
+}
+
+fn visibility(params: &Params) -> Result<Visibility, ApiError> {
+    Ok(Visibility {
+        include_revoked: params.flag("include_revoked")?,
+        include_deprecated: params.flag("include_deprecated")?,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(
+        query,
+        &[
+            "domain",
+            "release",
+            "platform",
+            "tactic",
+            "include_revoked",
+            "include_deprecated",
+            "limit",
+            "offset",
+        ],
+    )?;
+    let dataset = params.dataset(state.kb())?;
+    let (_, ids) = list_objects(
+        dataset,
+        &ListQuery {
+            kind,
+            platform: params.get("platform").map(str::to_string),
+            tactic: params.get("tactic").map(str::to_string),
+            visibility: visibility(&params)?,
+        },
+    )
+    .map_err(|e| match e {
+        attackdb_kb::Error::BadQuery(message) if message.starts_with("unknown kind") => ApiError {
+            status: axum::http::StatusCode::NOT_FOUND,
+            code: "unknown_kind",
+            message,
+            hint: None,
+        },
+        other => other.into(),
+    })?;
+    let offset = params.count("offset", 0)?;
+    let limit = params.count("limit", usize::MAX)?;
+    let answer: Vec<ObjectSummary> = ids
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|&i| ObjectSummary::of(dataset, i))
+        .collect();
+    json(&headers, &answer)
+}
+
+async fn search(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(
+        query,
+        &[
+            "domain",
+            "release",
+            "q",
+            "include_revoked",
+            "include_deprecated",
+            "limit",
+        ],
+    )?;
+    let dataset = params.dataset(state.kb())?;
+    let words = params
+        .get("q")
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_parameter("`q` is required: the words to look for"))?;
+    let hits = dataset.search(words, visibility(&params)?);
+    let limit = params.count("limit", 25)?;
+    let answer: Vec<SearchResult> = hits
+        .iter()
+        .take(limit)
+        .map(|h| SearchResult::of(dataset, h))
+        .collect();
+    json(&headers, &answer)
+}
+
+async fn matrix(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "platform", "subtechniques"])?;
+    let dataset = params.dataset(state.kb())?;
+    let options = MatrixOptions {
+        platforms: params.list("platform"),
+        subtechniques: params.flag("subtechniques")?,
+    };
+    let matrix = dataset.matrix(&options);
+    json(&headers, &matrix_answer(dataset, &matrix, &options))
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    params(query, &[])?;
+    json(&headers, &stats_answer(state.kb()))
+}
+
+/// A release loaded by the server.
+#[derive(Serialize)]
+struct LoadedRelease {
+    domain: Domain,
+    release: String,
+    objects: usize,
+    collection: Option<String>,
+    modified: Option<String>,
+    taxii_api_root: String,
+}
+
+async fn releases(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    params(query, &[])?;
+    let answer: Vec<LoadedRelease> = state
+        .kb()
+        .datasets()
+        .iter()
+        .map(|d| LoadedRelease {
+            domain: d.domain(),
+            release: d.release().to_string(),
+            objects: d.objects().len(),
+            collection: d.bundle().collection.as_ref().map(|c| c.id.clone()),
+            modified: d
+                .bundle()
+                .collection
+                .as_ref()
+                .and_then(|c| c.modified.clone()),
+            taxii_api_root: format!("/api/v21/attack-{}/", d.release()),
+        })
+        .collect();
+    json(&headers, &answer)
+}
+
+async fn relation_map(
+    State(state): State<AppState>,
+    Path(family): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, ONE_RELEASE)?;
+    let dataset = params.dataset(state.kb())?;
+    let relation = Relation::parse(&family)?;
+    json(&headers, &dataset.relation_map_named(relation))
+}
+
+async fn relation_one(
+    State(state): State<AppState>,
+    Path((family, reference)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, ONE_RELEASE)?;
+    let dataset = params.dataset(state.kb())?;
+    let relation = Relation::parse(&family)?;
+    let key = dataset.lookup_key(relation, &reference)?;
+    json(&headers, &related_ids(dataset, relation, key))
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["from", "to", "domain"])?;
+    let required = |name: &str| {
+        params.release(name).and_then(|r| {
+            r.ok_or_else(|| ApiError::bad_parameter(format!("`{name}` is required: a release X.Y")))
+        })
+    };
+    let (from, to) = (required("from")?, required("to")?);
+    let domains = params
+        .domain()?
+        .map_or_else(|| Domain::ALL.to_vec(), |d| vec![d]);
+    let kb = state.kb();
+    let mut diffs = Vec::new();
+    for domain in domains {
+        let old = kb.select(domain, Some(&from))?;
+        let new = kb.select(domain, Some(&to))?;
+        diffs.push(diff_releases(old, new));
+    }
+    json(&headers, &diff_answer(&diffs))
+}
+
+/// The body of `POST /api/v1/layers/generate`: the options of `attackdb layer generate`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateBody {
+    group: Option<String>,
+    software: Option<String>,
+    campaign: Option<String>,
+    mitigation: Option<String>,
+    datacomponent: Option<String>,
+    detectionstrategy: Option<String>,
+    overview: Option<String>,
+    platform: Option<String>,
+    domain: Option<String>,
+    release: Option<String>,
+}
+
+fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_parameter(format!("the body is not the JSON this route takes: {e}"))
+    })
+}
+
+async fn layers_generate(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
+    use nav::generate;
+    let request: GenerateBody = body_json(&body)?;
+    let mut pairs = Vec::new();
+    pairs.extend(request.domain.clone().map(|d| ("domain".to_string(), d)));
+    pairs.extend(request.release.clone().map(|r| ("release".to_string(), r)));
+    let dataset = Params::new(pairs, ONE_RELEASE)?.dataset(state.kb())?;
+    let options = generate::GenerateOptions {
+        platform: request.platform.clone(),
+    };
+    let layer = if let Some(kind) = &request.overview {
+        let kind = Concept::parse(kind)
+            .filter(|c| generate::OVERVIEW_KINDS.contains(c))
+            .ok_or_else(|| ApiError::bad_parameter(format!("`{kind}` cannot be overviewed")))?;
+        generate::overview_layer(dataset, kind, &options)?
+    } else {
+        let (query, kind) = [
+            (&request.group, Concept::Group),
+            (&request.software, Concept::Software),
+            (&request.campaign, Concept::Campaign),
+            (&request.mitigation, Concept::Mitigation),
+            (&request.datacomponent, Concept::DataComponent),
+            (&request.detectionstrategy, Concept::DetectionStrategy),
+        ]
+        .into_iter()
+        .find_map(|(q, k)| q.as_ref().map(|q| (q, k)))
+        .ok_or_else(|| {
+            ApiError::bad_parameter(
+                "name what to generate: group, software, campaign, mitigation, datacomponent, detectionstrategy or overview",
+            )
+        })?;
+        let object = generate::resolve(dataset, query, kind)?;
+        generate::usage_layer(dataset, object, &options)?
+    };
+    Ok(respond(
+        &headers,
+        JSON,
+        nav::layer_to_json(&layer)?.into_bytes(),
+    ))
+}
+
+fn read_layer_body(body: &Bytes) -> Result<nav::LayerFile, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::invalid("the layer file is not UTF-8 text"))?;
+    Ok(nav::read_layers(text)?)
+}
+
+async fn layers_validate(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let params = params(query, ONE_RELEASE)?;
+    let mut read = read_layer_body(&body)?;
+    let mut checked_against = Vec::new();
+    let mut domains: Vec<String> = read.layers.iter().map(|l| l.layer.domain.clone()).collect();
+    domains.sort();
+    domains.dedup();
+    for domain in &domains {
+        let Some(parsed) = Domain::parse(domain) else {
+            continue;
+        };
+        let release = params.release("release")?;
+        let dataset = state
+            .kb()
+            .select(params.domain()?.unwrap_or(parsed), release.as_ref())?;
+        checked_against.push(format!("{} {}", dataset.domain(), dataset.release()));
+        for layer in read.layers.iter_mut() {
+            if &layer.layer.domain == domain {
+                let more = nav::check_against(&layer.layer, dataset, &layer.path);
+                layer.problems.extend(more);
+            }
+        }
+    }
+    let report = nav::ValidationReport::new("request body", &read.layers, checked_against);
+    json(&headers, &report)
+}
+
+async fn layers_upgrade(RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Answer {
+    params(query, &[])?;
+    let read = read_layer_body(&body)?;
+    let is_list = read.is_list;
+    let layers = read.into_valid_layers()?;
+    Ok(respond(
+        &headers,
+        JSON,
+        nav::layers_to_json(&layers, is_list)?.into_bytes(),
+    ))
+}
+
+/// The body of `POST /api/v1/layers/combine`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CombineBody {
+    layers: Vec<serde_json::Value>,
+    expr: Option<String>,
+    op: Option<String>,
+    name: Option<String>,
+    comments_from: Option<String>,
+    colors_from: Option<String>,
+    metadata_from: Option<String>,
+    links_from: Option<String>,
+    enabled_from: Option<String>,
+    gradient_from: Option<String>,
+    filters_from: Option<String>,
+    legend_from: Option<String>,
+    layer_metadata_from: Option<String>,
+}
+
+async fn layers_combine(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    use nav::ops;
+    let params = params(query, ONE_RELEASE)?;
+    let request: CombineBody = body_json(&body)?;
+    let mut layers = Vec::new();
+    for (index, value) in request.layers.iter().enumerate() {
+        let text = serde_json::to_string(value)?;
+        let read = nav::read_layers(&text)
+            .map_err(|e| ApiError::invalid(format!("layers[{index}]: {e}")))?;
+        layers.extend(
+            read.into_valid_layers()
+                .map_err(|e| ApiError::invalid(format!("layers[{index}]: {e}")))?,
+        );
+    }
+    let n = layers.len();
+    let index = |name: &Option<String>| -> Result<Option<usize>, ApiError> {
+        let Some(name) = name else { return Ok(None) };
+        let key = name.trim().to_ascii_lowercase();
+        (0..n.max(1) + 26)
+            .find(|&i| ops::variable(i) == key)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_parameter(format!("`{name}` is not a layer variable (a, b, c...)"))
+            })
+    };
+    let layer = match (&request.expr, &request.op) {
+        (Some(expr), _) => {
+            let expr = nav::Expr::parse(expr)?;
+            let options = ops::CombineOptions {
+                name: request.name.clone(),
+                comments_from: index(&request.comments_from)?,
+                colors_from: index(&request.colors_from)?,
+                metadata_from: index(&request.metadata_from)?,
+                links_from: index(&request.links_from)?,
+                enabled_from: index(&request.enabled_from)?,
+                gradient_from: index(&request.gradient_from)?,
+                filters_from: index(&request.filters_from)?,
+                legend_from: index(&request.legend_from)?,
+                layer_metadata_from: index(&request.layer_metadata_from)?,
+            };
+            let domain = layers
+                .first()
+                .and_then(|l| Domain::parse(&l.domain))
+                .unwrap_or(Domain::Enterprise);
+            let release = params.release("release")?;
+            let dataset = state
+                .kb()
+                .select(params.domain()?.unwrap_or(domain), release.as_ref())
+                .ok();
+            ops::combine(&layers, &expr, &options, dataset)?
+        }
+        (None, Some(op)) => {
+            let op = match op.as_str() {
+                "union" => ops::SetOp::Union,
+                "intersection" => ops::SetOp::Intersection,
+                "difference" => ops::SetOp::Difference,
+                other => {
+                    return Err(ApiError::bad_parameter(format!(
+                        "`op={other}`: expected union, intersection or difference"
+                    )))
+                }
+            };
+            ops::set_operation(&layers, op, request.name.as_deref())?
+        }
+        (None, None) => return Err(ApiError::bad_parameter("give `expr` or `op`")),
+    };
+    Ok(respond(
+        &headers,
+        JSON,
+        nav::layer_to_json(&layer)?.into_bytes(),
+    ))
+}
+
+async fn layers_export(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    use nav::export;
+    let params = params(
+        query,
+        &[
+            "domain",
+            "release",
+            "format",
+            "subtechniques",
+            "all_techniques",
+        ],
+    )?;
+    let format = params
+        .get("format")
+        .ok_or_else(|| ApiError::bad_parameter("`format` is required: svg, xlsx, csv or md"))?
+        .to_string();
+    let read = read_layer_body(&body)?;
+    let layers = read.into_valid_layers()?;
+    let Some(first) = layers.first() else {
+        return Err(ApiError::invalid("the file holds no layer"));
+    };
+    let options = nav::LayerMatrixOptions {
+        subtechniques: params.flag("subtechniques")? || matches!(format.as_str(), "csv" | "md"),
+        all_techniques: params.flag("all_techniques")?,
+    };
+    let release = params.release("release")?;
+    let mut matrices = Vec::new();
+    for layer in &layers {
+        let domain = match params.domain()? {
+            Some(domain) => domain,
+            None => layer
+                .domain
+                .parse::<Domain>()
+                .map_err(|e| ApiError::invalid(e.to_string()))?,
+        };
+        let dataset = state.kb().select(domain, release.as_ref())?;
+        matrices.push(nav::LayerMatrix::build(layer, dataset, options));
+    }
+    let (content_type, bytes) = match format.as_str() {
+        "svg" => (
+            "image/svg+xml",
+            export::to_svg(first, &matrices[0]).into_bytes(),
+        ),
+        "csv" => (
+            "text/csv; charset=utf-8",
+            export::to_csv(&matrices[0])?.into_bytes(),
+        ),
+        "md" => (
+            "text/markdown; charset=utf-8",
+            export::to_markdown(first, &matrices[0]).into_bytes(),
+        ),
+        "xlsx" => {
+            let pairs: Vec<(&nav::Layer, &nav::LayerMatrix)> =
+                layers.iter().zip(&matrices).collect();
+            (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                export::to_xlsx(&pairs)?,
+            )
+        }
+        other => {
+            return Err(ApiError::bad_parameter(format!(
+                "`format={other}`: expected svg, xlsx, csv or md"
+            )))
+        }
+    };
+    Ok(respond(&headers, content_type, bytes))
+}
+
+/// A file name from an upload, made safe: its last component, only plain characters.
+fn safe_name(name: &str, index: usize) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() {
+        format!("upload-{index}")
+    } else {
+        format!("{index:05}-{cleaned}")
+    }
+}
+
+async fn coverage(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    mut multipart: Multipart,
+) -> Answer {
+    use attackdb_coverage::{Actors, Format, Level, RuleFilter, ScoreMode};
+    let params = params(
+        query,
+        &[
+            "domain",
+            "release",
+            "format",
+            "platform",
+            "score",
+            "groups",
+            "min_level",
+            "status",
+        ],
+    )?;
+    let dataset = params.dataset(state.kb())?;
+    let format = match params.get("format").unwrap_or("auto") {
+        "auto" => None,
+        name => Some(Format::parse(name).ok_or_else(|| {
+            ApiError::bad_parameter(format!(
+                "`format={name}`: expected auto, sigma, splunk, elastic, csv or layer"
+            ))
+        })?),
+    };
+    let score = match params.get("score").unwrap_or("count") {
+        "count" => ScoreMode::Count,
+        "max-level" => ScoreMode::MaxLevel,
+        "weighted" => ScoreMode::Weighted,
+        other => {
+            return Err(ApiError::bad_parameter(format!(
+                "`score={other}`: expected count, max-level or weighted"
+            )))
+        }
+    };
+    let min_level = params
+        .get("min_level")
+        .map(|name| {
+            Level::parse(name).ok_or_else(|| {
+                ApiError::bad_parameter(format!("`min_level={name}` is not a level"))
+            })
+        })
+        .transpose()?;
+    if let Some(platform) = params.get("platform") {
+        dataset.canonical_platform(platform)?;
+    }
+    let folder = tempfile::tempdir()
+        .map_err(|e| ApiError::internal(format!("cannot make a folder for the upload: {e}")))?;
+    let mut count = 0usize;
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
+        let Some(field) = field else { break };
+        let name = field
+            .file_name()
+            .or(field.name())
+            .unwrap_or("rules")
+            .to_string();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
+        let path = folder.path().join(safe_name(&name, count));
+        std::fs::write(&path, &bytes)
+            .map_err(|e| ApiError::internal(format!("cannot keep the upload: {e}")))?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(ApiError::invalid(
+            "no rule files in the upload: send one multipart part per file",
+        ));
+    }
+    let groups = params.list("groups");
+    let options = attackdb_coverage::Options {
+        platform: params.get("platform").map(str::to_string),
+        score,
+        actors: (!groups.is_empty()).then_some(Actors::Groups(groups)),
+    };
+    let mut ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
+    ingested.retain(&RuleFilter {
+        min_level,
+        statuses: params.list("status"),
+    });
+    let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+    let value = attackdb_coverage::to_json(&analysis);
+    let text = to_json_pretty(&value)?;
+    let base = folder.path().display().to_string();
+    Ok(respond(
+        &HeaderMap::new(),
+        JSON,
+        text.replace(&base, "upload").into_bytes(),
+    ))
+}
+
+async fn openapi(headers: HeaderMap) -> Answer {
+    json(&headers, &openapi_document())
+}
+
+/// The OpenAPI 3.1 document of the REST routes, made from [`ROUTES`].
+pub fn openapi_document() -> serde_json::Value {
+    let mut paths: BTreeMap<String, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+    for route in ROUTES {
+        let mut parameters: Vec<serde_json::Value> = route
+            .path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| {
+                serde_json::json!({
+                    "name": name, "in": "path", "required": true,
+                    "schema": {"type": "string"}
+                })
+            })
+            .collect();
+        for (name, description) in route.params {
+            parameters.push(serde_json::json!({
+                "name": name, "in": "query", "required": description.contains("(required)"),
+                "description": description, "schema": {"type": "string"}
+            }));
+        }
+        let (media, answer) = route.response;
+        let mut responses = serde_json::Map::new();
+        responses.insert(
+            "200".into(),
+            serde_json::json!({
+                "description": answer,
+                "content": {media: {"schema": {"description": answer}}}
+            }),
+        );
+        for (status, what) in [
+            ("400", "bad_parameter: a parameter that cannot be read"),
+            (
+                "404",
+                "not_found / unknown_release / unknown_family / unknown_kind",
+            ),
+            ("413", "too_large: the body is over the limit"),
+            (
+                "422",
+                "invalid_input: the body is not a valid layer or rule set",
+            ),
+        ] {
+            responses.insert(
+                status.into(),
+                serde_json::json!({
+                    "description": what,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                }),
+            );
+        }
+        paths.entry(route.path.to_string()).or_default().insert(
+            route.method.to_ascii_lowercase(),
+            serde_json::json!({
+                "summary": route.summary,
+                "parameters": parameters,
+                "responses": responses,
+            }),
+        );
+    }
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "attackdb",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "MITRE ATT&CK over REST: the same answers as the attackdb CLI's --json. TAXII 2.1 is at /taxii2/ and /api/v21/."
+        },
+        "paths": paths,
+        "components": {"schemas": {"Error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "hint": {"type": ["string", "null"]}
+            }
+        }}}
+    })
+}
