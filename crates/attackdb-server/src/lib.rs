@@ -145,6 +145,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             ops::authenticate,
         ))
+        .layer(axum::middleware::from_fn(ops::uniform_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::measure,

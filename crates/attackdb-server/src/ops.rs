@@ -165,6 +165,54 @@ pub async fn measure(
     response
 }
 
+/// Rejections made by the framework (a body over the limit, a wrong method, an unreadable
+/// path, a timeout) get the same error shape as every other error: JSON for REST, a TAXII error
+/// object for TAXII.
+pub async fn uniform_errors(request: Request<Body>, next: Next) -> Response {
+    let taxii =
+        request.uri().path().starts_with("/api/v21") || request.uri().path().starts_with("/taxii2");
+    let response = next.run(request).await;
+    let status = response.status();
+    let typed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/taxii+json")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || typed {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            "the request body is larger than the server accepts",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this route does not take that method")
+        }
+        StatusCode::REQUEST_TIMEOUT => {
+            ("timeout", "the request took longer than the server allows")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "the body's content type is not one this route takes",
+        ),
+        _ if status.is_server_error() => ("internal", "the server could not answer"),
+        _ => ("bad_request", "the request cannot be read"),
+    };
+    if taxii {
+        return crate::taxii::error(status, code, message);
+    }
+    ApiError {
+        status,
+        code,
+        message: message.to_string(),
+        hint: None,
+    }
+    .into_response()
+}
+
 /// With tokens configured, every route but `/healthz` and `/readyz` needs
 /// `Authorization: Bearer TOKEN`.
 pub async fn authenticate(

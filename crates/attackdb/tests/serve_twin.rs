@@ -1,0 +1,214 @@
+//! The REST API is a twin of the CLI: for every command of the README that prints `--json`, the
+//! matching route answers the same document, byte for byte (the file-path fields of layer
+//! validation aside: the API reads the layer from the request body).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use attackdb_server::{router, AppState, Config};
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+fn state() -> Option<AppState> {
+    static STATE: OnceLock<Option<AppState>> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let dir = common::data_dir()?;
+            let kb = attackdb_kb::Kb::load(&[dir]).expect("the real releases load");
+            Some(AppState::new(kb, Config::default()))
+        })
+        .clone()
+}
+
+fn answer(state: &AppState, method: &str, uri: &str, body: Vec<u8>) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::from(body))
+            .unwrap();
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).to_string())
+    })
+}
+
+fn cli(args: &[&str]) -> String {
+    let data = common::data_dir().unwrap();
+    let output = common::attackdb(&data, args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// (CLI arguments, REST route) pairs that must answer the same bytes.
+const TWINS: &[(&[&str], &str)] = &[
+    (
+        &["show", "T1059.001", "--json"],
+        "/api/v1/objects/T1059.001",
+    ),
+    (&["show", "APT29", "--json"], "/api/v1/objects/APT29"),
+    (
+        &["--domain", "ics", "show", "T0800", "--json"],
+        "/api/v1/objects/T0800?domain=ics",
+    ),
+    (&["list", "tactics", "--json"], "/api/v1/list/tactics"),
+    (
+        &[
+            "list",
+            "groups",
+            "--include-revoked",
+            "--include-deprecated",
+            "--json",
+        ],
+        "/api/v1/list/groups?include_revoked=true&include_deprecated=true",
+    ),
+    (
+        &[
+            "list",
+            "techniques",
+            "--tactic",
+            "credential-access",
+            "--platform",
+            "Linux",
+            "--json",
+        ],
+        "/api/v1/list/techniques?tactic=credential-access&platform=Linux",
+    ),
+    (
+        &["search", "lsass", "memory", "dump", "--json"],
+        "/api/v1/search?q=lsass+memory+dump",
+    ),
+    (
+        &["matrix", "--domain", "ics", "--json"],
+        "/api/v1/matrix?domain=ics",
+    ),
+    (
+        &["matrix", "--platform", "macOS", "--subtechniques", "--json"],
+        "/api/v1/matrix?platform=macOS&subtechniques=true",
+    ),
+    (&["stats", "--json"], "/api/v1/stats"),
+    (
+        &["relation", "techniques_used_by_group", "G0016", "--json"],
+        "/api/v1/relation/techniques_used_by_group/G0016",
+    ),
+    (
+        &["relation", "groups_using_technique", "--json"],
+        "/api/v1/relation/groups_using_technique",
+    ),
+    (
+        &[
+            "--release",
+            "15.1",
+            "relation",
+            "subtechniques_of_technique",
+            "T1003",
+            "--json",
+        ],
+        "/api/v1/relation/subtechniques_of_technique/T1003?release=15.1",
+    ),
+    (
+        &[
+            "diff",
+            "--from",
+            "18.0",
+            "--to",
+            "18.1",
+            "--domain",
+            "enterprise",
+            "--json",
+        ],
+        "/api/v1/diff?from=18.0&to=18.1&domain=enterprise",
+    ),
+    (
+        &["diff", "--from", "17.1", "--to", "18.1", "--json"],
+        "/api/v1/diff?from=17.1&to=18.1",
+    ),
+];
+
+#[test]
+fn every_json_command_of_the_readme_has_a_rest_twin() {
+    let Some(state) = state() else { return };
+    for (args, uri) in TWINS {
+        let want = cli(args);
+        let (status, got) = answer(&state, "GET", uri, Vec::new());
+        assert_eq!(status, 200, "{uri}: {got}");
+        assert!(got == want, "{args:?} and {uri} differ");
+    }
+}
+
+#[test]
+fn layer_commands_have_rest_twins() {
+    let Some(state) = state() else { return };
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let want = cli(&["layer", "generate", "--group", "APT29"]);
+    let (status, got) = answer(
+        &state,
+        "POST",
+        "/api/v1/layers/generate",
+        br#"{"group": "APT29"}"#.to_vec(),
+    );
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got, want);
+    let want = cli(&[
+        "layer",
+        "generate",
+        "--overview",
+        "groups",
+        "--platform",
+        "Linux",
+    ]);
+    let (_, got) = answer(
+        &state,
+        "POST",
+        "/api/v1/layers/generate",
+        br#"{"overview": "groups", "platform": "Linux"}"#.to_vec(),
+    );
+    assert_eq!(got, want);
+    let file = shared.join("corpora/navigator-layers/layers/samples/Bear_APT.json");
+    let path = file.display().to_string();
+    let mut want: serde_json::Value =
+        serde_json::from_str(&cli(&["layer", "validate", &path, "--json"])).unwrap();
+    let (status, got) = answer(
+        &state,
+        "POST",
+        "/api/v1/layers/validate",
+        std::fs::read(&file).unwrap(),
+    );
+    assert_eq!(status, 200, "{got}");
+    let mut got: serde_json::Value = serde_json::from_str(&got).unwrap();
+    want["file"] = serde_json::Value::Null;
+    got["file"] = serde_json::Value::Null;
+    assert_eq!(got, want);
+    let want = cli(&["layer", "upgrade", &path]);
+    let (_, got) = answer(
+        &state,
+        "POST",
+        "/api/v1/layers/upgrade",
+        std::fs::read(&file).unwrap(),
+    );
+    assert_eq!(got, want);
+    let want = cli(&["layer", "export", &path, "--format", "csv"]);
+    let (_, got) = answer(
+        &state,
+        "POST",
+        "/api/v1/layers/export?format=csv",
+        std::fs::read(&file).unwrap(),
+    );
+    assert_eq!(got, want);
+}
