@@ -21,13 +21,18 @@
 //! Library rules as elsewhere in attackdb: no printing, no environment reads, no panics on
 //! input; the only I/O is reading the files a caller names (technique lists, an atomics folder).
 
+mod atomics;
+mod attribute;
 mod common;
 mod corpus;
+mod emulate;
 mod error;
 mod input;
+mod predict;
 mod profile;
 mod resolve;
 mod similar;
+mod yaml;
 
 pub use common::ObjectSummary;
 pub use corpus::{technique_family, Actor, Corpus, TechIdx};
@@ -44,4 +49,14 @@ pub use resolve::{kind_name, resolve, ACTOR_KINDS};
 pub use similar::{
     overlap, similar, similar_in, Measure, OverlapAnswer, OverlapObject, OverlapTechnique,
     SimilarAnswer, SimilarOptions, SimilarResult,
+};
+pub use attribute::{
+    attribute, attribute_in, AttributeAnswer, AttributeOptions, AttributeResult, PartialMatch,
+    ATTRIBUTION_NOTE,
+};
+pub use predict::{predict, predict_in, PredictAnswer, PredictMethod, PredictOptions, Prediction};
+pub use atomics::{AtomicDependency, AtomicIndex, AtomicProblem, AtomicTest};
+pub use emulate::{
+    emulate, emulate_of, EmulateOptions, EmulationPlan, EmulationStep, Gap, PlannedAtomic,
+    PlannedDependency,
 };

@@ -212,6 +212,66 @@ pub(crate) fn sources(dataset: &Dataset, actor: ObjId, with_software: bool) -> S
     Sources { sources, family }
 }
 
+/// Every technique of `actor` (its relation family; with `with_software`, also its software's),
+/// each with what it comes through: `None` for the actor itself, else a campaign or software.
+pub(crate) fn technique_via(
+    dataset: &Dataset,
+    actor: ObjId,
+    with_software: bool,
+) -> BTreeMap<ObjId, Vec<Option<ObjId>>> {
+    let Sources { sources, family } = sources(dataset, actor, with_software);
+    let mut via: BTreeMap<ObjId, Vec<Option<ObjId>>> =
+        family.iter().map(|&t| (t, Vec::new())).collect();
+    for (source, techniques) in &sources {
+        for &technique in techniques {
+            if source.is_some_and(|s| dataset.concept(s) == Some(Concept::Software))
+                || via.contains_key(&technique)
+            {
+                via.entry(technique).or_default().push(*source);
+            }
+        }
+    }
+    via
+}
+
+/// The `via` names (`direct`, campaign and software IDs) and procedure examples of `technique`
+/// for `actor`, from what it comes through.
+pub(crate) fn evidence(
+    dataset: &Dataset,
+    actor: ObjId,
+    technique: ObjId,
+    through: &[Option<ObjId>],
+) -> (Vec<String>, Vec<Procedure>) {
+    let mut procedures = Vec::new();
+    let mut via_names = Vec::new();
+    for source in through {
+        let from = source.unwrap_or(actor);
+        via_names.push(match source {
+            None => "direct".to_string(),
+            Some(s) => dataset.display_id(*s).to_string(),
+        });
+        for link in uses_links(dataset, from, technique) {
+            let description = dataset
+                .object(link)
+                .description
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if !description.is_empty() {
+                procedures.push(Procedure {
+                    source: dataset.display_id(from).to_string(),
+                    description,
+                });
+            }
+        }
+    }
+    if via_names.is_empty() {
+        via_names.push("direct".to_string());
+    }
+    (via_names, procedures)
+}
+
 /// The profile of the group, campaign or software `reference` names.
 pub fn profile(dataset: &Dataset, reference: &str, options: &ProfileOptions) -> Result<Profile> {
     let actor = resolve(dataset, reference, &ACTOR_KINDS)?;
@@ -222,47 +282,11 @@ pub fn profile(dataset: &Dataset, reference: &str, options: &ProfileOptions) -> 
 pub fn profile_of(dataset: &Dataset, actor: ObjId, options: &ProfileOptions) -> Profile {
     let object = dataset.object(actor);
     let order = TacticOrder::of(dataset);
-    let Sources { sources, family } = sources(dataset, actor, options.with_software);
-    let mut via: BTreeMap<ObjId, Vec<Option<ObjId>>> = family.iter().map(|&t| (t, Vec::new())).collect();
-    for (source, techniques) in &sources {
-        for &technique in techniques {
-            if source.is_some_and(|s| dataset.concept(s) == Some(Concept::Software))
-                || via.contains_key(&technique)
-            {
-                via.entry(technique).or_default().push(*source);
-            }
-        }
-    }
+    let via = technique_via(dataset, actor, options.with_software);
     let mut techniques: Vec<(Vec<usize>, ProfileTechnique, ObjId)> = via
         .into_iter()
         .map(|(technique, through)| {
-            let mut procedures = Vec::new();
-            let mut via_names = Vec::new();
-            for source in &through {
-                let from = source.unwrap_or(actor);
-                via_names.push(match source {
-                    None => "direct".to_string(),
-                    Some(s) => dataset.display_id(*s).to_string(),
-                });
-                for link in uses_links(dataset, from, technique) {
-                    let description = dataset
-                        .object(link)
-                        .description
-                        .as_deref()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string();
-                    if !description.is_empty() {
-                        procedures.push(Procedure {
-                            source: dataset.display_id(from).to_string(),
-                            description,
-                        });
-                    }
-                }
-            }
-            if via_names.is_empty() {
-                via_names.push("direct".to_string());
-            }
+            let (via_names, procedures) = evidence(dataset, actor, technique, &through);
             let positions = order.positions(dataset, technique);
             let entry = ProfileTechnique {
                 id: dataset.display_id(technique).to_string(),
