@@ -71,9 +71,16 @@ fn args() -> Args {
             "--atomics" => parsed.atomics = value().into(),
             "--trials" => parsed.trials = value().parse().expect("a number"),
             "--mu" => parsed.attribute.smoothing = value().parse().expect("a number"),
+            "--learn-groups" => parsed.predict.kinds = vec![Concept::Group],
+            "--predict-only" => {}
+            "--mixed" => parsed.attribute.mixed = true,
+            "--no-roll-up" => parsed.attribute.roll_up = false,
+            "--rarity" => parsed.attribute.rarity = value().parse().expect("a number"),
             "--partial" => parsed.attribute.partial_credit = value().parse().expect("a number"),
             "--neighbours" => parsed.predict.neighbours = value().parse().expect("a number"),
+            "--damping" => parsed.predict.damping = value().parse().expect("a number"),
             "--sharpness" => parsed.predict.sharpness = value().parse().expect("a number"),
+            "--diag" | "--attribute-only" => {}
             other => parsed.bundle = other.into(),
         }
     }
@@ -83,8 +90,10 @@ fn args() -> Args {
 fn main() {
     let args = args();
     let started = Instant::now();
-    let kb = Kb::load(&[args.bundle.clone()]).expect("the bundle loads");
-    let dataset = kb.select(Some("enterprise"), None).expect("an enterprise release");
+    let kb = Kb::load(std::slice::from_ref(&args.bundle)).expect("the bundle loads");
+    let dataset = kb
+        .select(Some("enterprise"), None)
+        .expect("an enterprise release");
     println!(
         "{} {} loaded in {:.0} ms",
         dataset.domain(),
@@ -100,8 +109,16 @@ fn main() {
         .map(|(i, _)| i)
         .collect();
     println!("{} groups with at least 10 techniques", groups.len());
-    evaluate_attribute(&corpus, &groups, &args);
+    if !std::env::args().any(|a| a == "--predict-only") {
+        evaluate_attribute(&corpus, &groups, &args);
+    }
+    if std::env::args().any(|a| a == "--attribute-only") {
+        return;
+    }
     evaluate_predict(&corpus, &groups, &args);
+    if std::env::args().any(|a| a == "--predict-only") {
+        return;
+    }
     time_questions(dataset, &corpus, &args);
 }
 
@@ -121,12 +138,37 @@ fn evaluate_attribute(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
             let observed: Vec<_> = set[..3].iter().map(|&t| corpus.technique(t)).collect();
             let answer = attribute_in(corpus, &observed, &options).expect("attribution");
             let id = corpus.dataset().display_id(actor.object);
-            let rank = answer.results.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
+            let rank = answer
+                .results
+                .iter()
+                .position(|r| r.id == id)
+                .unwrap_or(usize::MAX);
             runs += 1;
             top1 += usize::from(rank == 0);
             top5 += usize::from(rank < 5);
             if rank >= 5 && misses.len() < 8 {
                 misses.push(format!("{id} rank {}", rank.saturating_add(1)));
+                if std::env::args().any(|a| a == "--diag") {
+                    let ids: Vec<String> = observed
+                        .iter()
+                        .map(|&t| corpus.dataset().display_id(t).to_string())
+                        .collect();
+                    println!(
+                        "{id} ({} techniques) observed {:?}",
+                        actor.techniques.len(),
+                        ids
+                    );
+                    for r in answer.results.iter().take(6) {
+                        println!(
+                            "   {} {} n={} matched={:?} partial={}",
+                            r.id,
+                            r.name,
+                            r.technique_count,
+                            r.matched,
+                            r.partial.len()
+                        );
+                    }
+                }
             }
         }
     }
@@ -154,10 +196,11 @@ fn evaluate_predict(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
             let observed: Vec<_> = seen.iter().map(|&t| corpus.technique(t)).collect();
             let hidden: Vec<&str> = hidden.iter().map(|&t| corpus.id(t)).collect();
             let id = corpus.dataset().display_id(actor.object).to_string();
-            let recall = |method: PredictMethod| {
+            let recall = |method: PredictMethod, kinds: Vec<Concept>| {
                 let options = PredictOptions {
                     exclude: vec![id.clone()],
                     method,
+                    kinds,
                     ..args.predict.clone()
                 };
                 let answer = predict_in(corpus, &observed, &options).expect("prediction");
@@ -168,15 +211,15 @@ fn evaluate_predict(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
                     .count();
                 found as f64 / hidden.len() as f64
             };
-            model += recall(PredictMethod::Neighbours);
-            baseline += recall(PredictMethod::Popularity);
+            model += recall(PredictMethod::Neighbours, args.predict.kinds.clone());
+            baseline += recall(PredictMethod::Popularity, vec![Concept::Group]);
             runs += 1;
         }
     }
     let (model, baseline) = (model / runs as f64, baseline / runs as f64);
     println!(
         "predict, group excluded, 80% observed, {} runs: mean recall@20 of the hidden 20% {:.3}, \
-         baseline (most common) {:.3}, ratio {:.2} (target >= 1.4)",
+         baseline (most common among groups) {:.3}, ratio {:.2} (target >= 1.4)",
         runs,
         model,
         baseline,
@@ -199,36 +242,88 @@ fn time_questions(dataset: &Dataset, corpus: &Corpus<'_>, args: &Args) {
     println!("timings (mean of runs, each call from scratch unless it says so):");
     let observed: Vec<_> = ["T1059.001", "T1003.001", "T1071.001", "T1566.001", "T1027"]
         .iter()
-        .map(|id| corpus.technique(corpus.techniques().iter().position(|&t| dataset.display_id(t) == *id).unwrap() as u32))
+        .map(|id| {
+            corpus.technique(
+                corpus
+                    .techniques()
+                    .iter()
+                    .position(|&t| dataset.display_id(t) == *id)
+                    .unwrap() as u32,
+            )
+        })
         .collect();
     time("corpus build", 20, || Corpus::build(dataset).actors().len());
-    time("profile G0016", 20, || profile(dataset, "G0016", &ProfileOptions::default()).unwrap());
+    time("profile G0016", 20, || {
+        profile(dataset, "G0016", &ProfileOptions::default()).unwrap()
+    });
     time("profile G0016 + markdown + html + layer", 20, || {
         let p = profile(dataset, "G0016", &ProfileOptions::default()).unwrap();
-        (p.to_markdown().len(), p.to_html().len(), p.to_layer(dataset).techniques.len())
+        (
+            p.to_markdown().len(),
+            p.to_html().len(),
+            p.to_layer(dataset).techniques.len(),
+        )
     });
-    time("similar G0016 (jaccard)", 20, || similar(dataset, "G0016", &SimilarOptions::default()).unwrap());
+    time("similar G0016 (jaccard)", 20, || {
+        similar(dataset, "G0016", &SimilarOptions::default()).unwrap()
+    });
     time("similar G0016 (idf-cosine)", 20, || {
-        similar(dataset, "G0016", &SimilarOptions { measure: Measure::IdfCosine, ..SimilarOptions::default() }).unwrap()
+        similar(
+            dataset,
+            "G0016",
+            &SimilarOptions {
+                measure: Measure::IdfCosine,
+                ..SimilarOptions::default()
+            },
+        )
+        .unwrap()
     });
     time("overlap G0016 G0007 G0032", 20, || {
         overlap(dataset, &["G0016".into(), "G0007".into(), "G0032".into()]).unwrap()
     });
     time("attribute 5 techniques (with corpus build)", 20, || {
-        attribute_in(&Corpus::build(dataset), &observed, &AttributeOptions::default()).unwrap()
+        attribute_in(
+            &Corpus::build(dataset),
+            &observed,
+            &AttributeOptions::default(),
+        )
+        .unwrap()
     });
     time("predict 5 techniques (with corpus build)", 20, || {
-        predict_in(&Corpus::build(dataset), &observed, &PredictOptions::default()).unwrap()
+        predict_in(
+            &Corpus::build(dataset),
+            &observed,
+            &PredictOptions::default(),
+        )
+        .unwrap()
     });
     if args.atomics.is_dir() {
         time("emulate G0016 windows (reading the atomics)", 5, || {
             let atomics = AtomicIndex::load(&args.atomics).unwrap();
-            let plan = emulate(dataset, "G0016", &atomics, &EmulateOptions { platform: Some("windows".into()), ..EmulateOptions::default() }).unwrap();
+            let plan = emulate(
+                dataset,
+                "G0016",
+                &atomics,
+                &EmulateOptions {
+                    platform: Some("windows".into()),
+                    ..EmulateOptions::default()
+                },
+            )
+            .unwrap();
             (plan.to_markdown().len(), plan.to_yaml().unwrap().len())
         });
         let atomics = AtomicIndex::load(&args.atomics).unwrap();
         time("emulate G0016 windows (atomics read once)", 20, || {
-            emulate(dataset, "G0016", &atomics, &EmulateOptions { platform: Some("windows".into()), ..EmulateOptions::default() }).unwrap()
+            emulate(
+                dataset,
+                "G0016",
+                &atomics,
+                &EmulateOptions {
+                    platform: Some("windows".into()),
+                    ..EmulateOptions::default()
+                },
+            )
+            .unwrap()
         });
     }
 }

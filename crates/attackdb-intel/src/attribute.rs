@@ -27,15 +27,26 @@ pub const ATTRIBUTION_NOTE: &str = "a hint for an analyst, not a verdict: techni
 /// Options of [`attribute`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttributeOptions {
-    /// How many results (default 10).
+    /// How many results of each kind (default 10), or in all with `mixed`.
     pub top: usize,
     /// The kinds ranked (default groups, campaigns and software).
     pub kinds: Vec<Concept>,
+    /// One ranking over all kinds instead of one per kind (groups, then campaigns, then
+    /// software; the default, as the question is whose playbook it is).
+    pub mixed: bool,
     /// How much a match through the parent (or a sibling sub-technique) counts, 0 to 1
-    /// (default 0.5).
+    /// (default 0.25).
     pub partial_credit: f64,
-    /// The smoothing μ (default 10): larger values favour candidates with many techniques less.
+    /// The smoothing μ (default 100): larger values favour candidates with few techniques less.
     pub smoothing: f64,
+    /// How much a technique's rarity weighs, 0 to 1 (default 0.5): the background probability
+    /// of a technique is the uniform one to the power `1 - rarity` times its share of all uses
+    /// to the power `rarity`.
+    pub rarity: f64,
+    /// Credit a group with the best explanation of its campaigns and software (default true):
+    /// a group is at least as likely as a campaign attributed to it or a piece of software it
+    /// uses, and says through which (`through`).
+    pub roll_up: bool,
 }
 
 impl Default for AttributeOptions {
@@ -43,8 +54,11 @@ impl Default for AttributeOptions {
         AttributeOptions {
             top: 10,
             kinds: vec![Concept::Group, Concept::Campaign, Concept::Software],
-            partial_credit: 0.5,
-            smoothing: 10.0,
+            mixed: false,
+            partial_credit: 0.25,
+            smoothing: 100.0,
+            rarity: 0.5,
+            roll_up: true,
         }
     }
 }
@@ -60,7 +74,8 @@ pub struct AttributeAnswer {
     pub observed: Vec<String>,
     /// How many candidates were ranked.
     pub candidates: usize,
-    /// The best candidates, best first.
+    /// The best candidates: the groups best first, then the campaigns, then the software (or
+    /// one mixed ranking with [`AttributeOptions::mixed`]).
     pub results: Vec<AttributeResult>,
 }
 
@@ -86,6 +101,9 @@ pub struct AttributeResult {
     pub unmatched: Vec<String>,
     /// How many techniques it has in all.
     pub technique_count: usize,
+    /// For a group whose campaign or software explains the observations better than its own
+    /// techniques: that campaign or software (its matches are then the group's own).
+    pub through: Option<String>,
 }
 
 /// An observed technique matched through its family.
@@ -106,16 +124,26 @@ struct Scored {
     log_likelihood: f64,
     coverage: f64,
     position: usize,
+    /// The member (campaign or software) whose explanation a group takes, if any.
+    through: Option<usize>,
 }
 
 /// Ranks candidates by how well they explain `observed` (live techniques; see [`crate::TechniqueList`]).
-pub fn attribute(dataset: &Dataset, observed: &[ObjId], options: &AttributeOptions) -> Result<AttributeAnswer> {
+pub fn attribute(
+    dataset: &Dataset,
+    observed: &[ObjId],
+    options: &AttributeOptions,
+) -> Result<AttributeAnswer> {
     let corpus = Corpus::build(dataset);
     attribute_in(&corpus, observed, options)
 }
 
 /// [`attribute`] over a corpus built once.
-pub fn attribute_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &AttributeOptions) -> Result<AttributeAnswer> {
+pub fn attribute_in(
+    corpus: &Corpus<'_>,
+    observed: &[ObjId],
+    options: &AttributeOptions,
+) -> Result<AttributeAnswer> {
     let dataset = corpus.dataset();
     let mut observed_idx: Vec<TechIdx> = observed
         .iter()
@@ -128,14 +156,20 @@ pub fn attribute_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &Attribute
             detail: "attribution needs at least one live technique".to_string(),
         });
     }
-    let candidate = |a: &Actor| options.kinds.contains(&a.kind) && !a.techniques.is_empty();
-    let df = corpus.document_frequency(candidate);
+    let known = |a: &Actor| !a.techniques.is_empty();
+    let candidate = |a: &Actor| options.kinds.contains(&a.kind) && known(a);
+    let df = corpus.document_frequency(known);
     let total: f64 = df.iter().map(|&d| f64::from(d)).sum::<f64>().max(1.0);
-    let count = corpus.actors().iter().filter(|a| candidate(a)).count() as f64;
+    let count = corpus.actors().iter().filter(|a| known(a)).count() as f64;
     // Background probability of each observed technique, never 0 (a technique nobody uses).
+    let rarity = options.rarity.clamp(0.0, 1.0);
+    let uniform = 1.0 / corpus.techniques().len().max(1) as f64;
     let background: Vec<f64> = observed_idx
         .iter()
-        .map(|&o| (f64::from(df[o as usize]) + 0.5) / (total + 0.5))
+        .map(|&o| {
+            let share = (f64::from(df[o as usize]) + 0.5) / (total + 0.5);
+            uniform.powf(1.0 - rarity) * share.powf(rarity)
+        })
         .collect();
     let idf: Vec<f64> = observed_idx
         .iter()
@@ -161,22 +195,70 @@ pub fn attribute_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &Attribute
             log_likelihood,
             coverage: coverage / idf_total,
             position,
+            through: None,
         });
+    }
+    if options.roll_up {
+        let at: std::collections::HashMap<usize, usize> = scored
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.position, i))
+            .collect();
+        let own: Vec<(f64, f64)> = scored
+            .iter()
+            .map(|s| (s.log_likelihood, s.coverage))
+            .collect();
+        for entry in scored.iter_mut() {
+            for &member in corpus.members(entry.position) {
+                if let Some(&i) = at.get(&member) {
+                    if own[i].0 > entry.log_likelihood {
+                        entry.log_likelihood = own[i].0;
+                        entry.coverage = entry.coverage.max(own[i].1);
+                        entry.through = Some(member);
+                    }
+                }
+            }
+        }
     }
     let best = scored
         .iter()
         .map(|s| s.log_likelihood)
         .fold(f64::NEG_INFINITY, f64::max);
     let normalizer: f64 = scored.iter().map(|s| (s.log_likelihood - best).exp()).sum();
+    let kind_rank = |position: usize| match corpus.actors()[position].kind {
+        Concept::Group => 0,
+        Concept::Campaign => 1,
+        _ => 2,
+    };
+    let group_key = |position: usize| {
+        if options.mixed {
+            0
+        } else {
+            kind_rank(position)
+        }
+    };
     scored.sort_by(|a, b| {
-        b.log_likelihood.total_cmp(&a.log_likelihood).then_with(|| {
-            dataset
-                .display_id(corpus.actors()[a.position].object)
-                .cmp(dataset.display_id(corpus.actors()[b.position].object))
-        })
+        group_key(a.position)
+            .cmp(&group_key(b.position))
+            .then_with(|| b.log_likelihood.total_cmp(&a.log_likelihood))
+            .then_with(|| kind_rank(a.position).cmp(&kind_rank(b.position)))
+            .then_with(|| {
+                dataset
+                    .display_id(corpus.actors()[a.position].object)
+                    .cmp(dataset.display_id(corpus.actors()[b.position].object))
+            })
     });
     let candidates = scored.len();
-    scored.truncate(options.top);
+    let mut kept_per_kind = [0usize; 3];
+    scored.retain(|s| {
+        let slot = if options.mixed {
+            0
+        } else {
+            kind_rank(s.position)
+        };
+        kept_per_kind[slot] += 1;
+        kept_per_kind[slot] <= options.top
+    });
     let results = scored
         .into_iter()
         .map(|s| {
@@ -219,6 +301,9 @@ pub fn attribute_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &Attribute
                 partial: partial_matches,
                 unmatched,
                 technique_count: actor.techniques.len(),
+                through: s
+                    .through
+                    .map(|m| dataset.display_id(corpus.actors()[m].object).to_string()),
             }
         })
         .collect();
@@ -230,7 +315,10 @@ pub fn attribute_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &Attribute
              or a sibling sub-technique); score = share of the likelihood over {candidates} \
              candidates"
         ),
-        observed: observed_idx.iter().map(|&o| corpus.id(o).to_string()).collect(),
+        observed: observed_idx
+            .iter()
+            .map(|&o| corpus.id(o).to_string())
+            .collect(),
         candidates,
         results,
     })

@@ -80,14 +80,6 @@ impl TacticOrder {
         found.dedup();
         found
     }
-
-    /// Shortnames of the tactics of `technique`, in matrix order.
-    pub fn shortnames(&self, dataset: &Dataset, technique: ObjId) -> Vec<String> {
-        self.positions(dataset, technique)
-            .into_iter()
-            .map(|p| self.tactics[p].shortname.clone())
-            .collect()
-    }
 }
 
 /// The ATT&CK page of an object.

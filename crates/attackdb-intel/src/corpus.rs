@@ -30,6 +30,7 @@ pub struct Corpus<'d> {
     children: Vec<Vec<TechIdx>>,
     actors: Vec<Actor>,
     actor_of: Vec<u32>,
+    members: Vec<Vec<usize>>,
 }
 
 /// The relation family giving the techniques of an actor of `kind`.
@@ -46,8 +47,10 @@ impl<'d> Corpus<'d> {
     /// Indexes every live technique and every live group, campaign and software of `dataset`
     /// (actors with no technique included, with an empty set).
     pub fn build(dataset: &'d Dataset) -> Corpus<'d> {
-        let techniques =
-            dataset.list_any(&[Concept::Technique, Concept::Subtechnique], Visibility::LIVE);
+        let techniques = dataset.list_any(
+            &[Concept::Technique, Concept::Subtechnique],
+            Visibility::LIVE,
+        );
         let mut index_of = vec![NONE; dataset.object_count()];
         for (i, &t) in techniques.iter().enumerate() {
             index_of[t as usize] = i as u32;
@@ -92,8 +95,25 @@ impl<'d> Corpus<'d> {
                 });
             }
         }
+        let mut members = vec![Vec::new(); actors.len()];
+        for (position, actor) in actors.iter().enumerate() {
+            if actor.kind != Concept::Group {
+                continue;
+            }
+            let mut found: Vec<usize> = dataset
+                .related(Relation::CampaignsAttributedToGroup, actor.object)
+                .into_iter()
+                .map(|o| actor_of[o as usize])
+                .filter(|&a| a != NONE)
+                .map(|a| a as usize)
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            members[position] = found;
+        }
         Corpus {
             dataset,
+            members,
             techniques,
             index_of,
             parent,
@@ -175,6 +195,12 @@ impl<'d> Corpus<'d> {
             }
         }
         df
+    }
+
+    /// For a group, the positions (in [`Corpus::actors`]) of the campaigns attributed to it;
+    /// empty for others.
+    pub fn members(&self, position: usize) -> &[usize] {
+        self.members.get(position).map_or(&[], Vec::as_slice)
     }
 
     /// The objects an exclusion of `objects` leaves out: each of them, and for a group the

@@ -191,7 +191,12 @@ pub fn emulate_of(
                 .first()
                 .copied()
                 .unwrap_or(usize::MAX);
-            (first, dataset.display_id(technique).to_string(), technique, through)
+            (
+                first,
+                dataset.display_id(technique).to_string(),
+                technique,
+                through,
+            )
         })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
@@ -200,7 +205,10 @@ pub fn emulate_of(
             return None;
         }
         dataset
-            .related(attackdb_kb::Relation::ParentTechniqueOfSubtechnique, technique)
+            .related(
+                attackdb_kb::Relation::ParentTechniqueOfSubtechnique,
+                technique,
+            )
             .first()
             .copied()
     };
@@ -209,7 +217,10 @@ pub fn emulate_of(
     for (first, id, technique, through) in entries {
         let (via_names, procedures) = evidence(dataset, adversary, technique, &through);
         let (tactic, tactic_name) = match order.tactics.get(first) {
-            Some(t) => (t.shortname.clone(), dataset.display_name(t.object).to_string()),
+            Some(t) => (
+                t.shortname.clone(),
+                dataset.display_name(t.object).to_string(),
+            ),
             None => (String::new(), String::new()),
         };
         let own = atomics.tests_for(&id, platform.as_deref());
@@ -262,7 +273,13 @@ pub fn emulate_of(
     }
     EmulationPlan {
         adversary: ObjectSummary::of(dataset, adversary),
-        description: clean_text(dataset.object(adversary).description.as_deref().unwrap_or("")),
+        description: clean_text(
+            dataset
+                .object(adversary)
+                .description
+                .as_deref()
+                .unwrap_or(""),
+        ),
         domain: dataset.domain().to_string(),
         release: dataset.release().to_string(),
         platform,
@@ -286,7 +303,9 @@ fn executor_key(executor: &str) -> &str {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum PlanEntry {
-    Details { emulation_plan_details: PlanDetails },
+    Details {
+        emulation_plan_details: Box<PlanDetails>,
+    },
     Step(Box<PlanStep>),
 }
 
@@ -344,7 +363,7 @@ impl EmulationPlan {
     /// entry per test with its tactic, technique, platforms, executor and command.
     pub fn to_yaml(&self) -> Result<String> {
         let mut entries = vec![PlanEntry::Details {
-            emulation_plan_details: PlanDetails {
+            emulation_plan_details: Box::new(PlanDetails {
                 id: format!(
                     "attackdb-{}-{}",
                     self.adversary.id,
@@ -359,7 +378,7 @@ impl EmulationPlan {
                 format_version: 1.0,
                 generated_by: "attackdb".to_string(),
                 gaps: self.gaps.iter().map(|g| g.technique.clone()).collect(),
-            },
+            }),
         }];
         for (s, step) in self.steps.iter().enumerate() {
             for (a, atomic) in step.atomics.iter().enumerate() {
@@ -412,7 +431,10 @@ impl EmulationPlan {
         let on = self.platform.as_deref().unwrap_or("all platforms");
         let mut layer = base_layer(
             dataset,
-            &format!("emulation of {} ({}) on {on}", self.adversary.name, self.adversary.id),
+            &format!(
+                "emulation of {} ({}) on {on}",
+                self.adversary.name, self.adversary.id
+            ),
             format!(
                 "Techniques of {} {} scored by their Atomic Red Team tests on {on} ({} {})",
                 self.adversary.kind, self.adversary.id, self.domain, self.release
@@ -551,7 +573,10 @@ impl EmulationPlan {
                             out.push_str(&format!(
                                 "\n  ```{}\n{}\n  ```\n",
                                 fence_language(
-                                    atomic.dependency_executor.as_deref().unwrap_or(&atomic.executor)
+                                    atomic
+                                        .dependency_executor
+                                        .as_deref()
+                                        .unwrap_or(&atomic.executor)
                                 ),
                                 indent(d.get_prereq_command.trim_end(), "  ")
                             ));
@@ -559,9 +584,19 @@ impl EmulationPlan {
                     }
                     out.push('\n');
                 }
-                out.push_str(&format!("```{fence}\n{}\n```\n\n", atomic.command.trim_end()));
-                if let Some(cleanup) = atomic.cleanup_command.as_deref().filter(|c| !c.trim().is_empty()) {
-                    out.push_str(&format!("Clean-up:\n\n```{fence}\n{}\n```\n\n", cleanup.trim_end()));
+                out.push_str(&format!(
+                    "```{fence}\n{}\n```\n\n",
+                    atomic.command.trim_end()
+                ));
+                if let Some(cleanup) = atomic
+                    .cleanup_command
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    out.push_str(&format!(
+                        "Clean-up:\n\n```{fence}\n{}\n```\n\n",
+                        cleanup.trim_end()
+                    ));
                 }
                 if !atomic.unfilled.is_empty() {
                     out.push_str(&format!(
@@ -614,4 +649,3 @@ fn indent(text: &str, prefix: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
-

@@ -92,8 +92,7 @@ impl TechniqueList {
                 });
             } else {
                 self.objects.push(object);
-                self.techniques
-                    .push(dataset.display_id(object).to_string());
+                self.techniques.push(dataset.display_id(object).to_string());
             }
         }
     }
@@ -108,7 +107,9 @@ impl TechniqueList {
 
     fn add(&mut self, dataset: &Dataset, written: &str, location: &str, report_duplicates: bool) {
         match resolve_technique(dataset, written) {
-            Resolved::Live(object) => self.push(dataset, object, written, location, report_duplicates),
+            Resolved::Live(object) => {
+                self.push(dataset, object, written, location, report_duplicates)
+            }
             Resolved::Replaced(old, new) => {
                 let message = format!(
                     "{} is revoked: replaced by {} {}",
@@ -183,7 +184,10 @@ fn resolve_technique(dataset: &Dataset, written: &str) -> Resolved {
     if !attackdb_navigator::is_technique_id(&id) {
         return Resolved::Problem(
             ProblemKind::Malformed,
-            format!("`{}` is not a technique ID (T1234 or T1234.567): left out", written.trim()),
+            format!(
+                "`{}` is not a technique ID (T1234 or T1234.567): left out",
+                written.trim()
+            ),
         );
     }
     let Some(object) = dataset.by_attack_id_typed(&id, &[ObjectType::AttackPattern]) else {
@@ -202,8 +206,7 @@ fn resolve_technique(dataset: &Dataset, written: &str) -> Resolved {
     if dataset.is_revoked(object) {
         return match dataset.revoking_object(object) {
             Some(new)
-                if dataset.is_live(new)
-                    && dataset.is_kind(new, &[ObjectType::AttackPattern]) =>
+                if dataset.is_live(new) && dataset.is_kind(new, &[ObjectType::AttackPattern]) =>
             {
                 Resolved::Replaced(object, new)
             }
@@ -326,7 +329,7 @@ fn parse_layer(dataset: &Dataset, text: &str, name: &str) -> Result<TechniqueLis
         }
         not_counted.retain(|id| {
             let normalized = normalize(id);
-            !list.techniques.iter().any(|t| *t == normalized)
+            !list.techniques.contains(&normalized)
         });
         if !not_counted.is_empty() {
             list.problems.push(InputProblem {
@@ -368,9 +371,9 @@ fn parse_csv(dataset: &Dataset, text: &str, name: &str) -> Result<TechniqueList>
             .to_ascii_lowercase()
     };
     let first = rows.first().map(Vec::as_slice).unwrap_or(&[]);
-    let named = TECHNIQUE_HEADERS.iter().find_map(|wanted| {
-        first.iter().position(|c| header_key(c) == *wanted)
-    });
+    let named = TECHNIQUE_HEADERS
+        .iter()
+        .find_map(|wanted| first.iter().position(|c| header_key(c) == *wanted));
     let (column, skip) = match named {
         Some(column) => (column, 1),
         None => {
@@ -484,7 +487,11 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                vec!["a".to_string(), "b, c".to_string(), "say \"hi\"".to_string()],
+                vec![
+                    "a".to_string(),
+                    "b, c".to_string(),
+                    "say \"hi\"".to_string()
+                ],
                 vec!["d".to_string(), "e".to_string(), "f".to_string()]
             ]
         );

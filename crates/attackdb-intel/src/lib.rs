@@ -34,13 +34,23 @@ mod resolve;
 mod similar;
 mod yaml;
 
+pub use atomics::{AtomicDependency, AtomicIndex, AtomicProblem, AtomicTest};
+pub use attribute::{
+    attribute, attribute_in, AttributeAnswer, AttributeOptions, AttributeResult, PartialMatch,
+    ATTRIBUTION_NOTE,
+};
 pub use common::ObjectSummary;
 pub use corpus::{technique_family, Actor, Corpus, TechIdx};
+pub use emulate::{
+    emulate, emulate_of, EmulateOptions, EmulationPlan, EmulationStep, Gap, PlannedAtomic,
+    PlannedDependency,
+};
 pub use error::{Error, Result};
 pub use input::{
     parse_technique_ids, parse_technique_text, read_technique_file, InputProblem, ListFormat,
     ProblemKind, TechniqueList,
 };
+pub use predict::{predict, predict_in, PredictAnswer, PredictMethod, PredictOptions, Prediction};
 pub use profile::{
     profile, profile_of, Addressing, Procedure, Profile, ProfileCampaign, ProfileOptions,
     ProfileSoftware, ProfileTechnique, TacticTechniques,
@@ -49,14 +59,4 @@ pub use resolve::{kind_name, resolve, ACTOR_KINDS};
 pub use similar::{
     overlap, similar, similar_in, Measure, OverlapAnswer, OverlapObject, OverlapTechnique,
     SimilarAnswer, SimilarOptions, SimilarResult,
-};
-pub use attribute::{
-    attribute, attribute_in, AttributeAnswer, AttributeOptions, AttributeResult, PartialMatch,
-    ATTRIBUTION_NOTE,
-};
-pub use predict::{predict, predict_in, PredictAnswer, PredictMethod, PredictOptions, Prediction};
-pub use atomics::{AtomicDependency, AtomicIndex, AtomicProblem, AtomicTest};
-pub use emulate::{
-    emulate, emulate_of, EmulateOptions, EmulationPlan, EmulationStep, Gap, PlannedAtomic,
-    PlannedDependency,
 };

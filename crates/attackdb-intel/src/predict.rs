@@ -58,10 +58,14 @@ pub struct PredictOptions {
     pub exclude: Vec<String>,
     /// The method (default neighbours).
     pub method: PredictMethod,
-    /// How many of the most similar objects vote (default 25).
+    /// How many of the most similar objects vote (default 50).
     pub neighbours: usize,
     /// The power each neighbour's similarity is raised to (default 2).
     pub sharpness: f64,
+    /// How much a technique's popularity is discounted, 0 to 1 (default 0.2): each score is
+    /// divided by (1 + the number of objects using it) to this power, so that what the
+    /// neighbours share beyond the usual comes first.
+    pub damping: f64,
     /// The kinds learned from (default groups, campaigns and software).
     pub kinds: Vec<Concept>,
 }
@@ -72,8 +76,9 @@ impl Default for PredictOptions {
             top: 20,
             exclude: Vec::new(),
             method: PredictMethod::Neighbours,
-            neighbours: 25,
+            neighbours: 50,
             sharpness: 2.0,
+            damping: 0.2,
             kinds: vec![Concept::Group, Concept::Campaign, Concept::Software],
         }
     }
@@ -110,13 +115,21 @@ pub struct Prediction {
 }
 
 /// The techniques most likely to come with `observed` (live techniques).
-pub fn predict(dataset: &Dataset, observed: &[ObjId], options: &PredictOptions) -> Result<PredictAnswer> {
+pub fn predict(
+    dataset: &Dataset,
+    observed: &[ObjId],
+    options: &PredictOptions,
+) -> Result<PredictAnswer> {
     let corpus = Corpus::build(dataset);
     predict_in(&corpus, observed, options)
 }
 
 /// [`predict`] over a corpus built once.
-pub fn predict_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &PredictOptions) -> Result<PredictAnswer> {
+pub fn predict_in(
+    corpus: &Corpus<'_>,
+    observed: &[ObjId],
+    options: &PredictOptions,
+) -> Result<PredictAnswer> {
     let dataset = corpus.dataset();
     let mut excluded_objects = Vec::new();
     for reference in &options.exclude {
@@ -136,7 +149,11 @@ pub fn predict_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &PredictOpti
     }
     let actors = corpus.actors();
     let training: Vec<usize> = (0..actors.len())
-        .filter(|&i| !excluded[i] && options.kinds.contains(&actors[i].kind) && !actors[i].techniques.is_empty())
+        .filter(|&i| {
+            !excluded[i]
+                && options.kinds.contains(&actors[i].kind)
+                && !actors[i].techniques.is_empty()
+        })
         .collect();
     let df = {
         let mut df = vec![0u32; corpus.techniques().len()];
@@ -174,7 +191,11 @@ pub fn predict_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &PredictOpti
                 .iter()
                 .map(|&i| {
                     let set = &actors[i].techniques;
-                    let dot: f64 = set.iter().filter(|&&t| is_observed[t as usize]).map(|&t| square(t)).sum();
+                    let dot: f64 = set
+                        .iter()
+                        .filter(|&&t| is_observed[t as usize])
+                        .map(|&t| square(t))
+                        .sum();
                     let norm: f64 = set.iter().map(|&t| square(t)).sum::<f64>().sqrt();
                     let similarity = if norm > 0.0 && observed_norm > 0.0 {
                         dot / (norm * observed_norm)
@@ -194,16 +215,22 @@ pub fn predict_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &PredictOpti
                 }
                 voters.push((i, weight));
             }
-            // Ties (and techniques no neighbour uses) fall back to popularity, a little.
+            let damping = options.damping.clamp(0.0, 1.0);
             for (t, &d) in df.iter().enumerate() {
-                score[t] += 1e-6 * f64::from(d) / n.max(1.0);
+                score[t] /= (1.0 + f64::from(d)).powf(damping);
+                // Ties (and techniques no neighbour uses) fall back to popularity, a little.
+                score[t] += 1e-9 * f64::from(d) / n.max(1.0);
             }
         }
     }
     let mut ranked: Vec<TechIdx> = (0..corpus.techniques().len() as TechIdx)
         .filter(|&t| !is_observed[t as usize] && score[t as usize] > 0.0)
         .collect();
-    ranked.sort_by(|&a, &b| score[b as usize].total_cmp(&score[a as usize]).then(a.cmp(&b)));
+    ranked.sort_by(|&a, &b| {
+        score[b as usize]
+            .total_cmp(&score[a as usize])
+            .then(a.cmp(&b))
+    });
     ranked.truncate(options.top);
     let results = ranked
         .into_iter()
@@ -234,7 +261,10 @@ pub fn predict_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &PredictOpti
                 id: corpus.id(t).to_string(),
                 name: technique_name(dataset, technique),
                 score: score[t as usize],
-                because: because.into_iter().map(|(o, _)| corpus.id(o).to_string()).collect(),
+                because: because
+                    .into_iter()
+                    .map(|(o, _)| corpus.id(o).to_string())
+                    .collect(),
                 from: from
                     .into_iter()
                     .map(|(i, _)| dataset.display_id(actors[i].object).to_string())
@@ -251,8 +281,9 @@ pub fn predict_in(corpus: &Corpus<'_>, observed: &[ObjId], options: &PredictOpti
         method: match options.method {
             PredictMethod::Neighbours => format!(
                 "the {} objects most like the observed set (IDF-weighted cosine over the relation \
-                 families) vote for their other techniques, each vote the similarity^{}",
-                options.neighbours, options.sharpness
+                 families) vote for their other techniques, each vote the similarity^{}, each technique's \
+                 votes divided by (1 + its users)^{}",
+                options.neighbours, options.sharpness, options.damping
             ),
             PredictMethod::Popularity => {
                 "baseline: techniques ranked by how many objects use them".to_string()
@@ -278,7 +309,9 @@ impl PredictAnswer {
         if !self.excluded.is_empty() {
             out.push_str(&format!(" (left out: {})", self.excluded.join(", ")));
         }
-        out.push_str(".\n\n| # | ID | Name | Score | Because | From |\n|---|---|---|---|---|---|\n");
+        out.push_str(
+            ".\n\n| # | ID | Name | Score | Because | From |\n|---|---|---|---|---|---|\n",
+        );
         for (i, p) in self.results.iter().enumerate() {
             out.push_str(&format!(
                 "| {} | {} | {} | {:.3} | {} | {} |\n",

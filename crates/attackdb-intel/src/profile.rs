@@ -9,7 +9,9 @@ use attackdb_kb::{Concept, Dataset, ObjId, RelKind, Relation};
 use attackdb_navigator::{Extra, Gradient, Layer, LegendItem, LinkItem, MetadataItem, Technique};
 use serde::Serialize;
 
-use crate::common::{base_layer, clean_text, html, md_cell, url, ObjectSummary, TacticOrder, HTML_STYLE};
+use crate::common::{
+    base_layer, clean_text, html, md_cell, url, ObjectSummary, TacticOrder, HTML_STYLE,
+};
 use crate::corpus::technique_family;
 use crate::resolve::{kind_name, resolve, ACTOR_KINDS};
 use crate::Result;
@@ -303,7 +305,9 @@ pub fn profile_of(dataset: &Dataset, actor: ObjId, options: &ProfileOptions) -> 
         .collect();
     techniques.sort_by(|a, b| {
         let first = |p: &[usize]| p.first().copied().unwrap_or(usize::MAX);
-        first(&a.0).cmp(&first(&b.0)).then_with(|| a.1.id.cmp(&b.1.id))
+        first(&a.0)
+            .cmp(&first(&b.0))
+            .then_with(|| a.1.id.cmp(&b.1.id))
     });
     let tactics = order
         .tactics
@@ -377,7 +381,11 @@ fn campaign_entry(dataset: &Dataset, campaign: ObjId) -> ProfileCampaign {
     }
 }
 
-type Relatives = (Vec<ProfileSoftware>, Vec<ProfileCampaign>, Vec<ObjectSummary>);
+type Relatives = (
+    Vec<ProfileSoftware>,
+    Vec<ProfileCampaign>,
+    Vec<ObjectSummary>,
+);
 
 fn relatives(dataset: &Dataset, actor: ObjId) -> Relatives {
     let summaries = |list: Vec<ObjId>| -> Vec<ObjectSummary> {
@@ -399,7 +407,10 @@ fn relatives(dataset: &Dataset, actor: ObjId) -> Relatives {
                         via.push("direct".to_string());
                     }
                     for &c in &campaigns {
-                        if dataset.related(Relation::SoftwareUsedByCampaign, c).contains(&s) {
+                        if dataset
+                            .related(Relation::SoftwareUsedByCampaign, c)
+                            .contains(&s)
+                        {
                             via.push(dataset.display_id(c).to_string());
                         }
                     }
@@ -489,7 +500,10 @@ impl Profile {
                 self.kind, self.id, self.name, self.domain, self.release
             ),
         );
-        let link = self.url.as_deref().map(|u| LinkItem::link(&format!("{} {}", self.id, self.name), u));
+        let link = self
+            .url
+            .as_deref()
+            .map(|u| LinkItem::link(&format!("{} {}", self.id, self.name), u));
         for technique in &self.techniques {
             let mut annotation = Technique::new(&technique.id);
             annotation.score = Some(1.0);
@@ -515,9 +529,10 @@ impl Profile {
             color: "#66b1ff".to_string(),
             extra: Extra::new(),
         }];
-        layer
-            .metadata
-            .push(MetadataItem::entry(&self.kind, &format!("{} {}", self.id, self.name)));
+        layer.metadata.push(MetadataItem::entry(
+            &self.kind,
+            &format!("{} {}", self.id, self.name),
+        ));
         layer
     }
 
@@ -644,7 +659,8 @@ impl Profile {
 
     /// The profile as one self-contained HTML page (no script, no external resources).
     pub fn to_html(&self) -> String {
-        let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        let mut out =
+            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         out.push_str(&format!(
             "<title>{} ({})</title><style>{HTML_STYLE}</style></head><body>\n",
             html(&self.name),

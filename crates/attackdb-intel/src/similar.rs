@@ -117,19 +117,29 @@ pub struct SimilarResult {
 }
 
 /// The groups (campaigns, software: the kind of `reference`) most similar to `reference`.
-pub fn similar(dataset: &Dataset, reference: &str, options: &SimilarOptions) -> Result<SimilarAnswer> {
+pub fn similar(
+    dataset: &Dataset,
+    reference: &str,
+    options: &SimilarOptions,
+) -> Result<SimilarAnswer> {
     let object = resolve(dataset, reference, &ACTOR_KINDS)?;
     let corpus = Corpus::build(dataset);
     similar_in(&corpus, object, options)
 }
 
 /// [`similar`] over a corpus built once, for a resolved object.
-pub fn similar_in(corpus: &Corpus<'_>, object: ObjId, options: &SimilarOptions) -> Result<SimilarAnswer> {
+pub fn similar_in(
+    corpus: &Corpus<'_>,
+    object: ObjId,
+    options: &SimilarOptions,
+) -> Result<SimilarAnswer> {
     let dataset = corpus.dataset();
-    let query = corpus.actor(object).ok_or_else(|| Error::BadOptions(format!(
-        "{} is not a live group, campaign or software",
-        dataset.display_id(object)
-    )))?;
+    let query = corpus.actor(object).ok_or_else(|| {
+        Error::BadOptions(format!(
+            "{} is not a live group, campaign or software",
+            dataset.display_id(object)
+        ))
+    })?;
     let kind = query.kind;
     let same_kind = |a: &crate::corpus::Actor| a.kind == kind && !a.techniques.is_empty();
     let weights: Vec<f64> = match options.measure {
@@ -148,7 +158,11 @@ pub fn similar_in(corpus: &Corpus<'_>, object: ObjId, options: &SimilarOptions) 
             .sum::<f64>()
             .sqrt()
     };
-    let query_norm = if weights.is_empty() { 0.0 } else { norm(&query.techniques) };
+    let query_norm = if weights.is_empty() {
+        0.0
+    } else {
+        norm(&query.techniques)
+    };
     let mut scored: Vec<(f64, usize)> = Vec::new();
     for (position, other) in corpus.actors().iter().enumerate() {
         if other.object == object || other.kind != kind || other.techniques.is_empty() {
@@ -189,7 +203,9 @@ pub fn similar_in(corpus: &Corpus<'_>, object: ObjId, options: &SimilarOptions) 
         })
     });
     scored.truncate(options.top);
-    let ids = |set: Vec<TechIdx>| -> Vec<String> { set.into_iter().map(|t| corpus.id(t).to_string()).collect() };
+    let ids = |set: Vec<TechIdx>| -> Vec<String> {
+        set.into_iter().map(|t| corpus.id(t).to_string()).collect()
+    };
     let results = scored
         .into_iter()
         .map(|(score, position)| {
@@ -214,11 +230,17 @@ pub fn similar_in(corpus: &Corpus<'_>, object: ObjId, options: &SimilarOptions) 
 }
 
 fn shared_of(a: &[TechIdx], b: &[TechIdx]) -> Vec<TechIdx> {
-    a.iter().copied().filter(|t| b.binary_search(t).is_ok()).collect()
+    a.iter()
+        .copied()
+        .filter(|t| b.binary_search(t).is_ok())
+        .collect()
 }
 
 fn minus(a: &[TechIdx], b: &[TechIdx]) -> Vec<TechIdx> {
-    a.iter().copied().filter(|t| b.binary_search(t).is_err()).collect()
+    a.iter()
+        .copied()
+        .filter(|t| b.binary_search(t).is_err())
+        .collect()
 }
 
 impl SimilarAnswer {
@@ -226,8 +248,14 @@ impl SimilarAnswer {
     pub fn to_markdown(&self) -> String {
         let mut out = format!(
             "# {} {} {}: most similar {}\n\nMeasure: **{}** ({}). {} has {} techniques.\n\n",
-            self.query.kind, self.query.id, self.query.name, plural(&self.query.kind), self.measure,
-            self.measure_description, self.query.id, self.query_techniques
+            self.query.kind,
+            self.query.id,
+            self.query.name,
+            plural(&self.query.kind),
+            self.measure,
+            self.measure_description,
+            self.query.id,
+            self.query_techniques
         );
         if self.results.is_empty() {
             out.push_str("No other object of this kind shares a technique.\n");
@@ -377,10 +405,21 @@ impl OverlapAnswer {
     /// The overlap as a Navigator layer: each technique scored by how many of the objects use
     /// it, the comment naming which.
     pub fn to_layer(&self, dataset: &Dataset) -> Layer {
-        let names: Vec<String> = self.objects.iter().map(|o| format!("{} {}", o.id, o.name)).collect();
+        let names: Vec<String> = self
+            .objects
+            .iter()
+            .map(|o| format!("{} {}", o.id, o.name))
+            .collect();
         let mut layer = base_layer(
             dataset,
-            &format!("overlap of {}", self.objects.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(", ")),
+            &format!(
+                "overlap of {}",
+                self.objects
+                    .iter()
+                    .map(|o| o.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             format!(
                 "Techniques scored by how many of {} use them ({} {})",
                 names.join(", "),
@@ -416,9 +455,17 @@ impl OverlapAnswer {
 
     /// The overlap as Markdown: the objects, then one row per technique.
     pub fn to_markdown(&self) -> String {
-        let mut out = String::from("# Technique overlap\n\n| ID | Name | Type | Techniques |\n|---|---|---|---|\n");
+        let mut out = String::from(
+            "# Technique overlap\n\n| ID | Name | Type | Techniques |\n|---|---|---|---|\n",
+        );
         for o in &self.objects {
-            out.push_str(&format!("| {} | {} | {} | {} |\n", o.id, md_cell(&o.name), o.kind, o.technique_count));
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                o.id,
+                md_cell(&o.name),
+                o.kind,
+                o.technique_count
+            ));
         }
         out.push_str(&format!(
             "\n{} techniques in all; {} used by every one.\n\n| Technique | Name | Count | Used by |\n|---|---|---|---|\n",
@@ -437,4 +484,3 @@ impl OverlapAnswer {
         out
     }
 }
-

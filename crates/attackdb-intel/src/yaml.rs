@@ -29,7 +29,9 @@ pub(crate) fn write<T: Serialize>(value: &T) -> Result<String, String> {
 mod tests {
     #[test]
     fn errors_carry_positions() {
-        let error = super::parse::<serde_json::Value>("a: [1,\n").err().unwrap_or_default();
+        let error = super::parse::<serde_json::Value>("a: [1,\n")
+            .err()
+            .unwrap_or_default();
         assert!(error.contains("line"), "{error}");
         let text = super::write(&serde_json::json!({"a": "x\ny\n"})).unwrap_or_default();
         assert!(text.contains('a'), "{text}");
