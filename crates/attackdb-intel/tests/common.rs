@@ -63,7 +63,10 @@ pub fn enterprise() -> Option<&'static Dataset> {
             Some(Kb::load(&[path]).expect("18.1 loads"))
         })
         .as_ref()?;
-    Some(kb.select(Some("enterprise"), Some("18.1")).expect("18.1 is loaded"))
+    Some(
+        kb.select(Some("enterprise"), Some("18.1"))
+            .expect("18.1 is loaded"),
+    )
 }
 
 /// Display IDs of `ids`, sorted.

@@ -32,7 +32,9 @@ fn profile_techniques_are_the_relation_family_for_every_group_and_campaign() {
             let id = data.display_id(object);
             let answer = profile(data, id, &ProfileOptions::default()).unwrap();
             let got: BTreeSet<String> = answer.techniques.iter().map(|t| t.id.clone()).collect();
-            let want: BTreeSet<String> = ids(data, &data.related(family, object)).into_iter().collect();
+            let want: BTreeSet<String> = ids(data, &data.related(family, object))
+                .into_iter()
+                .collect();
             assert_eq!(got, want, "{id}");
             let grouped: BTreeSet<String> = answer
                 .tactics
@@ -48,13 +50,24 @@ fn profile_techniques_are_the_relation_family_for_every_group_and_campaign() {
 fn profile_of_apt29_says_where_each_technique_comes_from() {
     let Some(data) = enterprise() else { return };
     let answer = profile(data, "APT29", &ProfileOptions::default()).unwrap();
-    assert_eq!((answer.id.as_str(), answer.kind.as_str()), ("G0016", "group"));
-    assert!(answer.aliases.iter().any(|a| a == "Cozy Bear"), "{:?}", answer.aliases);
+    assert_eq!(
+        (answer.id.as_str(), answer.kind.as_str()),
+        ("G0016", "group")
+    );
+    assert!(
+        answer.aliases.iter().any(|a| a == "Cozy Bear"),
+        "{:?}",
+        answer.aliases
+    );
     let group = data.lookup("G0016").unwrap();
     let campaigns = data.related(Relation::CampaignsAttributedToGroup, group);
     assert!(!campaigns.is_empty());
     assert_eq!(
-        answer.campaigns.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        answer
+            .campaigns
+            .iter()
+            .map(|c| c.id.clone())
+            .collect::<Vec<_>>(),
         ids(data, &campaigns)
     );
     for &campaign in &campaigns {
@@ -64,15 +77,25 @@ fn profile_of_apt29_says_where_each_technique_comes_from() {
             .filter(|t| t.via.iter().any(|v| v == data.display_id(campaign)))
             .map(|t| t.id.clone())
             .collect();
-        let want: BTreeSet<String> =
-            ids(data, &data.related(Relation::TechniquesUsedByCampaign, campaign)).into_iter().collect();
+        let want: BTreeSet<String> = ids(
+            data,
+            &data.related(Relation::TechniquesUsedByCampaign, campaign),
+        )
+        .into_iter()
+        .collect();
         assert_eq!(through, want, "via {}", data.display_id(campaign));
     }
     // Techniques in matrix order: each technique's first tactic never goes back.
     let order: Vec<String> = data
         .tactics_in_order()
         .iter()
-        .map(|&t| data.object(t).shortname.as_deref().unwrap_or("").to_string())
+        .map(|&t| {
+            data.object(t)
+                .shortname
+                .as_deref()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
     let positions: Vec<usize> = answer
         .techniques
@@ -82,7 +105,14 @@ fn profile_of_apt29_says_where_each_technique_comes_from() {
     assert!(positions.windows(2).all(|w| w[0] <= w[1]), "{positions:?}");
     // Software and first/last seen of campaigns.
     let software = ids(data, &data.related(Relation::SoftwareUsedByGroup, group));
-    assert_eq!(answer.software.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), software);
+    assert_eq!(
+        answer
+            .software
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>(),
+        software
+    );
     assert!(answer.campaigns.iter().all(|c| c.first_seen.is_some()));
     assert!(answer.techniques.iter().all(|t| !t.procedures.is_empty()));
 }
@@ -91,9 +121,17 @@ fn profile_of_apt29_says_where_each_technique_comes_from() {
 fn profile_rankings_count_what_each_mitigation_and_strategy_addresses() {
     let Some(data) = enterprise() else { return };
     let answer = profile(data, "G0016", &ProfileOptions::default()).unwrap();
-    let group_set = set(&answer.techniques.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
+    let group_set = set(&answer
+        .techniques
+        .iter()
+        .map(|t| t.id.clone())
+        .collect::<Vec<_>>());
     for (ranked, concept, family) in [
-        (&answer.mitigations, Concept::Mitigation, Relation::TechniquesMitigatedByMitigation),
+        (
+            &answer.mitigations,
+            Concept::Mitigation,
+            Relation::TechniquesMitigatedByMitigation,
+        ),
         (
             &answer.detection_strategies,
             Concept::DetectionStrategy,
@@ -127,7 +165,14 @@ fn profile_rankings_count_what_each_mitigation_and_strategy_addresses() {
 fn profile_with_software_adds_the_software_techniques_marked() {
     let Some(data) = enterprise() else { return };
     let plain = profile(data, "G0016", &ProfileOptions::default()).unwrap();
-    let more = profile(data, "G0016", &ProfileOptions { with_software: true }).unwrap();
+    let more = profile(
+        data,
+        "G0016",
+        &ProfileOptions {
+            with_software: true,
+        },
+    )
+    .unwrap();
     let group = data.lookup("G0016").unwrap();
     let mut want: BTreeSet<String> = plain.techniques.iter().map(|t| t.id.clone()).collect();
     want.extend(ids(data, &data.techniques_used_by_group_software(group)));
@@ -136,7 +181,12 @@ fn profile_with_software_adds_the_software_techniques_marked() {
     let software: BTreeSet<String> = more.software.iter().map(|s| s.id.clone()).collect();
     for t in &more.techniques {
         if !plain.techniques.iter().any(|p| p.id == t.id) {
-            assert!(t.via.iter().all(|v| software.contains(v)), "{}: {:?}", t.id, t.via);
+            assert!(
+                t.via.iter().all(|v| software.contains(v)),
+                "{}: {:?}",
+                t.id,
+                t.via
+            );
         }
     }
 }
@@ -148,12 +198,23 @@ fn profile_of_software_lists_its_groups_and_campaigns() {
     let software = data.lookup("S0154").unwrap();
     assert_eq!(answer.kind, "software");
     assert_eq!(
-        answer.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
+        answer
+            .groups
+            .iter()
+            .map(|g| g.id.clone())
+            .collect::<Vec<_>>(),
         ids(data, &data.related(Relation::GroupsUsingSoftware, software))
     );
     assert_eq!(
-        answer.campaigns.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        ids(data, &data.related(Relation::CampaignsUsingSoftware, software))
+        answer
+            .campaigns
+            .iter()
+            .map(|c| c.id.clone())
+            .collect::<Vec<_>>(),
+        ids(
+            data,
+            &data.related(Relation::CampaignsUsingSoftware, software)
+        )
     );
     assert!(answer.techniques.iter().all(|t| t.via == ["direct"]));
 }
@@ -166,7 +227,9 @@ fn group_sets() -> BTreeMap<String, BTreeSet<String>> {
         .map(|g| {
             (
                 data.display_id(g).to_string(),
-                ids(data, &data.related(Relation::TechniquesUsedByGroup, g)).into_iter().collect(),
+                ids(data, &data.related(Relation::TechniquesUsedByGroup, g))
+                    .into_iter()
+                    .collect(),
             )
         })
         .filter(|(_, s): &(String, BTreeSet<String>)| !s.is_empty())
@@ -190,15 +253,36 @@ fn similar_jaccard_scores_match_a_recomputation() {
         .collect();
     want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     want.truncate(15);
-    let answer = similar(data, "G0016", &SimilarOptions { top: 15, measure: Measure::Jaccard }).unwrap();
+    let answer = similar(
+        data,
+        "G0016",
+        &SimilarOptions {
+            top: 15,
+            measure: Measure::Jaccard,
+        },
+    )
+    .unwrap();
     assert_eq!(answer.measure, "jaccard");
-    let got: Vec<(String, f64)> = answer.results.iter().map(|r| (r.id.clone(), r.score)).collect();
+    let got: Vec<(String, f64)> = answer
+        .results
+        .iter()
+        .map(|r| (r.id.clone(), r.score))
+        .collect();
     assert_eq!(got, want);
     let first = &answer.results[0];
     let other = &sets[&first.id];
-    assert_eq!(set(&first.shared), query.intersection(other).cloned().collect());
-    assert_eq!(set(&first.only_query), query.difference(other).cloned().collect());
-    assert_eq!(set(&first.only_other), other.difference(query).cloned().collect());
+    assert_eq!(
+        set(&first.shared),
+        query.intersection(other).cloned().collect()
+    );
+    assert_eq!(
+        set(&first.only_query),
+        query.difference(other).cloned().collect()
+    );
+    assert_eq!(
+        set(&first.only_other),
+        other.difference(query).cloned().collect()
+    );
 }
 
 #[test]
@@ -226,12 +310,24 @@ fn similar_idf_cosine_scores_match_a_recomputation() {
         .collect();
     want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     want.truncate(10);
-    let answer = similar(data, "APT28", &SimilarOptions { top: 10, measure: Measure::IdfCosine }).unwrap();
+    let answer = similar(
+        data,
+        "APT28",
+        &SimilarOptions {
+            top: 10,
+            measure: Measure::IdfCosine,
+        },
+    )
+    .unwrap();
     assert_eq!(answer.measure, "idf-cosine");
     assert_eq!(answer.results.len(), want.len());
     for (got, (id, score)) in answer.results.iter().zip(&want) {
         assert_eq!(&got.id, id);
-        assert!((got.score - score).abs() < 1e-12, "{id}: {} vs {score}", got.score);
+        assert!(
+            (got.score - score).abs() < 1e-12,
+            "{id}: {} vs {score}",
+            got.score
+        );
     }
 }
 
@@ -291,7 +387,10 @@ fn attribute_says_it_is_a_hint_and_lists_what_is_lacking() {
     let parent_only = attribute(
         data,
         &parse_technique_ids(data, &["T1059.001".to_string()]).objects,
-        &AttributeOptions { top: 2000, ..AttributeOptions::default() },
+        &AttributeOptions {
+            top: 2000,
+            ..AttributeOptions::default()
+        },
     )
     .unwrap();
     let partial = parent_only
@@ -316,7 +415,10 @@ fn predict_leaves_out_what_is_observed_and_excluded() {
     assert_eq!(answer.results.len(), 20);
     let observed_ids = ids(data, observed);
     let mut excluded = vec!["G0016".to_string()];
-    excluded.extend(ids(data, &data.related(Relation::CampaignsAttributedToGroup, group)));
+    excluded.extend(ids(
+        data,
+        &data.related(Relation::CampaignsAttributedToGroup, group),
+    ));
     excluded.sort();
     assert_eq!(answer.excluded, excluded);
     let all = data.list(Concept::Group, Visibility::LIVE).len()
@@ -343,7 +445,11 @@ fn overlap_counts_each_technique_by_its_users() {
         (Relation::TechniquesUsedBySoftware, "S0154"),
     ]
     .iter()
-    .map(|(f, id)| ids(data, &data.related(*f, data.lookup(id).unwrap())).into_iter().collect())
+    .map(|(f, id)| {
+        ids(data, &data.related(*f, data.lookup(id).unwrap()))
+            .into_iter()
+            .collect()
+    })
     .collect();
     let union: BTreeSet<&String> = sets.iter().flatten().collect();
     assert_eq!(answer.techniques.len(), union.len());
@@ -361,7 +467,10 @@ fn overlap_counts_each_technique_by_its_users() {
     assert_eq!(layer.techniques.len(), union.len());
     let all3 = answer.techniques.iter().filter(|t| t.count == 3).count();
     assert_eq!(answer.shared_by_all.len(), all3);
-    assert!(layer.techniques.iter().all(|t| t.comment.as_deref().is_some_and(|c| c.starts_with("used by"))));
+    assert!(layer.techniques.iter().all(|t| t
+        .comment
+        .as_deref()
+        .is_some_and(|c| c.starts_with("used by"))));
 }
 
 /// The expected Windows tests of a group, from the YAML itself: the tests whose platforms include
@@ -409,19 +518,25 @@ fn expected_windows_guids(dir: &std::path::Path, used: &BTreeSet<String>) -> BTr
 
 #[test]
 fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
-    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else { return };
+    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else {
+        return;
+    };
     let atomics = AtomicIndex::load(&dir).unwrap();
     assert!(atomics.problems.is_empty(), "{:?}", atomics.problems);
     let group = data.lookup("G0016").unwrap();
-    let used: BTreeSet<String> =
-        ids(data, &data.related(Relation::TechniquesUsedByGroup, group)).into_iter().collect();
+    let used: BTreeSet<String> = ids(data, &data.related(Relation::TechniquesUsedByGroup, group))
+        .into_iter()
+        .collect();
     let want = expected_windows_guids(&dir, &used);
     for platform in ["windows", "Windows"] {
         let plan = emulate(
             data,
             "G0016",
             &atomics,
-            &EmulateOptions { platform: Some(platform.to_string()), with_software: false },
+            &EmulateOptions {
+                platform: Some(platform.to_string()),
+                with_software: false,
+            },
         )
         .unwrap();
         let got: BTreeSet<String> = plan
@@ -439,11 +554,23 @@ fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
         for step in &plan.steps {
             for atomic in &step.atomics {
                 assert!(atomic.platforms.iter().any(|p| p == "windows"));
-                assert_eq!(atomic.fallback, atomic.technique != step.technique, "{}", atomic.guid);
+                assert_eq!(
+                    atomic.fallback,
+                    atomic.technique != step.technique,
+                    "{}",
+                    atomic.guid
+                );
                 if atomic.fallback {
-                    assert_eq!(Some(atomic.technique.as_str()), step.technique.split('.').next());
+                    assert_eq!(
+                        Some(atomic.technique.as_str()),
+                        step.technique.split('.').next()
+                    );
                 }
-                assert!(!atomic.command.contains("#{") || !atomic.unfilled.is_empty(), "{}", atomic.guid);
+                assert!(
+                    !atomic.command.contains("#{") || !atomic.unfilled.is_empty(),
+                    "{}",
+                    atomic.guid
+                );
             }
         }
     }
@@ -451,27 +578,57 @@ fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
 
 #[test]
 fn emulation_with_software_adds_marked_steps_and_renders() {
-    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else { return };
+    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else {
+        return;
+    };
     let atomics = AtomicIndex::load(&dir).unwrap();
-    let options = EmulateOptions { platform: Some("windows".into()), with_software: false };
+    let options = EmulateOptions {
+        platform: Some("windows".into()),
+        with_software: false,
+    };
     let plain = emulate(data, "G0016", &atomics, &options).unwrap();
-    let more = emulate(data, "G0016", &atomics, &EmulateOptions { with_software: true, ..options }).unwrap();
+    let more = emulate(
+        data,
+        "G0016",
+        &atomics,
+        &EmulateOptions {
+            with_software: true,
+            ..options
+        },
+    )
+    .unwrap();
     assert!(more.steps.len() + more.gaps.len() > plain.steps.len() + plain.gaps.len());
     let group = data.lookup("G0016").unwrap();
-    let software: BTreeSet<String> =
-        ids(data, &data.related(Relation::SoftwareUsedByGroup, group)).into_iter().collect();
+    let software: BTreeSet<String> = ids(data, &data.related(Relation::SoftwareUsedByGroup, group))
+        .into_iter()
+        .collect();
     for step in &more.steps {
         if !plain.steps.iter().any(|s| s.technique == step.technique) {
-            assert!(step.via.iter().all(|v| software.contains(v)), "{}: {:?}", step.technique, step.via);
+            assert!(
+                step.via.iter().all(|v| software.contains(v)),
+                "{}: {:?}",
+                step.technique,
+                step.via
+            );
         }
     }
     // Kill-chain order.
     let order: Vec<String> = data
         .tactics_in_order()
         .iter()
-        .map(|&t| data.object(t).shortname.as_deref().unwrap_or("").to_string())
+        .map(|&t| {
+            data.object(t)
+                .shortname
+                .as_deref()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
-    let positions: Vec<usize> = plain.steps.iter().map(|s| order.iter().position(|o| *o == s.tactic).unwrap()).collect();
+    let positions: Vec<usize> = plain
+        .steps
+        .iter()
+        .map(|s| order.iter().position(|o| *o == s.tactic).unwrap())
+        .collect();
     assert!(positions.windows(2).all(|w| w[0] <= w[1]));
     let markdown = plain.to_markdown();
     let yaml = plain.to_yaml().unwrap();
@@ -484,7 +641,10 @@ fn emulation_with_software_adds_marked_steps_and_renders() {
     // The YAML plan reads back: details first, then one entry per test.
     let entries: Vec<serde_json::Value> = yaml_serde::from_str(&yaml).unwrap();
     assert_eq!(entries.len(), plain.test_count() + 1);
-    assert_eq!(entries[0]["emulation_plan_details"]["adversary_id"], "G0016");
+    assert_eq!(
+        entries[0]["emulation_plan_details"]["adversary_id"],
+        "G0016"
+    );
     assert!(entries[1]["platforms"]["windows"].is_object());
     let layer = plain.to_layer(data);
     assert_eq!(layer.techniques.len(), plain.steps.len() + plain.gaps.len());
@@ -492,34 +652,79 @@ fn emulation_with_software_adds_marked_steps_and_renders() {
 
 #[test]
 fn answers_serialize_with_the_keys_the_issue_fixes() {
-    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else { return };
+    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else {
+        return;
+    };
     let has = |value: &serde_json::Value, keys: &[&str]| {
         for key in keys {
             assert!(value.get(key).is_some(), "missing {key} in {value:.200}");
         }
     };
-    let p = serde_json::to_value(profile(data, "G0016", &ProfileOptions::default()).unwrap()).unwrap();
-    has(&p, &["id", "name", "type", "aliases", "techniques", "software", "campaigns", "mitigations", "detection_strategies"]);
+    let p =
+        serde_json::to_value(profile(data, "G0016", &ProfileOptions::default()).unwrap()).unwrap();
+    has(
+        &p,
+        &[
+            "id",
+            "name",
+            "type",
+            "aliases",
+            "techniques",
+            "software",
+            "campaigns",
+            "mitigations",
+            "detection_strategies",
+        ],
+    );
     has(&p["techniques"][0], &["id", "name", "tactics", "via"]);
     has(&p["mitigations"][0], &["id", "name", "techniques"]);
     has(&p["detection_strategies"][0], &["id", "name", "techniques"]);
-    let s = serde_json::to_value(similar(data, "G0016", &SimilarOptions::default()).unwrap()).unwrap();
+    let s =
+        serde_json::to_value(similar(data, "G0016", &SimilarOptions::default()).unwrap()).unwrap();
     has(&s, &["measure", "results"]);
-    has(&s["results"][0], &["id", "name", "score", "shared", "only_query", "only_other"]);
+    has(
+        &s["results"][0],
+        &["id", "name", "score", "shared", "only_query", "only_other"],
+    );
     let observed = parse_technique_ids(data, &["T1059.001".into(), "T1003.001".into()]).objects;
-    let a = serde_json::to_value(attribute(data, &observed, &AttributeOptions::default()).unwrap()).unwrap();
+    let a = serde_json::to_value(attribute(data, &observed, &AttributeOptions::default()).unwrap())
+        .unwrap();
     has(&a, &["results", "note"]);
-    has(&a["results"][0], &["id", "type", "name", "score", "matched", "unmatched"]);
-    let r = serde_json::to_value(predict(data, &observed, &PredictOptions::default()).unwrap()).unwrap();
+    has(
+        &a["results"][0],
+        &["id", "type", "name", "score", "matched", "unmatched"],
+    );
+    let r = serde_json::to_value(predict(data, &observed, &PredictOptions::default()).unwrap())
+        .unwrap();
     has(&r["results"][0], &["id", "name", "score", "because"]);
     let atomics = AtomicIndex::load(&dir).unwrap();
     let e = serde_json::to_value(
-        emulate(data, "G0016", &atomics, &EmulateOptions { platform: Some("windows".into()), with_software: false }).unwrap(),
+        emulate(
+            data,
+            "G0016",
+            &atomics,
+            &EmulateOptions {
+                platform: Some("windows".into()),
+                with_software: false,
+            },
+        )
+        .unwrap(),
     )
     .unwrap();
     has(&e, &["steps", "gaps"]);
     has(&e["steps"][0], &["technique", "tactic", "atomics"]);
-    has(&e["steps"][0]["atomics"][0], &["guid", "name", "technique", "executor", "command", "platforms", "fallback"]);
+    has(
+        &e["steps"][0]["atomics"][0],
+        &[
+            "guid",
+            "name",
+            "technique",
+            "executor",
+            "command",
+            "platforms",
+            "fallback",
+        ],
+    );
 }
 
 #[test]
@@ -530,7 +735,11 @@ fn renderers_escape_and_layers_read_back() {
     assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<script"));
     // Every technique name appears escaped (names hold `&`, `:` and quotes).
     for t in &answer.techniques {
-        assert!(html.contains(&attackdb_navigator::export::escape_markup(&t.name)), "{}", t.name);
+        assert!(
+            html.contains(&attackdb_navigator::export::escape_markup(&t.name)),
+            "{}",
+            t.name
+        );
     }
     let markdown = answer.to_markdown();
     for t in &answer.techniques {
@@ -540,8 +749,13 @@ fn renderers_escape_and_layers_read_back() {
     let text = attackdb_navigator::layer_to_json(&layer).unwrap();
     let read = attackdb_navigator::read_layers(&text).unwrap();
     assert!(read.is_valid());
-    assert_eq!(read.layers[0].layer.techniques.len(), answer.techniques.len());
-    assert!(attackdb_navigator::check_against(&read.layers[0].layer, data, "$")
-        .iter()
-        .all(|p| p.severity != attackdb_navigator::Severity::Error));
+    assert_eq!(
+        read.layers[0].layer.techniques.len(),
+        answer.techniques.len()
+    );
+    assert!(
+        attackdb_navigator::check_against(&read.layers[0].layer, data, "$")
+            .iter()
+            .all(|p| p.severity != attackdb_navigator::Severity::Error)
+    );
 }
