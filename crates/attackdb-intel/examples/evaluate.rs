@@ -16,8 +16,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use attackdb_intel::{
-    attribute_in, emulate, overlap, predict_in, profile, similar, AtomicIndex, AttributeOptions,
-    Corpus, EmulateOptions, Measure, PredictMethod, PredictOptions, ProfileOptions, SimilarOptions,
+    attribute_in, emulate, emulate_dir, overlap, predict_in, profile, similar, AtomicIndex,
+    AttributeOptions, Corpus, EmulateOptions, Measure, PredictMethod, PredictOptions,
+    ProfileOptions, SimilarOptions,
 };
 use attackdb_kb::{Concept, Dataset, Kb};
 
@@ -71,6 +72,7 @@ fn args() -> Args {
             "--atomics" => parsed.atomics = value().into(),
             "--trials" => parsed.trials = value().parse().expect("a number"),
             "--mu" => parsed.attribute.smoothing = value().parse().expect("a number"),
+            "--keep-campaigns" => parsed.predict.exclude_campaigns = false,
             "--learn-groups" => parsed.predict.kinds = vec![Concept::Group],
             "--predict-only" => {}
             "--mixed" => parsed.attribute.mixed = true,
@@ -298,7 +300,7 @@ fn time_questions(dataset: &Dataset, corpus: &Corpus<'_>, args: &Args) {
         .unwrap()
     });
     if args.atomics.is_dir() {
-        time("emulate G0016 windows (reading the atomics)", 5, || {
+        time("emulate G0016 windows (reading all atomics)", 5, || {
             let atomics = AtomicIndex::load(&args.atomics).unwrap();
             let plan = emulate(
                 dataset,
@@ -312,6 +314,23 @@ fn time_questions(dataset: &Dataset, corpus: &Corpus<'_>, args: &Args) {
             .unwrap();
             (plan.to_markdown().len(), plan.to_yaml().unwrap().len())
         });
+        time(
+            "emulate_dir G0016 windows (reading only the files needed)",
+            5,
+            || {
+                let plan = emulate_dir(
+                    dataset,
+                    "G0016",
+                    &args.atomics,
+                    &EmulateOptions {
+                        platform: Some("windows".into()),
+                        ..EmulateOptions::default()
+                    },
+                )
+                .unwrap();
+                (plan.to_markdown().len(), plan.to_yaml().unwrap().len())
+            },
+        );
         let atomics = AtomicIndex::load(&args.atomics).unwrap();
         time("emulate G0016 windows (atomics read once)", 20, || {
             emulate(

@@ -122,6 +122,23 @@ impl AtomicIndex {
     /// itself when it has none. Fails only when the folder cannot be listed; unreadable or
     /// malformed files are [`AtomicIndex::problems`].
     pub fn load(dir: &Path) -> Result<AtomicIndex> {
+        AtomicIndex::load_where(dir, |_| true)
+    }
+
+    /// Like [`AtomicIndex::load`], reading only the folders named after `techniques` (ATT&CK
+    /// IDs, any case): what one plan needs, without parsing the whole corpus. Problems are
+    /// those of the files read.
+    pub fn load_only(dir: &Path, techniques: &[String]) -> Result<AtomicIndex> {
+        let wanted: Vec<String> = techniques
+            .iter()
+            .map(|t| t.trim().to_ascii_uppercase())
+            .collect();
+        AtomicIndex::load_where(dir, |folder| {
+            wanted.iter().any(|w| folder.eq_ignore_ascii_case(w))
+        })
+    }
+
+    fn load_where(dir: &Path, wanted: impl Fn(&str) -> bool) -> Result<AtomicIndex> {
         let root = if dir.join("atomics").is_dir() {
             dir.join("atomics")
         } else {
@@ -131,7 +148,7 @@ impl AtomicIndex {
         let mut problems = Vec::new();
         for folder in sorted_entries(&root).map_err(|e| Error::io(&root, &e))? {
             let name = file_name(&folder);
-            if !name.starts_with(['T', 't']) || !folder.is_dir() {
+            if !name.starts_with(['T', 't']) || !wanted(&name) || !folder.is_dir() {
                 continue;
             }
             let entries = match sorted_entries(&folder) {
@@ -171,34 +188,41 @@ impl AtomicIndex {
     }
 
     /// The tests of texts already read: (path, folder name, text) each. The folder name is the
-    /// technique when the file does not say.
+    /// technique when the file does not say. Files are parsed over every core; the result is in
+    /// file order.
     pub fn from_texts(files: &[(String, String, String)]) -> AtomicIndex {
-        let mut index = AtomicIndex::default();
-        for (path, folder, text) in files {
-            index.files += 1;
-            let raw: RawFile = match crate::yaml::parse(text) {
-                Ok(raw) => raw,
-                Err(message) => {
-                    index.problems.push(AtomicProblem {
-                        path: path.clone(),
-                        message: format!("not an atomic test file: {message}"),
-                    });
-                    continue;
-                }
-            };
-            let technique = raw
-                .attack_technique
-                .as_deref()
-                .map(|t| t.trim().to_ascii_uppercase())
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| folder.trim().to_ascii_uppercase());
-            for (i, test) in raw.atomic_tests.into_iter().enumerate() {
-                match convert(test, &technique, path) {
-                    Ok(test) => index.tests.entry(technique.clone()).or_default().push(test),
-                    Err(message) => index.problems.push(AtomicProblem {
-                        path: path.clone(),
-                        message: format!("atomic_tests[{i}]: {message}: left out"),
-                    }),
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 8);
+        let chunk = files.len().div_ceil(threads).max(1);
+        let parsed: Vec<ParsedFile> = std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(parse_file).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut index = AtomicIndex {
+            files: files.len(),
+            ..AtomicIndex::default()
+        };
+        if parsed.len() != files.len() {
+            index.problems.push(AtomicProblem {
+                path: String::new(),
+                message: "some files could not be parsed (a parser thread failed)".to_string(),
+            });
+        }
+        for file in parsed {
+            match file {
+                Err(problem) => index.problems.push(problem),
+                Ok((technique, tests, problems)) => {
+                    index.problems.extend(problems);
+                    if !tests.is_empty() {
+                        index.tests.entry(technique).or_default().extend(tests);
+                    }
                 }
             }
         }
@@ -279,6 +303,35 @@ impl AtomicTest {
         }
         found
     }
+}
+
+/// One file parsed: its technique, its usable tests and the problems of the others, or the
+/// problem that made the whole file unusable.
+type ParsedFile = std::result::Result<(String, Vec<AtomicTest>, Vec<AtomicProblem>), AtomicProblem>;
+
+fn parse_file((path, folder, text): &(String, String, String)) -> ParsedFile {
+    let raw: RawFile = crate::yaml::parse(text).map_err(|message| AtomicProblem {
+        path: path.clone(),
+        message: format!("not an atomic test file: {message}"),
+    })?;
+    let technique = raw
+        .attack_technique
+        .as_deref()
+        .map(|t| t.trim().to_ascii_uppercase())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| folder.trim().to_ascii_uppercase());
+    let mut tests = Vec::new();
+    let mut problems = Vec::new();
+    for (i, test) in raw.atomic_tests.into_iter().enumerate() {
+        match convert(test, &technique, path) {
+            Ok(test) => tests.push(test),
+            Err(message) => problems.push(AtomicProblem {
+                path: path.clone(),
+                message: format!("atomic_tests[{i}]: {message}: left out"),
+            }),
+        }
+    }
+    Ok((technique, tests, problems))
 }
 
 fn convert(test: RawTest, technique: &str, path: &str) -> std::result::Result<AtomicTest, String> {

@@ -203,15 +203,16 @@ impl<'d> Corpus<'d> {
         self.members.get(position).map_or(&[], Vec::as_slice)
     }
 
-    /// The objects an exclusion of `objects` leaves out: each of them, and for a group the
-    /// campaigns attributed to it (their techniques are part of the group's).
-    pub fn exclusion(&self, objects: &[ObjId]) -> Vec<bool> {
+    /// The objects an exclusion of `objects` leaves out, by position in [`Corpus::actors`]:
+    /// each of them, and with `with_campaigns` for a group the campaigns attributed to it
+    /// (their techniques are part of the group's).
+    pub fn exclusion(&self, objects: &[ObjId], with_campaigns: bool) -> Vec<bool> {
         let mut excluded = vec![false; self.actors.len()];
         for &object in objects {
             if let Some(at) = self.actor_position(object) {
                 excluded[at] = true;
             }
-            if self.dataset.concept(object) == Some(Concept::Group) {
+            if with_campaigns && self.dataset.concept(object) == Some(Concept::Group) {
                 for campaign in self
                     .dataset
                     .related(Relation::CampaignsAttributedToGroup, object)

@@ -169,6 +169,30 @@ pub fn emulate(
     Ok(emulate_of(dataset, adversary, atomics, options))
 }
 
+/// [`emulate`] reading from the Atomic Red Team checkout `dir` only the files the plan needs
+/// (the techniques and their parents); for one question from a command line. Problems are those
+/// of the files read; [`AtomicIndex::load`] reads (and reports on) every file.
+pub fn emulate_dir(
+    dataset: &Dataset,
+    reference: &str,
+    dir: &std::path::Path,
+    options: &EmulateOptions,
+) -> Result<EmulationPlan> {
+    let adversary = resolve(dataset, reference, &[Concept::Group, Concept::Campaign])?;
+    let mut needed: Vec<String> = Vec::new();
+    for technique in technique_via(dataset, adversary, options.with_software).into_keys() {
+        let id = dataset.display_id(technique);
+        needed.push(id.to_string());
+        if let Some((parent, _)) = id.split_once('.') {
+            needed.push(parent.to_string());
+        }
+    }
+    needed.sort();
+    needed.dedup();
+    let atomics = AtomicIndex::load_only(dir, &needed)?;
+    Ok(emulate_of(dataset, adversary, &atomics, options))
+}
+
 /// [`emulate`] for a resolved group or campaign.
 pub fn emulate_of(
     dataset: &Dataset,

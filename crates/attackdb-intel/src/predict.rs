@@ -56,6 +56,9 @@ pub struct PredictOptions {
     pub top: usize,
     /// Groups, campaigns or software (IDs, names or aliases) to leave out of what is learned.
     pub exclude: Vec<String>,
+    /// Also leave out the campaigns attributed to an excluded group (default true: their
+    /// techniques are part of the group's, so learning from them would learn the answer).
+    pub exclude_campaigns: bool,
     /// The method (default neighbours).
     pub method: PredictMethod,
     /// How many of the most similar objects vote (default 50).
@@ -75,6 +78,7 @@ impl Default for PredictOptions {
         PredictOptions {
             top: 20,
             exclude: Vec::new(),
+            exclude_campaigns: true,
             method: PredictMethod::Neighbours,
             neighbours: 50,
             sharpness: 2.0,
@@ -135,7 +139,7 @@ pub fn predict_in(
     for reference in &options.exclude {
         excluded_objects.push(resolve(dataset, reference, &ACTOR_KINDS)?);
     }
-    let excluded = corpus.exclusion(&excluded_objects);
+    let excluded = corpus.exclusion(&excluded_objects, options.exclude_campaigns);
     let mut observed_idx: Vec<TechIdx> = observed
         .iter()
         .filter_map(|&t| corpus.technique_index(t))
