@@ -770,3 +770,55 @@ fn renderers_escape_and_layers_read_back() {
             .all(|p| p.severity != attackdb_navigator::Severity::Error)
     );
 }
+
+#[test]
+fn attribute_weighs_a_rare_match_over_a_common_one() {
+    let Some(data) = enterprise() else { return };
+    let sets = group_sets();
+    let mut users: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in sets.values() {
+        for t in s {
+            *users.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let common = "T1105";
+    assert!(users[common] > 50);
+    // A group using a technique only one other group uses, but not the common one; and a group
+    // using the common one but not the rare one, with no more techniques than the first.
+    let (rare, a) = sets
+        .iter()
+        .filter(|(_, s)| !s.contains(common))
+        .find_map(|(id, s)| {
+            s.iter()
+                .find(|t| users[t.as_str()] == 2)
+                .map(|t| (t.clone(), id.clone()))
+        })
+        .expect("such a group exists in 18.1");
+    let b = sets
+        .iter()
+        .find(|(_, s)| s.contains(common) && !s.contains(&rare) && s.len() <= sets[&a].len())
+        .map(|(id, _)| id.clone())
+        .expect("such a group exists in 18.1");
+    let observed = parse_technique_ids(data, &[rare.clone(), common.to_string()]).objects;
+    let answer = attribute(
+        data,
+        &observed,
+        &AttributeOptions {
+            top: 1000,
+            ..AttributeOptions::default()
+        },
+    )
+    .unwrap();
+    let rank = |id: &str| answer.results.iter().position(|r| r.id == id).unwrap();
+    assert!(
+        rank(&a) < rank(&b),
+        "{a} (rare {rare}) should rank above {b} (common {common})"
+    );
+    let coverage = |id: &str| answer.results[rank(id)].coverage;
+    assert!(
+        coverage(&a) > 0.5 && coverage(&b) < 0.5,
+        "{} {}",
+        coverage(&a),
+        coverage(&b)
+    );
+}
