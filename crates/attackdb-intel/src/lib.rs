@@ -21,6 +21,8 @@
 //! Library rules as elsewhere in attackdb: no printing, no environment reads, no panics on
 //! input; the only I/O is reading the files a caller names (technique lists, an atomics folder).
 
+#![warn(missing_docs)]
+
 mod atomics;
 mod attribute;
 mod common;
