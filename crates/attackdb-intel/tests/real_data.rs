@@ -822,3 +822,51 @@ fn attribute_weighs_a_rare_match_over_a_common_one() {
         coverage(&b)
     );
 }
+
+#[test]
+fn emulation_without_a_platform_takes_every_test_and_campaigns_plan_too() {
+    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else {
+        return;
+    };
+    let atomics = AtomicIndex::load(&dir).unwrap();
+    let all = emulate(data, "C0024", &atomics, &EmulateOptions::default()).unwrap();
+    let windows = emulate(
+        data,
+        "SolarWinds Compromise",
+        &atomics,
+        &EmulateOptions {
+            platform: Some("windows".into()),
+            with_software: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(all.adversary.id, "C0024");
+    assert_eq!(windows.adversary.id, "C0024");
+    assert!(all.test_count() > windows.test_count());
+    let campaign = data.lookup("C0024").unwrap();
+    // Without a platform, a technique's own tests are all its tests.
+    for step in all
+        .steps
+        .iter()
+        .filter(|s| s.atomics.iter().all(|a| !a.fallback))
+    {
+        assert_eq!(
+            step.atomics.len(),
+            atomics.tests_for(&step.technique, None).len(),
+            "{}",
+            step.technique
+        );
+    }
+    let mut covered: Vec<String> = all.steps.iter().map(|s| s.technique.clone()).collect();
+    covered.extend(all.gaps.iter().map(|g| g.technique.clone()));
+    covered.sort();
+    assert_eq!(
+        covered,
+        ids(
+            data,
+            &data.related(Relation::TechniquesUsedByCampaign, campaign)
+        )
+    );
+    let yaml: Vec<serde_json::Value> = yaml_serde::from_str(&all.to_yaml().unwrap()).unwrap();
+    assert!(yaml.iter().any(|e| e["platforms"].get("linux").is_some()));
+}
