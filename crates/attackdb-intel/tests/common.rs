@@ -35,8 +35,11 @@ pub fn enterprise() -> Option<&'static Dataset> {
         })
         .as_ref()?;
     Some(
-        kb.select(attackdb_kb::Domain::Enterprise, Some(&"18.1".parse().unwrap()))
-            .expect("18.1 is loaded"),
+        kb.select(
+            attackdb_kb::Domain::Enterprise,
+            Some(&"18.1".parse().unwrap()),
+        )
+        .expect("18.1 is loaded"),
     )
 }
 

@@ -212,6 +212,41 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "GET",
+        path: "/api/v1/profile/{ref}",
+        summary: "A group's, campaign's or software's profile (`attackdb profile REF --json`)",
+        params: &[DOMAIN, RELEASE, ("with_software", "count techniques used through its software too")],
+        response: (JSON, "Profile"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/similar/{ref}",
+        summary: "Objects of the same kind ranked by similarity of technique sets (`attackdb similar REF --json`)",
+        params: &[DOMAIN, RELEASE, ("top", "how many (default 10)"), ("measure", "jaccard (default) or idf-cosine")],
+        response: (JSON, "SimilarAnswer"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/overlap",
+        summary: "Techniques scored by how many of the objects use them (`attackdb overlap REF... --json`)",
+        params: &[DOMAIN, RELEASE, ("refs", "two or more IDs, names or aliases, comma-separated (required)")],
+        response: (JSON, "OverlapAnswer"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/attribute",
+        summary: "Groups, campaigns and software ranked by how well they explain observed techniques (`attackdb attribute ID... --json`)",
+        params: &[DOMAIN, RELEASE, ("techniques", "observed technique IDs, comma-separated (required)"), ("top", "how many per kind (default 10)"), ("mixed", "one ranking over every kind")],
+        response: (JSON, "AttributeAnswer"),
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/api/v1/predict",
+        summary: "The techniques most likely to come with observed ones (`attackdb predict ID... --json`)",
+        params: &[DOMAIN, RELEASE, ("techniques", "observed technique IDs, comma-separated (required)"), ("top", "how many (default 20)"), ("exclude", "objects left out of what is learned, comma-separated")],
+        response: (JSON, "PredictAnswer"),
+    },
+    RouteDoc {
+        method: "GET",
         path: "/api/v1/openapi.json",
         summary: "This document",
         params: &[],
@@ -239,6 +274,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/layers/combine", post(layers_combine))
         .route("/api/v1/layers/export", post(layers_export))
         .route("/api/v1/coverage", post(coverage))
+        .route("/api/v1/profile/{ref}", get(profile))
+        .route("/api/v1/similar/{ref}", get(similar))
+        .route("/api/v1/overlap", get(overlap))
+        .route("/api/v1/attribute", get(attribute))
+        .route("/api/v1/predict", get(predict))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -937,6 +977,134 @@ async fn coverage(
         JSON,
         text.replace(&base, "upload").into_bytes(),
     ))
+}
+
+impl From<attackdb_intel::Error> for ApiError {
+    fn from(error: attackdb_intel::Error) -> ApiError {
+        use attackdb_intel::Error as E;
+        let (status, code) = match &error {
+            E::UnknownReference { .. } => (axum::http::StatusCode::NOT_FOUND, "not_found"),
+            _ => (axum::http::StatusCode::BAD_REQUEST, "bad_parameter"),
+        };
+        ApiError {
+            status,
+            code,
+            message: error.to_string(),
+            hint: None,
+        }
+    }
+}
+
+async fn profile(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "with_software"])?;
+    let dataset = params.dataset(state.kb())?;
+    let options = attackdb_intel::ProfileOptions {
+        with_software: params.flag("with_software")?,
+    };
+    json(
+        &headers,
+        &attackdb_intel::profile(dataset, &reference, &options)?,
+    )
+}
+
+async fn similar(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "top", "measure"])?;
+    let dataset = params.dataset(state.kb())?;
+    let options = attackdb_intel::SimilarOptions {
+        top: params.count("top", 10)?,
+        measure: attackdb_intel::Measure::parse(params.get("measure").unwrap_or("jaccard"))?,
+    };
+    json(
+        &headers,
+        &attackdb_intel::similar(dataset, &reference, &options)?,
+    )
+}
+
+async fn overlap(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "refs"])?;
+    let dataset = params.dataset(state.kb())?;
+    let refs = params.list("refs");
+    if refs.len() < 2 {
+        return Err(ApiError::bad_parameter(
+            "`refs` names two or more objects, comma-separated",
+        ));
+    }
+    json(&headers, &attackdb_intel::overlap(dataset, &refs)?)
+}
+
+/// The observed techniques of `techniques=`; none usable is a bad parameter.
+fn observed(
+    dataset: &attackdb_kb::Dataset,
+    params: &Params,
+) -> Result<Vec<attackdb_kb::ObjId>, ApiError> {
+    let list = attackdb_intel::parse_technique_ids(dataset, &params.list("techniques"));
+    if list.objects.is_empty() {
+        let problems = list.problem_lines().join("; ");
+        return Err(ApiError::bad_parameter(format!(
+            "no usable technique in `techniques`{}",
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(": {problems}")
+            }
+        )));
+    }
+    Ok(list.objects)
+}
+
+async fn attribute(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "techniques", "top", "mixed"])?;
+    let dataset = params.dataset(state.kb())?;
+    let observed = observed(dataset, &params)?;
+    let options = attackdb_intel::AttributeOptions {
+        top: params.count("top", 10)?,
+        mixed: params.flag("mixed")?,
+        ..attackdb_intel::AttributeOptions::default()
+    };
+    json(
+        &headers,
+        &attackdb_intel::attribute(dataset, &observed, &options)?,
+    )
+}
+
+async fn predict(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(
+        query,
+        &["domain", "release", "techniques", "top", "exclude"],
+    )?;
+    let dataset = params.dataset(state.kb())?;
+    let observed = observed(dataset, &params)?;
+    let options = attackdb_intel::PredictOptions {
+        top: params.count("top", 20)?,
+        exclude: params.list("exclude"),
+        ..attackdb_intel::PredictOptions::default()
+    };
+    json(
+        &headers,
+        &attackdb_intel::predict(dataset, &observed, &options)?,
+    )
 }
 
 async fn openapi(headers: HeaderMap) -> Answer {

@@ -411,6 +411,10 @@ async fn every_documented_route_answers_as_documented() {
                 .replace("{family}", "techniques_used_by_group");
             let uri = match path.as_str() {
                 "/api/v1/search" => format!("{uri}?q=powershell"),
+                "/api/v1/overlap" => format!("{uri}?refs=G0016,G0007"),
+                "/api/v1/attribute" | "/api/v1/predict" => {
+                    format!("{uri}?techniques=T1059.001,T1003.001")
+                }
                 "/api/v1/diff" => format!("{uri}?from=17.1&to=18.1"),
                 "/api/v1/layers/export" => format!("{uri}?format=svg"),
                 _ => uri,

@@ -114,6 +114,9 @@ pub enum Command {
         /// The source object; without it, the whole map
         id: Option<String>,
     },
+    /// Threat intelligence and emulation: profile, similar, overlap, attribute, predict, emulate
+    #[command(flatten)]
+    Intel(crate::cmd::IntelCommand),
     /// Serve every loaded release over HTTP: the REST API (/api/v1), TAXII 2.1 (/taxii2/,
     /// /api/v21/), /healthz, /readyz, /metrics
     Serve(crate::cmd::ServeArgs),

@@ -137,6 +137,30 @@ const TWINS: &[(&[&str], &str)] = &[
         &["diff", "--from", "17.1", "--to", "18.1", "--json"],
         "/api/v1/diff?from=17.1&to=18.1",
     ),
+    (&["profile", "APT29", "--json"], "/api/v1/profile/APT29"),
+    (
+        &["similar", "G0016", "--top", "5", "--json"],
+        "/api/v1/similar/G0016?top=5",
+    ),
+    (
+        &["overlap", "G0016", "G0007", "--json"],
+        "/api/v1/overlap?refs=G0016,G0007",
+    ),
+    (
+        &["attribute", "T1059.001", "T1003.001", "T1566.001", "--json"],
+        "/api/v1/attribute?techniques=T1059.001,T1003.001,T1566.001",
+    ),
+    (
+        &[
+            "predict",
+            "T1059.001",
+            "T1003.001",
+            "--exclude",
+            "G0016",
+            "--json",
+        ],
+        "/api/v1/predict?techniques=T1059.001,T1003.001&exclude=G0016",
+    ),
 ];
 
 #[test]

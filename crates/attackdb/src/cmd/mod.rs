@@ -3,6 +3,7 @@
 mod coverage;
 mod data;
 mod diff;
+mod intel;
 mod layer;
 mod migrate;
 mod query;
@@ -10,6 +11,7 @@ mod serve;
 
 pub use coverage::CoverageArgs;
 pub use diff::DiffFormat;
+pub use intel::IntelCommand;
 pub use layer::{ExportCommand, LayerCommand};
 pub use migrate::MigrateCommand;
 pub use serve::ServeArgs;
@@ -37,6 +39,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         } => diff::run(from, to, *format, output.as_deref(), &options, out),
         Command::Coverage(args) => coverage::run(args, &options, out),
         Command::Serve(args) => serve::run(args, &options, out),
+        Command::Intel(command) => intel::run(command, &options, out),
         Command::Stats => query::stats(&options, out),
         Command::Show { query } => query::show(query, &options, out),
         Command::List(args) => query::list(args, &options, out),
