@@ -130,6 +130,13 @@ fn check_same_domain(layers: &[Layer]) -> Result<()> {
     Ok(())
 }
 
+/// The index of the layer a variable (`a`, `B`, `a1`...) names among `count` layers, or `None`
+/// when it names none.
+pub fn variable_index(name: &str, count: usize) -> Option<usize> {
+    let key = name.trim().to_ascii_lowercase();
+    (0..count.max(1) + 26).find(|&i| variable(i) == key)
+}
+
 /// The variable naming layer `index`: `a`, `b`, ... `z`, then `a1`...
 pub fn variable(index: usize) -> String {
     let letter = char::from(b'a' + (index % 26) as u8);

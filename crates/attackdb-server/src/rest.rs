@@ -730,13 +730,9 @@ async fn layers_combine(
     let n = layers.len();
     let index = |name: &Option<String>| -> Result<Option<usize>, ApiError> {
         let Some(name) = name else { return Ok(None) };
-        let key = name.trim().to_ascii_lowercase();
-        (0..n.max(1) + 26)
-            .find(|&i| ops::variable(i) == key)
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::bad_parameter(format!("`{name}` is not a layer variable (a, b, c...)"))
-            })
+        ops::variable_index(name, n).map(Some).ok_or_else(|| {
+            ApiError::bad_parameter(format!("`{name}` is not a layer variable (a, b, c...)"))
+        })
     };
     let layer = match (&request.expr, &request.op) {
         (Some(expr), _) => {

@@ -543,9 +543,7 @@ fn layer_index(name: &Option<String>, count: usize) -> Result<Option<usize>> {
     let Some(name) = name else {
         return Ok(None);
     };
-    let key = name.trim().to_ascii_lowercase();
-    (0..count.max(1) + 26)
-        .find(|&i| ops::variable(i) == key)
+    ops::variable_index(name, count)
         .map(Some)
         .ok_or_else(|| anyhow!("`{name}` is not a layer variable (a, b, c...)"))
 }
