@@ -15,7 +15,7 @@
 //! assert_eq!(apt29.id, "G0016");
 //! let markdown = apt29.to_markdown();
 //! # let _ = markdown;
-//! # Ok::<(), attackdb_intel::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Library rules as elsewhere in attackdb: no printing, no environment reads, no panics on

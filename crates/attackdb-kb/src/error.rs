@@ -46,13 +46,13 @@ pub enum Error {
         suggestions: Vec<String>,
     },
     /// The object exists but is not of the kind the question needs.
-    #[error("{id} is a {actual}, but {relation} needs a {expected}")]
+    #[error("{id} is {}, but {relation} needs {expected}", with_article(.actual))]
     WrongKind {
         /// The object named.
         id: String,
         /// Its kind.
         actual: String,
-        /// The kind needed.
+        /// The kind needed, with its article (`a group or a software`).
         expected: String,
         /// The question.
         relation: String,
@@ -63,6 +63,15 @@ pub enum Error {
     /// A timestamp could not be read.
     #[error("`{0}` is not a date: expected YYYY-MM-DD or an RFC 3339 timestamp")]
     BadDate(String),
+}
+
+pub(crate) fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
 }
 
 fn suggestion_text(suggestions: &[String]) -> String {

@@ -8,9 +8,11 @@ use crate::dataset::{Dataset, ObjId, RelKind};
 use crate::{Error, Result};
 
 impl Dataset {
-    /// Finds one object by STIX ID, ATT&CK ID, name or alias, in that order. Among several
-    /// matches a live object wins over a revoked or deprecated one, and a technique, group or
-    /// software over other kinds (old deprecated mitigations reuse technique IDs).
+    /// Finds one object by STIX ID, ATT&CK ID, name or alias, in that order. An ATT&CK ID held
+    /// by several objects resolves to the kind its prefix names (`T` a technique, `G` a group,
+    /// `M` a mitigation...: old deprecated mitigations reuse technique IDs), live before revoked
+    /// before deprecated. Among several names or aliases a live object wins over a revoked or
+    /// deprecated one, and a technique, group or software over other kinds.
     pub fn lookup(&self, query: &str) -> Result<ObjId> {
         self.lookup_where(query, |_| true)
     }
@@ -23,11 +25,25 @@ impl Dataset {
                 return Ok(id);
             }
         }
-        for candidates in [
-            self.by_attack_id(query),
-            self.by_name(query),
-            self.by_alias(query),
-        ] {
+        let by_id = self.by_attack_id(query);
+        let kinds = kinds_of_attack_id(query);
+        let best_by_id = by_id
+            .iter()
+            .copied()
+            .filter(|&c| accept(c))
+            .min_by_key(|&c| {
+                let kind_fits = self.concept(c).is_some_and(|k| kinds.contains(&k));
+                let state = match (self.is_live(c), self.is_revoked(c)) {
+                    (true, _) => 0,
+                    (false, true) => 1,
+                    (false, false) => 2,
+                };
+                (!kind_fits, state, c)
+            });
+        if let Some(best) = best_by_id {
+            return Ok(best);
+        }
+        for candidates in [self.by_name(query), self.by_alias(query)] {
             if let Some(best) = self.best_of(candidates.iter().copied().filter(|&c| accept(c))) {
                 return Ok(best);
             }
@@ -39,6 +55,48 @@ impl Dataset {
                 .map(|key| self.pretty_key(&key))
                 .collect(),
         })
+    }
+
+    /// Finds one object of `kind` (see [`Dataset::lookup`]). When `query` names an object of
+    /// another kind, the error says what it is; otherwise the suggestions are of `kind`.
+    pub fn lookup_kind(&self, query: &str, kind: Concept) -> Result<ObjId> {
+        match self.lookup_where(query, |o| self.concept(o) == Some(kind)) {
+            Ok(found) => Ok(found),
+            Err(error) => match self.lookup(query) {
+                Ok(other) => Err(Error::WrongKind {
+                    id: self.display_id(other).to_string(),
+                    actual: crate::answer::kind_name(self, other),
+                    expected: crate::error::with_article(kind.singular()),
+                    relation: "this question".to_string(),
+                }),
+                Err(_) => {
+                    let names: Vec<String> = self
+                        .list(kind, Visibility::LIVE)
+                        .into_iter()
+                        .flat_map(|o| {
+                            [
+                                self.display_id(o).to_lowercase(),
+                                self.display_name(o).to_lowercase(),
+                            ]
+                        })
+                        .collect();
+                    let suggestions = crate::search::closest(
+                        &query.to_lowercase(),
+                        names.iter().map(String::as_str),
+                        3,
+                    )
+                    .into_iter()
+                    .map(|key| self.pretty_key(&key))
+                    .collect();
+                    match error {
+                        Error::NotFound { query, .. } => {
+                            Err(Error::NotFound { query, suggestions })
+                        }
+                        other => Err(other),
+                    }
+                }
+            },
+        }
     }
 
     /// Finds an object of one of `types` by ATT&CK ID, preferring the live one (the library's
@@ -400,11 +458,13 @@ impl Dataset {
                 Ok(other) => Err(Error::WrongKind {
                     id: self.display_id(other).to_string(),
                     actual: crate::answer::kind_name(self, other),
-                    expected: key_types
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or "),
+                    expected: {
+                        let mut words: Vec<&str> = key_types.iter().map(type_word).collect();
+                        words.dedup();
+                        let words: Vec<String> =
+                            words.into_iter().map(crate::error::with_article).collect();
+                        words.join(" or ")
+                    },
                     relation: relation.name().to_string(),
                 }),
                 Err(_) => Err(error),
@@ -472,6 +532,55 @@ pub(crate) fn normalize_timestamp(value: &str) -> Option<String> {
         return None;
     }
     Some(format!("{date}T{hms}.{fraction:0<9}"))
+}
+
+/// The kinds an ATT&CK ID's prefix names: `T1059` techniques, `TA0002` tactics, `G` groups, `S`
+/// software, `C` campaigns, `M` mitigations, `DS` data sources, `DC` data components, `DET`
+/// detection strategies, `AN` analytics, `A` assets; none for anything else.
+fn kinds_of_attack_id(id: &str) -> &'static [Concept] {
+    let upper = id.trim().to_ascii_uppercase();
+    let prefix: String = upper
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let rest = &upper[prefix.len()..];
+    if rest.is_empty() || !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return &[];
+    }
+    match prefix.as_str() {
+        "T" => &[Concept::Technique, Concept::Subtechnique],
+        "TA" => &[Concept::Tactic],
+        "G" => &[Concept::Group],
+        "S" => &[Concept::Software],
+        "C" => &[Concept::Campaign],
+        "M" => &[Concept::Mitigation],
+        "DS" => &[Concept::DataSource],
+        "DC" => &[Concept::DataComponent],
+        "DET" => &[Concept::DetectionStrategy],
+        "AN" => &[Concept::Analytic],
+        "A" => &[Concept::Asset],
+        _ => &[],
+    }
+}
+
+/// What users call objects of a STIX type: `group` for `intrusion-set`, `software` for
+/// `malware` and `tool`, `mitigation` for `course-of-action`...
+pub(crate) fn type_word(kind: &ObjectType) -> &str {
+    match kind {
+        ObjectType::AttackPattern => "technique",
+        ObjectType::IntrusionSet => "group",
+        ObjectType::Malware | ObjectType::Tool => "software",
+        ObjectType::CourseOfAction => "mitigation",
+        ObjectType::Campaign => "campaign",
+        ObjectType::Tactic => "tactic",
+        ObjectType::DataSource => "data source",
+        ObjectType::DataComponent => "data component",
+        ObjectType::DetectionStrategy => "detection strategy",
+        ObjectType::Analytic => "analytic",
+        ObjectType::Asset => "asset",
+        ObjectType::Matrix => "matrix",
+        other => other.as_str(),
+    }
 }
 
 #[cfg(test)]

@@ -229,3 +229,30 @@ fn a_missing_release_is_a_clear_error() {
         "18.1"
     );
 }
+
+/// Issue 14: an ATT&CK ID held by several objects resolves by the kind its prefix names, live
+/// before revoked before deprecated (T1086 is a revoked technique and a deprecated mitigation).
+#[test]
+fn attack_ids_resolve_by_the_kind_their_prefix_names() {
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
+    for (id, replacement) in [
+        ("T1086", "T1059.001"),
+        ("T1088", "T1548.002"),
+        ("T1035", "T1569.002"),
+        ("T1050", "T1543.003"),
+    ] {
+        let found = dataset.lookup(id).unwrap();
+        let object = dataset.object(found);
+        assert_eq!(object.kind, attackdb_kb::ObjectType::AttackPattern, "{id}");
+        assert!(object.revoked, "{id}");
+        let by = dataset.revoking_object(found).unwrap();
+        assert_eq!(dataset.display_id(by), replacement, "{id}");
+    }
+    let mitigation = dataset.lookup("M1038").unwrap();
+    assert_eq!(
+        dataset.object(mitigation).kind,
+        attackdb_kb::ObjectType::CourseOfAction
+    );
+}

@@ -47,7 +47,7 @@ pub const OVERVIEW_KINDS: [Concept; 7] = [
 
 /// Finds the object of `kind` named `query` (ATT&CK ID, STIX ID, name or alias).
 pub fn resolve(dataset: &Dataset, query: &str, kind: Concept) -> Result<ObjId> {
-    Ok(dataset.lookup_where(query, |o| dataset.concept(o) == Some(kind))?)
+    Ok(dataset.lookup_kind(query, kind)?)
 }
 
 /// The family giving the techniques of an object of `kind`.

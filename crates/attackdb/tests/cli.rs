@@ -240,7 +240,8 @@ fn an_unknown_id_is_one_line_with_suggestions_and_a_hint() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.starts_with(
-            "error: T1003 is a technique, but techniques_used_by_group needs a intrusion-set"
+            // In ATT&CK words, not STIX types (issue 14: it used to say "needs a intrusion-set").
+            "error: T1003 is a technique, but techniques_used_by_group needs a group"
         ),
         "{stderr}"
     );
