@@ -379,10 +379,11 @@ impl NativeDataset {
             candidates
                 .into_iter()
                 .filter(|&id| {
+                    // As the library's `content.lower() in obj.get("description", "").lower()`.
                     data.object(id)
                         .description
                         .as_deref()
-                        .is_some_and(|d| contains_lowercase(d, &needle))
+                        .map_or(needle.is_empty(), |d| contains_lowercase(d, &needle))
                 })
                 .collect()
         });
