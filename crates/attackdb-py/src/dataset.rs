@@ -2,7 +2,8 @@
 //! library's way (bundle order, its filters and quirks), plus the kb's own questions for `Kb`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use attackdb_kb::{Concept, Dataset, ObjId, ObjectType, RelKind, Relation, Visibility};
 use pyo3::exceptions::PyValueError;
@@ -206,26 +207,106 @@ fn contains_lowercase(haystack: &str, needle_lower: &str) -> bool {
     }
 }
 
+/// Index writes still running in the background (see [`load_path`]).
+static INDEX_WRITERS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// A file's size and modification time, to tell whether it changed.
+fn file_stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+/// The dataset of `bundle` read back from its prebuilt index, if `index` holds a valid one.
+fn open_indexed(path: &Path, index: &[PathBuf], warnings: &mut Vec<String>) -> PyResult<Option<Dataset>> {
+    let mut file = attackdb_stix::BundleFile::open(path).map_err(stix_error)?;
+    let Some(found) = attackdb_stix::open_index(&mut file, index, warnings).map_err(stix_error)? else {
+        return Ok(None);
+    };
+    let attackdb_stix::IndexedBundle { bundle, extra, index } = found;
+    let Some(domain) = bundle.domain.clone() else {
+        return Ok(None);
+    };
+    let release = bundle.release.clone().unwrap_or_else(|| "unknown".to_string());
+    match Dataset::from_index(domain, release, bundle, &extra) {
+        Ok(dataset) => Ok(Some(dataset)),
+        Err(reason) => {
+            warnings.push(attackdb_stix::unreadable_index_warning(&index, &reason));
+            Ok(None)
+        }
+    }
+}
+
+/// Loads `path`. With `index_dir`: from the bundle's prebuilt index in that folder when it is
+/// valid; else the JSON is parsed and the index is written by a background thread, so that the
+/// first load costs no more than a plain parse (`finish_index_writes` waits for it; an index
+/// whose bundle changed meanwhile is removed). Nothing is written beside the bundle.
 fn load_path(
     py: Python<'_>,
     path: PathBuf,
     index_dir: Option<PathBuf>,
 ) -> PyResult<(NativeDataset, Vec<String>)> {
-    if let Some(dir) = index_dir {
-        // Only the index under `dir`: nothing is ever written beside the user's bundle.
-        let index = attackdb_stix::index_paths(&path, Some(&dir)).pop();
-        let loaded = py
-            .detach(|| attackdb_kb::load_dataset_cached(&path, &Vec::from_iter(index)))
-            .map_err(kb_error)?;
-        if let Some(dataset) = loaded.dataset {
-            return Ok((NativeDataset::new(dataset), loaded.warnings));
+    let mut warnings = Vec::new();
+    let index: Vec<PathBuf> = match &index_dir {
+        Some(dir) => attackdb_stix::index_paths(&path, Some(dir)).pop().into_iter().collect(),
+        None => Vec::new(),
+    };
+    if !index.is_empty() {
+        if let Some(dataset) = py.detach(|| open_indexed(&path, &index, &mut warnings))? {
+            return Ok((NativeDataset::new(dataset), warnings));
         }
-        // Not an ATT&CK domain bundle: indexed without tables; read it as any STIX bundle.
     }
+    let before = file_stamp(&path);
     let bundle = py
         .detach(|| attackdb_stix::load_bundle(&path))
         .map_err(stix_error)?;
-    Ok((build(py, bundle), Vec::new()))
+    let is_domain_bundle = bundle.domain.is_some();
+    let loaded = build(py, bundle);
+    if is_domain_bundle && !index.is_empty() && before.is_some() {
+        let data = loaded.data.clone();
+        let writer = std::thread::spawn(move || write_index_later(&path, &data, &index, before));
+        if let Ok(mut writers) = INDEX_WRITERS.lock() {
+            writers.push(writer);
+        }
+    }
+    Ok((loaded, warnings))
+}
+
+/// Writes the prebuilt index of `data` (loaded from `path` when it had `stamp`), unless the
+/// bundle changed since; problems only mean the next load parses the JSON again.
+fn write_index_later(
+    path: &Path,
+    data: &Dataset,
+    index: &[PathBuf],
+    stamp: Option<(u64, std::time::SystemTime)>,
+) {
+    let Ok(mut file) = attackdb_stix::BundleFile::open(path) else {
+        return;
+    };
+    if file_stamp(path) != stamp {
+        return;
+    }
+    let tables = data.index_tables();
+    let mut warnings = Vec::new();
+    let written = attackdb_stix::write_index(&mut file, data.bundle(), &tables, index, &mut warnings);
+    if file_stamp(path) != stamp {
+        if let Ok(attackdb_stix::CacheOutcome::Written(at)) = written {
+            let _ = std::fs::remove_file(at);
+        }
+    }
+}
+
+/// Waits for the prebuilt indexes still being written in the background.
+#[pyfunction]
+pub fn finish_index_writes(py: Python<'_>) {
+    let writers: Vec<JoinHandle<()>> = match INDEX_WRITERS.lock() {
+        Ok(mut writers) => writers.drain(..).collect(),
+        Err(_) => return,
+    };
+    py.detach(|| {
+        for writer in writers {
+            let _ = writer.join();
+        }
+    });
 }
 
 /// Indexes a bundle of any kind (an ATT&CK domain bundle or another STIX bundle).

@@ -31,6 +31,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<dataset::NativeDataset>()?;
     module.add_class::<kb::KbCore>()?;
     module.add_function(wrap_pyfunction!(home::data_home, module)?)?;
+    module.add_function(wrap_pyfunction!(dataset::finish_index_writes, module)?)?;
     module.add("LIBRARY_METHODS", families::LIBRARY_METHODS.to_vec())?;
     Ok(())
 }

@@ -7,6 +7,7 @@ for the few deliberate differences.
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import json
 import os
@@ -27,6 +28,9 @@ class RelationshipEntry(TypedDict):
 
 
 RelationshipMapT = dict[str, list[RelationshipEntry]]
+
+# A first load writes the bundle's prebuilt index in the background: let it finish at exit.
+atexit.register(_native.finish_index_writes)
 
 _DOMAIN_TO_KILL_CHAIN = {
     "enterprise-attack": "mitre-attack",
