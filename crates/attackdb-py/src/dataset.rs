@@ -217,16 +217,28 @@ fn file_stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
 }
 
 /// The dataset of `bundle` read back from its prebuilt index, if `index` holds a valid one.
-fn open_indexed(path: &Path, index: &[PathBuf], warnings: &mut Vec<String>) -> PyResult<Option<Dataset>> {
+fn open_indexed(
+    path: &Path,
+    index: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> PyResult<Option<Dataset>> {
     let mut file = attackdb_stix::BundleFile::open(path).map_err(stix_error)?;
-    let Some(found) = attackdb_stix::open_index(&mut file, index, warnings).map_err(stix_error)? else {
+    let Some(found) = attackdb_stix::open_index(&mut file, index, warnings).map_err(stix_error)?
+    else {
         return Ok(None);
     };
-    let attackdb_stix::IndexedBundle { bundle, extra, index } = found;
+    let attackdb_stix::IndexedBundle {
+        bundle,
+        extra,
+        index,
+    } = found;
     let Some(domain) = bundle.domain.clone() else {
         return Ok(None);
     };
-    let release = bundle.release.clone().unwrap_or_else(|| "unknown".to_string());
+    let release = bundle
+        .release
+        .clone()
+        .unwrap_or_else(|| "unknown".to_string());
     match Dataset::from_index(domain, release, bundle, &extra) {
         Ok(dataset) => Ok(Some(dataset)),
         Err(reason) => {
@@ -247,7 +259,10 @@ fn load_path(
 ) -> PyResult<(NativeDataset, Vec<String>)> {
     let mut warnings = Vec::new();
     let index: Vec<PathBuf> = match &index_dir {
-        Some(dir) => attackdb_stix::index_paths(&path, Some(dir)).pop().into_iter().collect(),
+        Some(dir) => attackdb_stix::index_paths(&path, Some(dir))
+            .pop()
+            .into_iter()
+            .collect(),
         None => Vec::new(),
     };
     if !index.is_empty() {
@@ -287,7 +302,8 @@ fn write_index_later(
     }
     let tables = data.index_tables();
     let mut warnings = Vec::new();
-    let written = attackdb_stix::write_index(&mut file, data.bundle(), &tables, index, &mut warnings);
+    let written =
+        attackdb_stix::write_index(&mut file, data.bundle(), &tables, index, &mut warnings);
     if file_stamp(path) != stamp {
         if let Ok(attackdb_stix::CacheOutcome::Written(at)) = written {
             let _ = std::fs::remove_file(at);

@@ -2,16 +2,16 @@
 //!
 //! The Python half (`python/attackdb/`) holds the public API: `MitreAttackData`, a drop-in for
 //! mitreattack-python 6.3.1's class, and `Kb`, the whole knowledge base. Everything that touches
-//! many objects is answered here, over an immutable [`attackdb_kb::Dataset`]:
+//! many objects is answered here, over an immutable `attackdb_kb::Dataset`:
 //!
-//! - [`dataset::NativeDataset`]: one bundle, with the library-shaped queries (bundle order, the
+//! - `dataset::NativeDataset`: one bundle, with the library-shaped queries (bundle order, the
 //!   library's filters) that `MitreAttackData` calls.
-//! - [`object::StixObject`]: a STIX object as Python sees it, made on first use and parsed from
+//! - `object::StixObject`: a STIX object as Python sees it, made on first use and parsed from
 //!   its original JSON only when a field is first read.
-//! - [`families`]: mitreattack-python's `get_related` and its 22 `get_all_*` maps, entry for entry.
-//! - [`kb::KbCore`]: several domains and releases, from paths or the data home ([`home`]).
+//! - `families`: mitreattack-python's `get_related` and its 22 `get_all_*` maps, entry for entry.
+//! - `kb::KbCore`: several domains and releases, from paths or the data home (`home`).
 //!
-//! No Rust panic is meant to reach Python: input errors are [`errors`] mapped to Python
+//! No Rust panic is meant to reach Python: input errors are `errors` mapped to Python
 //! exceptions (pyo3 would turn a panic into `PanicException` all the same).
 
 use pyo3::prelude::*;
