@@ -195,16 +195,38 @@ fn normalize_timestamp(value: &str) -> Option<String> {
 /// Returns true if and only if `haystack` contains `needle_lower` (lower case already) when
 /// lower-cased, as Python's `needle.lower() in haystack.lower()`.
 fn contains_lowercase(haystack: &str, needle_lower: &str) -> bool {
-    if haystack.is_ascii() && needle_lower.is_ascii() {
-        let needle = needle_lower.as_bytes();
-        needle.is_empty()
-            || haystack
-                .as_bytes()
-                .windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle))
-    } else {
-        haystack.to_lowercase().contains(needle_lower)
+    if needle_lower.is_empty() {
+        return true;
     }
+    if needle_lower.is_ascii() {
+        if contains_ascii_ignore_case(haystack.as_bytes(), needle_lower.as_bytes()) {
+            return true;
+        }
+        // ASCII letters lower-case alike wherever they stand; of the other characters only
+        // 'İ' (to "i̇") and the Kelvin sign (to 'k') lower-case to ASCII.
+        let bytes = haystack.as_bytes();
+        if haystack.is_ascii()
+            || !(memchr::memmem::find(bytes, "\u{130}".as_bytes()).is_some()
+                || memchr::memmem::find(bytes, "\u{212A}".as_bytes()).is_some())
+        {
+            return false;
+        }
+    }
+    haystack.to_lowercase().contains(needle_lower)
+}
+
+/// Returns true if and only if `haystack` contains `needle` (lower-case ASCII), ignoring ASCII
+/// case.
+fn contains_ascii_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if haystack.len() < needle.len() {
+        return false;
+    }
+    let last_start = haystack.len() - needle.len();
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &haystack[..=last_start])
+        .any(|at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 /// Index writes still running in the background (see [`load_path`]).
