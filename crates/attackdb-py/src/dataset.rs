@@ -22,6 +22,57 @@ use crate::object::StixObject;
 pub struct NativeDataset {
     data: Arc<Dataset>,
     cache: Box<[PyOnceLock<Py<StixObject>>]>,
+    descriptions: std::sync::OnceLock<Descriptions>,
+}
+
+/// Every object's description lower-cased, end to end (each followed by a NUL), made on the
+/// first content search: one substring search over it answers `get_objects_by_content`.
+struct Descriptions {
+    text: String,
+    /// Per object, where its description starts in `text`.
+    starts: Vec<usize>,
+    /// Per object, whether it has a description at all.
+    present: Vec<bool>,
+}
+
+impl Descriptions {
+    fn build(data: &Dataset) -> Descriptions {
+        let count = data.object_count();
+        let mut text = String::new();
+        let mut starts = Vec::with_capacity(count);
+        let mut present = Vec::with_capacity(count);
+        for id in 0..count as ObjId {
+            starts.push(text.len());
+            let description = data.object(id).description.as_deref();
+            present.push(description.is_some());
+            if let Some(description) = description {
+                if description.is_ascii() {
+                    text.extend(description.chars().map(|c| c.to_ascii_lowercase()));
+                } else {
+                    text.push_str(&description.to_lowercase());
+                }
+            }
+            text.push('\0');
+        }
+        Descriptions {
+            text,
+            starts,
+            present,
+        }
+    }
+
+    /// The objects whose lower-cased description contains `needle_lower` (no NUL in it), in
+    /// bundle order.
+    fn find(&self, needle_lower: &str) -> Vec<ObjId> {
+        let mut found: Vec<ObjId> = Vec::new();
+        for at in memchr::memmem::find_iter(self.text.as_bytes(), needle_lower.as_bytes()) {
+            let id = self.starts.partition_point(|&start| start <= at) - 1;
+            if found.last() != Some(&(id as ObjId)) && self.present[id] {
+                found.push(id as ObjId);
+            }
+        }
+        found
+    }
 }
 
 /// STIX 2.1 types that stix2 parses into its own classes (whose timestamps compare as times);
@@ -63,6 +114,7 @@ impl NativeDataset {
         NativeDataset {
             data: Arc::new(data),
             cache,
+            descriptions: std::sync::OnceLock::new(),
         }
     }
 
@@ -489,23 +541,46 @@ impl NativeDataset {
         remove_revoked_deprecated: bool,
     ) -> PyResult<Vec<Py<StixObject>>> {
         let needle = content.to_lowercase();
-        let candidates: Vec<ObjId> = self.parsed(match stix_type {
-            Some(t) => self.of_type(t),
-            None => (0..self.data.object_count() as ObjId).collect(),
-        });
         let data = &self.data;
-        let ids: Vec<ObjId> = py.detach(|| {
-            candidates
-                .into_iter()
-                .filter(|&id| {
-                    // As the library's `content.lower() in obj.get("description", "").lower()`.
-                    data.object(id)
-                        .description
-                        .as_deref()
-                        .map_or(needle.is_empty(), |d| contains_lowercase(d, &needle))
-                })
-                .collect()
-        });
+        let ids: Vec<ObjId> = if needle.is_empty() || needle.contains('\0') {
+            let candidates: Vec<ObjId> = self.parsed(match stix_type {
+                Some(t) => self.of_type(t),
+                None => (0..self.data.object_count() as ObjId).collect(),
+            });
+            py.detach(|| {
+                candidates
+                    .into_iter()
+                    .filter(|&id| {
+                        // As the library's `content.lower() in obj.get("description", "").lower()`.
+                        data.object(id)
+                            .description
+                            .as_deref()
+                            .map_or(needle.is_empty(), |d| contains_lowercase(d, &needle))
+                    })
+                    .collect()
+            })
+        } else {
+            let descriptions = &self.descriptions;
+            let found = py.detach(|| {
+                descriptions
+                    .get_or_init(|| {
+                        let all: Vec<usize> = (0..data.object_count()).collect();
+                        data.objects().load(&all);
+                        Descriptions::build(data)
+                    })
+                    .find(&needle)
+            });
+            match stix_type {
+                Some(t) => {
+                    let kind = [ObjectType::parse(t)];
+                    found
+                        .into_iter()
+                        .filter(|&id| data.is_kind(id, &kind))
+                        .collect()
+                }
+                None => found,
+            }
+        };
         let ids: Vec<ObjId> = ids
             .into_iter()
             .filter(|&id| self.shown(id, remove_revoked_deprecated))
