@@ -320,3 +320,18 @@ def test_public_surface_matches_the_library(ours, library):
                 assert param in have, (name, param)
                 assert have[param].default == spec.default, (name, param)
     assert ours.stix_types == library.stix_types
+
+
+def test_memory_store_source(library_all, ours_all):
+    """`MitreAttackData(src=stix2.MemoryStore)` answers as the library over the same store, and
+    `src` of a file-loaded instance is a working MemoryStore."""
+    from attackdb import MitreAttackData
+
+    library = library_all["ics"]
+    ours = MitreAttackData(src=library.src)
+    assert ours.src is library.src and ours.stix_filepath is None
+    for method in ("get_techniques", "get_groups", "get_software", "get_assets"):
+        assert ids(getattr(ours, method)()) == ids(getattr(library, method)())
+    assert relmap(ours.get_all_techniques_targeting_all_assets()) == relmap(library.get_all_techniques_targeting_all_assets())
+    store = ours_all["ics"].src
+    assert len(store.query([])) == len(library.src.query([]))
