@@ -125,8 +125,11 @@ impl NativeDataset {
 
     /// The Python object of `id` (the same one every time).
     pub fn obj(&self, py: Python<'_>, id: ObjId) -> PyResult<Py<StixObject>> {
-        let made = self.cache[id as usize]
-            .get_or_try_init(py, || Py::new(py, StixObject::new(self.data.clone(), id)))?;
+        let slot = self.cache.get(id as usize).ok_or_else(|| {
+            PyValueError::new_err(format!("internal error: no object {id} in this bundle"))
+        })?;
+        let made =
+            slot.get_or_try_init(py, || Py::new(py, StixObject::new(self.data.clone(), id)))?;
         Ok(made.clone_ref(py))
     }
 

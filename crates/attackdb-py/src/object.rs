@@ -75,6 +75,15 @@ impl StixObject {
         Ok(fields.bind(py).clone())
     }
 
+    fn required(&self, py: Python<'_>, field: &str) -> PyResult<Py<PyAny>> {
+        match self.fields(py)?.get_item(field)? {
+            Some(value) if !value.is_none() => Ok(value.unbind()),
+            _ => Err(PyAttributeError::new_err(format!(
+                "{field} attribute is missing"
+            ))),
+        }
+    }
+
     fn modified(&self) -> Option<&str> {
         self.data.object(self.id).modified.as_deref()
     }
@@ -229,6 +238,16 @@ impl StixObject {
         names.sort();
         names.dedup();
         Ok(names)
+    }
+
+    /// `x_mitre_version` (mitreattack-python's custom ATT&CK classes have this method).
+    fn get_version(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.required(py, "x_mitre_version")
+    }
+
+    /// `x_mitre_shortname` of a tactic (as mitreattack-python's `Tactic.get_shortname`).
+    fn get_shortname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.required(py, "x_mitre_shortname")
     }
 
     /// Objects are immutable: a copy is the object itself.

@@ -132,3 +132,11 @@ def test_to_pandas(enterprise):
     assert len(relations) == sum(len(v) for v in enterprise.get_all_techniques_used_by_all_groups().values())
     tactics = attackdb.to_pandas(enterprise.get_tactics_by_matrix())
     assert len(tactics) == 14
+
+
+def test_custom_class_methods(enterprise):
+    tactic = enterprise.get_tactics()[0]
+    assert tactic.get_shortname() == tactic.x_mitre_shortname
+    assert tactic.get_version() == tactic.x_mitre_version
+    with pytest.raises(AttributeError, match="x_mitre_shortname"):
+        enterprise.get_groups()[0].get_shortname()
