@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 
-use crate::errors::{kb_error, stix_error};
+use crate::errors::{coverage_error, kb_error, navigator_error, stix_error};
 use crate::families::{get_related, library_family, RelMap};
 use crate::object::StixObject;
 
@@ -963,6 +963,44 @@ impl NativeDataset {
             .data
             .search(query, visibility(include_revoked, include_deprecated));
         self.objs(py, hits.into_iter().map(|h| h.object))
+    }
+
+    /// The Navigator layer (4.5, as JSON text) of the techniques an object uses, mitigates or
+    /// detects (a group, software, campaign, mitigation, data component or detection strategy,
+    /// named by ID, name or alias), as `attackdb layer generate`.
+    #[pyo3(signature = (query, platform = None))]
+    fn usage_layer(&self, query: &str, platform: Option<String>) -> PyResult<String> {
+        use attackdb_navigator::generate;
+        let object = generate::USAGE_KINDS
+            .iter()
+            .find_map(|&kind| generate::resolve(&self.data, query, kind).ok())
+            .map_or_else(|| self.data.lookup(query).map_err(kb_error), Ok)?;
+        let options = generate::GenerateOptions { platform };
+        let layer = generate::usage_layer(&self.data, object, &options).map_err(navigator_error)?;
+        attackdb_navigator::layer_to_json(&layer).map_err(navigator_error)
+    }
+
+    /// Detection coverage of the rule files under `paths` (Sigma, Splunk, Elastic, CSV
+    /// inventories, layers), as `attackdb coverage --json` (JSON text).
+    #[pyo3(signature = (paths, platform = None))]
+    fn coverage(
+        &self,
+        py: Python<'_>,
+        paths: Vec<PathBuf>,
+        platform: Option<String>,
+    ) -> PyResult<String> {
+        let data = &self.data;
+        py.detach(|| {
+            let ingested = attackdb_coverage::ingest(&paths, None).map_err(coverage_error)?;
+            let options = attackdb_coverage::Options {
+                platform,
+                ..Default::default()
+            };
+            let analysis =
+                attackdb_coverage::analyze(data, ingested, &options).map_err(coverage_error)?;
+            serde_json::to_string(&attackdb_coverage::to_json(&analysis))
+                .map_err(|e| PyValueError::new_err(e.to_string()))
+        })
     }
 
     /// The ATT&CK ID of an object (any of the three ATT&CK source names), else `None`.

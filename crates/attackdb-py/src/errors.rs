@@ -29,3 +29,22 @@ pub fn kb_error(error: attackdb_kb::Error) -> PyErr {
         other => PyValueError::new_err(other.to_string()),
     }
 }
+
+/// A Navigator layer error as a Python exception.
+pub fn navigator_error(error: attackdb_navigator::Error) -> PyErr {
+    PyValueError::new_err(error.to_string())
+}
+
+/// A coverage error as a Python exception: unreadable paths are `OSError`s as the OS says.
+pub fn coverage_error(error: attackdb_coverage::Error) -> PyErr {
+    let message = error.to_string();
+    match &error {
+        attackdb_coverage::Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+            _ => PyOSError::new_err(message),
+        },
+        attackdb_coverage::Error::NoRules { .. } => PyFileNotFoundError::new_err(message),
+        _ => PyValueError::new_err(message),
+    }
+}

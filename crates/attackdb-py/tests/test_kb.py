@@ -125,3 +125,34 @@ def test_data_home(tmp_path, monkeypatch):
     again = Kb.open()
     assert again.warnings == [] and again.lookup("T1059.001").name == "PowerShell"
     assert again.relation("techniques_used_by_group", "G0016") == first.relation("techniques_used_by_group", "G0016")
+
+
+def test_usage_layer(kb):
+    layer = kb.layer("APT29")
+    assert layer["domain"] == "enterprise-attack" and layer["versions"]["layer"] == "4.5"
+    ids = {t["techniqueID"] for t in layer["techniques"]}
+    assert set(kb.relation("techniques_used_by_group", "G0016")) <= ids
+    linux = kb.layer("G0016", platform="Linux")
+    assert {t["techniqueID"] for t in linux["techniques"]} <= ids
+    with pytest.raises(ValueError):
+        kb.layer("T1059")
+    with pytest.raises(ValueError):
+        kb.layer("No Such Group")
+
+
+def test_coverage(kb, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "lsass.yml").write_text(
+        "title: LSASS access\nid: 0b8c7a8e-1111-4c1a-9d0e-000000000001\nstatus: stable\nlevel: high\n"
+        "tags:\n  - attack.credential-access\n  - attack.t1003.001\n"
+        "logsource:\n  product: windows\n  category: process_access\n"
+        "detection:\n  sel:\n    TargetImage|endswith: '\\\\lsass.exe'\n  condition: sel\n"
+    )
+    (rules / "inventory.csv").write_text("name,techniques\nshell,T1059.001 T1059.003\nold,T1086\n")
+    report = kb.coverage(rules)
+    assert isinstance(report, dict) and report
+    text = repr(report)
+    assert "T1003.001" in text and "T1059.001" in text
+    with pytest.raises(FileNotFoundError):
+        kb.coverage(tmp_path / "missing")

@@ -4,6 +4,7 @@ all as plain Python data."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -160,3 +161,26 @@ class Kb:
         ``{object type: {category: [ATT&CK IDs]}}`` (additions, major/minor version changes,
         other changes, patches, revocations, deprecations, deletions)."""
         return self._core.diff(self._dataset(domain, old_release), self._dataset(domain, new_release))
+
+    def layer(
+        self, query: str, *, domain: str = "enterprise", release: Optional[str] = None, platform: Optional[str] = None
+    ) -> dict:
+        """The ATT&CK Navigator layer (format 4.5, as a dict ready for ``json.dump``) of the
+        techniques a group, software, campaign, mitigation, data component or detection strategy
+        uses, mitigates or detects, with the evidence as comments (``attackdb layer generate``)."""
+        return json.loads(self._dataset(domain, release).usage_layer(query, platform))
+
+    def coverage(
+        self,
+        paths: Union[PathLike, Sequence[PathLike]],
+        *,
+        domain: str = "enterprise",
+        release: Optional[str] = None,
+        platform: Optional[str] = None,
+    ) -> dict:
+        """Detection coverage of rule files (folders searched recursively: Sigma, Splunk,
+        Elastic TOML, CSV inventories, Navigator layers) on one release, as ``attackdb coverage
+        --json``: rules read and mapped, per-technique and per-tactic coverage, unknown, revoked
+        and deprecated IDs, unreadable files."""
+        listed = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else [os.fspath(p) for p in paths]
+        return json.loads(self._dataset(domain, release).coverage(listed, platform))
