@@ -1,0 +1,50 @@
+//! Rust errors as Python exceptions: missing files are `FileNotFoundError` (and the other
+//! `OSError`s as the OS says), unreadable bundles and unknown names `ValueError`.
+
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyValueError,
+};
+use pyo3::PyErr;
+
+/// A bundle that could not be read, as the Python exception a script expects.
+pub fn stix_error(error: attackdb_stix::Error) -> PyErr {
+    use attackdb_stix::Error;
+    let message = error.to_string();
+    match &error {
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(message),
+            _ => PyOSError::new_err(message),
+        },
+        Error::NoBundles { .. } => PyFileNotFoundError::new_err(message),
+        _ => PyValueError::new_err(message),
+    }
+}
+
+/// A knowledge-base error as a Python exception.
+pub fn kb_error(error: attackdb_kb::Error) -> PyErr {
+    match error {
+        attackdb_kb::Error::Stix(error) => stix_error(error),
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// A Navigator layer error as a Python exception.
+pub fn navigator_error(error: attackdb_navigator::Error) -> PyErr {
+    PyValueError::new_err(error.to_string())
+}
+
+/// A coverage error as a Python exception: unreadable paths are `OSError`s as the OS says.
+pub fn coverage_error(error: attackdb_coverage::Error) -> PyErr {
+    let message = error.to_string();
+    match &error {
+        attackdb_coverage::Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+            _ => PyOSError::new_err(message),
+        },
+        attackdb_coverage::Error::NoRules { .. } => PyFileNotFoundError::new_err(message),
+        _ => PyValueError::new_err(message),
+    }
+}

@@ -1,0 +1,34 @@
+//! The data home as `attackdb data fetch` lays it out, through `attackdb-data` (the same
+//! rule as the CLI: `$ATTACKDB_HOME`, else the user data directory + `attackdb`).
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyFileNotFoundError;
+use pyo3::prelude::*;
+
+/// The data home: `ATTACKDB_HOME` if set and not empty, else `attackdb` in the user data
+/// directory.
+pub fn locate() -> PyResult<PathBuf> {
+    let settings = attackdb_data::Settings::from_vars(|name| std::env::var_os(name))
+        .map_err(|e| PyFileNotFoundError::new_err(e.to_string()))?;
+    settings
+        .home()
+        .map(|home| home.root.clone())
+        .map_err(|e| PyFileNotFoundError::new_err(e.to_string()))
+}
+
+/// The folder of held releases.
+pub fn releases_dir(home: &std::path::Path) -> PathBuf {
+    attackdb_data::Home::at(home.to_path_buf()).releases_dir()
+}
+
+/// The folder for prebuilt indexes of bundles in folders that cannot be written.
+pub fn index_dir(home: &std::path::Path) -> PathBuf {
+    home.join("index")
+}
+
+/// The data home's folder (it may not exist yet).
+#[pyfunction]
+pub fn data_home() -> PyResult<PathBuf> {
+    locate()
+}
