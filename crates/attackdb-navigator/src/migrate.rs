@@ -359,3 +359,96 @@ fn flag_splits(
         });
     }
 }
+
+/// Every layer of a file carried to release `to`: the migrated layers, the source release each
+/// was read as, and every decision with its layer's path.
+#[derive(Debug, Clone)]
+pub struct FileMigration {
+    /// The migrated layers, in file order.
+    pub layers: Vec<Layer>,
+    /// The source release of each layer.
+    pub sources: Vec<crate::answer::MigrationSource>,
+    /// Every decision, with the path of its layer in the file.
+    pub decisions: Vec<(String, Decision)>,
+}
+
+/// The domains of the layers of `file` (each must be one of ATT&CK's), in order, without
+/// repeats; the error names the layer.
+pub fn layer_domains(
+    file: &crate::read::LayerFile,
+) -> crate::problem::Result<Vec<attackdb_kb::Domain>> {
+    let mut domains = Vec::new();
+    for read in &file.layers {
+        let domain = read
+            .layer
+            .domain
+            .parse::<attackdb_kb::Domain>()
+            .map_err(|e| crate::problem::Error::Generate(format!("layer {}: {e}", read.path)))?;
+        if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    Ok(domains)
+}
+
+/// Carries every layer of `file` to release `to` of its domain in `kb`. Each layer's source
+/// release is `from` if given, else its `versions.attack` (`8`, `8.2`: that release, or the
+/// newest loaded of that major version), when loaded.
+pub fn migrate_file(
+    file: &crate::read::LayerFile,
+    kb: &attackdb_kb::Kb,
+    to: &attackdb_kb::Release,
+    from: Option<&str>,
+) -> std::result::Result<FileMigration, MigrateFileError> {
+    if file.layers.is_empty() {
+        return Err(MigrateFileError::Layer(crate::problem::Error::Generate(
+            "no layer in the file".to_string(),
+        )));
+    }
+    let mut migration = FileMigration {
+        layers: Vec::new(),
+        sources: Vec::new(),
+        decisions: Vec::new(),
+    };
+    for read in &file.layers {
+        let domain = read
+            .layer
+            .domain
+            .parse::<attackdb_kb::Domain>()
+            .map_err(|e| {
+                MigrateFileError::Layer(crate::problem::Error::Generate(format!(
+                    "layer {}: {e}",
+                    read.path
+                )))
+            })?;
+        let target = kb.select(domain, Some(to))?;
+        let wanted = from
+            .map(str::to_string)
+            .or_else(|| read.layer.versions.as_ref().and_then(|v| v.attack.clone()));
+        let source = wanted
+            .as_deref()
+            .and_then(|w| kb.release_named(target.domain(), w));
+        migration.sources.push(crate::answer::MigrationSource {
+            layer: read.path.clone(),
+            from: source.map(|s| s.release().to_string()),
+            asked: wanted,
+        });
+        let done = migrate_layer(&read.layer, target, source);
+        migration
+            .decisions
+            .extend(done.decisions.into_iter().map(|d| (read.path.clone(), d)));
+        migration.layers.push(done.layer);
+    }
+    Ok(migration)
+}
+
+/// Why a file could not be migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateFileError {
+    /// A layer of the file cannot be migrated (no layer, a domain that is not ATT&CK's).
+    #[error(transparent)]
+    Layer(crate::problem::Error),
+    /// The target release is not loaded.
+    #[error(transparent)]
+    Kb(#[from] attackdb_kb::Error),
+}

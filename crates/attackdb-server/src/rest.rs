@@ -211,6 +211,20 @@ pub const ROUTES: &[RouteDoc] = &[
         response: (JSON, "CoverageAnswer"),
     },
     RouteDoc {
+        method: "POST",
+        path: "/api/v1/migrate/layer",
+        summary: "A layer file (the body) carried to release `to`, with every decision (`attackdb migrate layer --json`, plus the migrated `layers`)",
+        params: &[("to", "the target release, X.Y (required)"), ("from", "the release the layer was made for (default its versions.attack)")],
+        response: (JSON, "MigrationReport"),
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/api/v1/migrate/rules",
+        summary: "Uploaded rule files (multipart) checked against release `to`: revoked, deprecated and unknown references (`attackdb migrate rules --json`)",
+        params: &[("to", "the target release, X.Y (required)"), DOMAIN, ("format", "force one rule format (default auto)")],
+        response: (JSON, "ReferenceReport"),
+    },
+    RouteDoc {
         method: "GET",
         path: "/api/v1/profile/{ref}",
         summary: "A group's, campaign's or software's profile (`attackdb profile REF --json`)",
@@ -274,6 +288,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/layers/combine", post(layers_combine))
         .route("/api/v1/layers/export", post(layers_export))
         .route("/api/v1/coverage", post(coverage))
+        .route("/api/v1/migrate/layer", post(migrate_layer))
+        .route("/api/v1/migrate/rules", post(migrate_rules))
         .route("/api/v1/profile/{ref}", get(profile))
         .route("/api/v1/similar/{ref}", get(similar))
         .route("/api/v1/overlap", get(overlap))
@@ -876,6 +892,40 @@ fn safe_name(name: &str, index: usize) -> String {
     }
 }
 
+/// Every part of a multipart upload as a file of a new temporary folder (names made safe,
+/// numbered so two parts never collide). No part at all is an invalid upload.
+async fn save_uploads(multipart: &mut Multipart) -> Result<tempfile::TempDir, ApiError> {
+    let folder = tempfile::tempdir()
+        .map_err(|e| ApiError::internal(format!("cannot make a folder for the upload: {e}")))?;
+    let mut count = 0usize;
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
+        let Some(field) = field else { break };
+        let name = field
+            .file_name()
+            .or(field.name())
+            .unwrap_or("rules")
+            .to_string();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
+        let path = folder.path().join(safe_name(&name, count));
+        std::fs::write(&path, &bytes)
+            .map_err(|e| ApiError::internal(format!("cannot keep the upload: {e}")))?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(ApiError::invalid(
+            "no rule files in the upload: send one multipart part per file",
+        ));
+    }
+    Ok(folder)
+}
+
 async fn coverage(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -925,34 +975,7 @@ async fn coverage(
     if let Some(platform) = params.get("platform") {
         dataset.canonical_platform(platform)?;
     }
-    let folder = tempfile::tempdir()
-        .map_err(|e| ApiError::internal(format!("cannot make a folder for the upload: {e}")))?;
-    let mut count = 0usize;
-    loop {
-        let field = multipart
-            .next_field()
-            .await
-            .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
-        let Some(field) = field else { break };
-        let name = field
-            .file_name()
-            .or(field.name())
-            .unwrap_or("rules")
-            .to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
-        let path = folder.path().join(safe_name(&name, count));
-        std::fs::write(&path, &bytes)
-            .map_err(|e| ApiError::internal(format!("cannot keep the upload: {e}")))?;
-        count += 1;
-    }
-    if count == 0 {
-        return Err(ApiError::invalid(
-            "no rule files in the upload: send one multipart part per file",
-        ));
-    }
+    let folder = save_uploads(&mut multipart).await?;
     let groups = params.list("groups");
     let options = attackdb_coverage::Options {
         platform: params.get("platform").map(str::to_string),
@@ -967,6 +990,73 @@ async fn coverage(
     let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
     let value = attackdb_coverage::to_json(&analysis);
     let text = to_json_pretty(&value)?;
+    let base = folder.path().display().to_string();
+    Ok(respond(
+        &HeaderMap::new(),
+        JSON,
+        text.replace(&base, "upload").into_bytes(),
+    ))
+}
+
+fn required_release(params: &Params, name: &str) -> Result<attackdb_kb::Release, ApiError> {
+    params
+        .release(name)?
+        .ok_or_else(|| ApiError::bad_parameter(format!("`{name}` is required: a release X.Y")))
+}
+
+async fn migrate_layer(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    use attackdb_navigator::migrate::{migrate_file, MigrateFileError};
+    let params = params(query, &["to", "from"])?;
+    let to = required_release(&params, "to")?;
+    let file = read_layer_body(&body)?;
+    let migration =
+        migrate_file(&file, state.kb(), &to, params.get("from")).map_err(|e| match e {
+            MigrateFileError::Kb(error) => ApiError::from(error),
+            MigrateFileError::Layer(error) => ApiError::invalid(error.to_string()),
+        })?;
+    let report = nav::MigrationReport::new(
+        "request body",
+        "response",
+        to.as_str(),
+        migration.sources,
+        &migration.decisions,
+    );
+    let mut value = serde_json::to_value(&report)?;
+    let layers: Vec<serde_json::Value> = migration
+        .layers
+        .iter()
+        .map(nav::layer_to_value)
+        .collect::<Result<_, _>>()?;
+    value["layers"] = serde_json::Value::Array(layers);
+    json(&headers, &value)
+}
+
+async fn migrate_rules(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    mut multipart: Multipart,
+) -> Answer {
+    let params = params(query, &["to", "domain", "format"])?;
+    let to = required_release(&params, "to")?;
+    let domain = params.domain()?.unwrap_or(Domain::Enterprise);
+    let dataset = state.kb().select(domain, Some(&to))?;
+    let format = match params.get("format").unwrap_or("auto") {
+        "auto" => None,
+        name => Some(attackdb_coverage::Format::parse(name).ok_or_else(|| {
+            ApiError::bad_parameter(format!(
+                "`format={name}`: expected auto, sigma, splunk, elastic, csv or layer"
+            ))
+        })?),
+    };
+    let folder = save_uploads(&mut multipart).await?;
+    let ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
+    let report = attackdb_coverage::check_references(dataset, &ingested);
+    let text = to_json_pretty(&report)?;
     let base = folder.path().display().to_string();
     Ok(respond(
         &HeaderMap::new(),
@@ -1107,7 +1197,7 @@ async fn openapi(headers: HeaderMap) -> Answer {
     json(&headers, &openapi_document())
 }
 
-/// The OpenAPI 3.1 document of the REST routes, made from [`ROUTES`].
+/// The OpenAPI 3.1 document of the REST routes, made from the route table.
 pub fn openapi_document() -> serde_json::Value {
     let mut paths: BTreeMap<String, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
     for route in ROUTES {

@@ -371,6 +371,77 @@ async fn coverage_takes_rule_files_as_multipart() {
 }
 
 #[tokio::test]
+async fn rule_references_are_checked_against_a_release() {
+    let Some(state) = state() else { return };
+    let rule = "title: old\nid: 2\nstatus: test\nlogsource:\n  product: windows\ndetection:\n  sel:\n    a: b\n  condition: sel\ntags:\n  - attack.t1086\n  - attack.t1685\n  - attack.stealth\n";
+    let boundary = "B0UNDARY";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"old.yml\"\r\n\r\n{rule}\r\n--{boundary}--\r\n"
+    );
+    let request = Request::post("/api/v1/migrate/rules?to=18.1")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let got = send(&state, request).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    let report = got.json();
+    assert_eq!(report["revoked_ids"]["T1086"], "T1059.001", "{report}");
+    assert_eq!(report["unknown_ids"], serde_json::json!(["T1685"]));
+    assert_eq!(report["unknown_tactics"], serde_json::json!(["stealth"]));
+    let missing = post(&state, "/api/v1/migrate/layer", "{}").await;
+    assert_error(&missing, StatusCode::BAD_REQUEST, "bad_parameter");
+}
+
+/// A client that sends half a request and waits, and another that disconnects mid-answer,
+/// never hold up anyone else.
+#[tokio::test]
+async fn slow_and_vanishing_clients_do_not_hold_up_others() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(state) = state() else { return };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(attackdb_server::serve(listener, router(state), async {
+        let _ = stopped.await;
+    }));
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    for _ in 0..5 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /api/v1/relation/groups_using_technique HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut first = [0u8; 64];
+        let _ = stream.read(&mut first).await.unwrap();
+        drop(stream);
+    }
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    drop(slow);
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn etags_answer_304_when_unchanged() {
     let Some(state) = state() else { return };
     let first = get(&state, "/api/v1/stats").await;
@@ -417,11 +488,12 @@ async fn every_documented_route_answers_as_documented() {
                 }
                 "/api/v1/diff" => format!("{uri}?from=17.1&to=18.1"),
                 "/api/v1/layers/export" => format!("{uri}?format=svg"),
+                "/api/v1/migrate/layer" => format!("{uri}?to=18.1"),
                 _ => uri,
             };
             let got = match method.as_str() {
                 "get" => get(&state, &uri).await,
-                "post" if path == "/api/v1/coverage" => continue,
+                "post" if path == "/api/v1/coverage" || path == "/api/v1/migrate/rules" => continue,
                 "post" if path == "/api/v1/layers/generate" => {
                     post(&state, &uri, "{\"group\": \"G0016\"}").await
                 }

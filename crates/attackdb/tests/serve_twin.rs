@@ -227,6 +227,43 @@ fn layer_commands_have_rest_twins() {
         std::fs::read(&file).unwrap(),
     );
     assert_eq!(got, want);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("new.json");
+    let mut want: serde_json::Value = serde_json::from_str(&cli(&[
+        "migrate",
+        "layer",
+        &path,
+        "--to",
+        "18.1",
+        "-o",
+        &target.display().to_string(),
+        "--json",
+    ]))
+    .unwrap();
+    let (status, got) = answer(
+        &state,
+        "POST",
+        "/api/v1/migrate/layer?to=18.1",
+        std::fs::read(&file).unwrap(),
+    );
+    assert_eq!(status, 200, "{got}");
+    let mut got: serde_json::Value = serde_json::from_str(&got).unwrap();
+    let layers = got["layers"].take();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    // The API always answers a list of layers; the file holds one layer object.
+    let written = match written {
+        serde_json::Value::Array(list) => serde_json::Value::Array(list),
+        one => serde_json::Value::Array(vec![one]),
+    };
+    assert!(layers == written, "the migrated layer is the CLI's");
+    for value in [&mut want, &mut got] {
+        let map = value.as_object_mut().unwrap();
+        map.remove("file");
+        map.remove("output");
+        map.remove("layers");
+    }
+    assert_eq!(got, want);
     let want = cli(&["layer", "export", &path, "--format", "csv"]);
     let (_, got) = answer(
         &state,

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use attackdb_data::Need;
 use attackdb_kb::{Domain, Release};
-use attackdb_navigator::migrate::{migrate_layer, Decision};
-use attackdb_navigator::{layers_to_json, read_layers, MigrationReport, MigrationSource};
+use attackdb_navigator::{layers_to_json, read_layers, MigrationReport};
 use clap::Subcommand;
 
 use crate::options::Options;
@@ -106,49 +105,13 @@ fn migrate_layer_file(
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let layer_file = read_layers(&text).with_context(|| file.display().to_string())?;
     let is_list = layer_file.is_list;
-    let layers = layer_file.layers;
-    if layers.is_empty() {
-        bail!("{}: no layer in the file", file.display());
-    }
-    let mut domains: Vec<Domain> = Vec::new();
-    let mut layer_domains = Vec::new();
-    for read in &layers {
-        let domain = read
-            .layer
-            .domain
-            .parse::<Domain>()
-            .with_context(|| format!("{}: layer {}", file.display(), read.path))?;
-        layer_domains.push(domain);
-        if !domains.contains(&domain) {
-            domains.push(domain);
-        }
-    }
+    let domains = attackdb_navigator::migrate::layer_domains(&layer_file)
+        .with_context(|| file.display().to_string())?;
     let kb = global.open(&Need::Domains(domains))?;
-    let mut migrated_layers = Vec::new();
-    let mut all_decisions: Vec<(String, Decision)> = Vec::new();
-    let mut sources = Vec::new();
-    for (read, domain) in layers.iter().zip(layer_domains) {
-        let target = kb.select(domain, Some(&to_release))?;
-        let wanted = from
-            .map(str::to_string)
-            .or_else(|| read.layer.versions.as_ref().and_then(|v| v.attack.clone()));
-        let source = wanted
-            .as_deref()
-            .and_then(|w| kb.release_named(target.domain(), w));
-        sources.push(MigrationSource {
-            layer: read.path.clone(),
-            from: source.map(|s| s.release().to_string()),
-            asked: wanted,
-        });
-        let migration = migrate_layer(&read.layer, target, source);
-        all_decisions.extend(
-            migration
-                .decisions
-                .into_iter()
-                .map(|d| (read.path.clone(), d)),
-        );
-        migrated_layers.push(migration.layer);
-    }
+    let migration = attackdb_navigator::migrate::migrate_file(&layer_file, kb, &to_release, from)
+        .with_context(|| file.display().to_string())?;
+    let (migrated_layers, sources, all_decisions) =
+        (migration.layers, migration.sources, migration.decisions);
     let written = layers_to_json(&migrated_layers, is_list)?;
     std::fs::write(target_path, written)
         .with_context(|| format!("cannot write {}", target_path.display()))?;
