@@ -273,3 +273,69 @@ fn layer_commands_have_rest_twins() {
     );
     assert_eq!(got, want);
 }
+
+fn files_under(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_under(&path, found);
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn coverage_has_a_rest_twin() {
+    let Some(state) = state() else { return };
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let corpus = shared.join("corpora/splunk-security-content");
+    let want = cli(&[
+        "coverage",
+        &corpus.display().to_string(),
+        "--min-level",
+        "low",
+        "--json",
+    ]);
+    let mut files = Vec::new();
+    files_under(&corpus, &mut files);
+    assert!(files.len() > 1000);
+    let boundary = "attackdb-twin-boundary";
+    let mut body = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"rules\"; filename=\"{name}\"\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&std::fs::read(file).unwrap());
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let got = runtime.block_on(async {
+        let request = Request::post("/api/v1/coverage?min_level=low")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8_lossy(&bytes).to_string()
+    });
+    assert!(got == want, "coverage over REST differs from the CLI's");
+}
