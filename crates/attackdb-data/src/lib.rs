@@ -38,7 +38,7 @@ pub use fetch::{
 };
 pub use home::{utc_timestamp, Held, Home, HomeFrom, Pending, Record};
 pub use location::Location;
-pub use open::{open, Need, OpenOptions, Origin, Sources};
+pub use open::{named_releases, open, Need, OpenOptions, Origin, Sources};
 pub use progress::{Progress, Silent, Task};
 pub use settings::{HttpConfig, Settings, DEFAULT_CATALOGUE};
 pub use transfer::Fetcher;

@@ -140,29 +140,89 @@ pub fn open(
     progress: &dyn Progress,
 ) -> Result<Kb> {
     let mut files = Vec::new();
+    let mut in_folders = std::collections::HashSet::new();
     for path in &sources.paths {
-        files.extend(attackdb_stix::discover_bundles(path)?);
+        let found = attackdb_stix::discover_bundles(path)?;
+        if path.is_dir() {
+            in_folders.extend(found.iter().cloned());
+        }
+        files.extend(found);
     }
     files = needed(files, need);
-    if !options.use_index {
+    let mut skipped: Vec<PathBuf> = Vec::new();
+    // A JSON file found in a folder that is not a STIX bundle (a Navigator layer, a config) is
+    // skipped with a note; a file named on its own must be a bundle.
+    let mut skip_or_fail = |file: &Path, error: attackdb_stix::Error| -> Result<()> {
+        use attackdb_stix::Error as E;
+        let not_a_bundle = matches!(error, E::NotABundle { .. } | E::Json { .. });
+        if not_a_bundle && in_folders.contains(file) {
+            skipped.push(file.to_path_buf());
+            return Ok(());
+        }
+        Err(error.into())
+    };
+    let kb = if options.use_index {
+        let mut datasets = Vec::with_capacity(files.len());
+        let mut diagnostics = Vec::new();
+        for file in &files {
+            let indexes = attackdb_stix::index_paths(file, options.index_fallback.as_deref());
+            let loaded = match attackdb_kb::load_dataset_cached(file, &indexes) {
+                Ok(loaded) => loaded,
+                Err(attackdb_kb::Error::Stix(error)) => {
+                    skip_or_fail(file, error)?;
+                    continue;
+                }
+                Err(other) => return Err(other.into()),
+            };
+            for warning in &loaded.warnings {
+                progress.warn(warning);
+            }
+            datasets.extend(loaded.dataset);
+            diagnostics.extend(loaded.diagnostics);
+        }
+        Kb::from_datasets(datasets, diagnostics)
+    } else {
         let mut bundles = Vec::with_capacity(files.len());
         for file in &files {
-            bundles.push(attackdb_stix::load_bundle(file)?);
+            match attackdb_stix::load_bundle(file) {
+                Ok(bundle) => bundles.push(bundle),
+                Err(error) => skip_or_fail(file, error)?,
+            }
         }
-        return Ok(Kb::from_bundles(bundles));
-    }
-    let mut datasets = Vec::with_capacity(files.len());
-    let mut diagnostics = Vec::new();
-    for file in &files {
-        let indexes = attackdb_stix::index_paths(file, options.index_fallback.as_deref());
-        let loaded = attackdb_kb::load_dataset_cached(file, &indexes)?;
-        for warning in &loaded.warnings {
-            progress.warn(warning);
+        Kb::from_bundles(bundles)
+    };
+    if let Some(first) = skipped.first() {
+        let what = match skipped.len() {
+            1 => "1 file that is not a STIX bundle".to_string(),
+            n => format!("{n} files that are not STIX bundles"),
+        };
+        progress.note(&format!("skipped {what} (e.g. {})", first.display()));
+        if kb.datasets().is_empty() && files.len() == skipped.len() {
+            return Err(attackdb_stix::Error::NoBundles {
+                path: sources.paths.first().cloned().unwrap_or_default(),
+            }
+            .into());
         }
-        datasets.extend(loaded.dataset);
-        diagnostics.extend(loaded.diagnostics);
     }
-    Ok(Kb::from_datasets(datasets, diagnostics))
+    Ok(kb)
+}
+
+/// The domains and releases the file names under `sources` name (without reading them), for
+/// saying what could be loaded.
+pub fn named_releases(sources: &Sources) -> Vec<(Domain, Release)> {
+    let mut found: Vec<(Domain, Release)> = sources
+        .paths
+        .iter()
+        .filter_map(|p| attackdb_stix::discover_bundles(p).ok())
+        .flatten()
+        .filter_map(|f| match named(&f) {
+            Some((d, Some(r))) => Some((d, r)),
+            _ => None,
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// What a file name says about its bundle.

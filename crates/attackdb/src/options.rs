@@ -105,6 +105,27 @@ impl Options {
             domain,
             release: release.clone(),
         })?;
-        Ok(kb.select(domain, release.as_ref())?)
+        match kb.select(domain, release.as_ref()) {
+            Ok(dataset) => Ok(dataset),
+            Err(attackdb_kb::Error::NoDataset {
+                domain: name,
+                release,
+                available,
+            }) if available.is_empty() => {
+                // Only the files of the release asked for were read: say which the data has.
+                let available = attackdb_data::named_releases(&self.sources()?)
+                    .into_iter()
+                    .filter(|(d, _)| *d == domain)
+                    .map(|(d, r)| format!("{d} {r}"))
+                    .collect();
+                Err(attackdb_kb::Error::NoDataset {
+                    domain: name,
+                    release,
+                    available,
+                }
+                .into())
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 }

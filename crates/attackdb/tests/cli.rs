@@ -308,3 +308,102 @@ fn a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Issue 14: a reference found only in another loaded domain is answered from there, saying so;
+/// with `--domain` it is not.
+#[test]
+fn an_id_of_another_domain_is_answered_from_it() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["show", "T0800"]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("T0800  Activate Firmware Update Mode"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ics-attack 18.1"), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("answered from ics-attack 18.1 (--domain ics)"),
+        "{stderr}"
+    );
+    let explicit = attackdb(&data, &["--domain", "enterprise", "show", "T0800"]);
+    assert_eq!(explicit.status.code(), Some(1));
+}
+
+/// Issue 14: a diff over every domain leaves out a domain lacking a release, with a note.
+#[test]
+fn a_diff_over_every_domain_skips_those_lacking_a_release() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["diff", "--from", "18.0", "--to", "18.1", "--json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(value.get("enterprise-attack").is_some());
+    assert!(value.get("mobile-attack").is_none());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("note: mobile-attack has no release 18.0 loaded"),
+        "{stderr}"
+    );
+    let one = attackdb(
+        &data,
+        &[
+            "diff", "--from", "18.0", "--to", "18.1", "--domain", "mobile",
+        ],
+    );
+    assert_eq!(one.status.code(), Some(1));
+}
+
+/// Issue 14: an unknown release lists the releases the data has; a folder that also holds a
+/// Navigator layer loads its bundles and says it skipped the layer.
+#[test]
+fn unknown_releases_and_stray_files_are_said_clearly() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["--release", "12.0", "show", "T1003"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("release 12.0 is loaded (loaded: enterprise-attack 15.1, enterprise-attack 17.1, enterprise-attack 18.0, enterprise-attack 18.1)"),
+        "{stderr}"
+    );
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data.join("ics-attack/ics-attack-18.1.json.gz"),
+        folder.path().join("ics-attack-18.1.json.gz"),
+    )
+    .unwrap();
+    std::fs::copy(
+        shared.join("corpora/navigator-layers/layers/samples/Bear_APT.json"),
+        folder.path().join("Bear_APT.json"),
+    )
+    .unwrap();
+    for extra in [&[][..], &["--no-index"][..]] {
+        let mut args = extra.to_vec();
+        args.extend(["--domain", "ics", "show", "T0800"]);
+        let output = attackdb(folder.path(), &args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("skipped 1 file that is not a STIX bundle"),
+            "{stderr}"
+        );
+    }
+    let only_layer = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        shared.join("corpora/navigator-layers/layers/samples/Bear_APT.json"),
+        only_layer.path().join("Bear_APT.json"),
+    )
+    .unwrap();
+    let output = attackdb(only_layer.path(), &["show", "T1003"]);
+    assert_eq!(output.status.code(), Some(1));
+}

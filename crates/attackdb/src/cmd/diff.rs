@@ -45,9 +45,23 @@ pub fn run(
     })?;
     let mut diffs = Vec::new();
     for &domain in &domains {
-        let old = kb.select(domain, Some(&old_release))?;
-        let new = kb.select(domain, Some(&new_release))?;
-        diffs.push(diff_releases(old, new));
+        let pair = (
+            kb.select(domain, Some(&old_release)),
+            kb.select(domain, Some(&new_release)),
+        );
+        match pair {
+            (Ok(old), Ok(new)) => diffs.push(diff_releases(old, new)),
+            // Over every domain, one lacking either release is left out, with a note.
+            (old, new) if options.domain.is_none() => {
+                let missing = if old.is_err() { from } else { to };
+                eprintln!("note: {domain} has no release {missing} loaded; left out of the diff");
+                let _ = new;
+            }
+            (Err(error), _) | (_, Err(error)) => return Err(error.into()),
+        }
+    }
+    if diffs.is_empty() {
+        anyhow::bail!("no domain has both releases {from} and {to} loaded");
     }
     let format = format.unwrap_or(if options.json {
         DiffFormat::Json

@@ -24,6 +24,35 @@ fn tactic_names(dataset: &Dataset, id: ObjId) -> Vec<String> {
         .collect()
 }
 
+/// The object `query` names in the release a question reads; without `--domain`, one found
+/// only in another domain is answered from there (and a note says so).
+fn find_anywhere(query: &str, options: &Options) -> Result<(&'static Dataset, ObjId)> {
+    let dataset = one_release(options)?;
+    let error = match dataset.lookup(query) {
+        Ok(id) => return Ok((dataset, id)),
+        Err(error) => error,
+    };
+    if options.domain.is_none() && matches!(error, attackdb_kb::Error::NotFound { .. }) {
+        for other in [Domain::Mobile, Domain::Ics] {
+            let Ok(elsewhere) = options.dataset(other) else {
+                continue;
+            };
+            if let Ok(id) = elsewhere.lookup(query) {
+                eprintln!(
+                    "note: {query} is not in {} {}; answered from {} {} (--domain {})",
+                    dataset.domain(),
+                    dataset.release(),
+                    elsewhere.domain(),
+                    elsewhere.release(),
+                    other.short_name()
+                );
+                return Ok((elsewhere, id));
+            }
+        }
+    }
+    Err(error.into())
+}
+
 /// The dataset a question about one release reads: `--domain` (default enterprise) at
 /// `--release` (default the newest).
 fn one_release(options: &Options) -> Result<&'static Dataset> {
@@ -32,8 +61,7 @@ fn one_release(options: &Options) -> Result<&'static Dataset> {
 
 /// `attackdb show REF`.
 pub fn show(query: &str, options: &Options, out: &mut dyn Write) -> Result<()> {
-    let dataset = one_release(options)?;
-    let id = dataset.lookup(query)?;
+    let (dataset, id) = find_anywhere(query, options)?;
     if options.json {
         writeln!(out, "{}", dataset.raw_json(id)?)?;
         return Ok(());
