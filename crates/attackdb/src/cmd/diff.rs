@@ -44,6 +44,8 @@ pub fn run(
         releases: vec![old_release.clone(), new_release.clone()],
     })?;
     let mut diffs = Vec::new();
+    let mut first_error = None;
+    let mut notes = Vec::new();
     for &domain in &domains {
         let pair = (
             kb.select(domain, Some(&old_release)),
@@ -54,14 +56,22 @@ pub fn run(
             // Over every domain, one lacking either release is left out, with a note.
             (old, new) if options.domain.is_none() => {
                 let missing = if old.is_err() { from } else { to };
-                eprintln!("note: {domain} has no release {missing} loaded; left out of the diff");
-                let _ = new;
+                first_error = first_error.or(old.err()).or(new.err());
+                notes.push(format!(
+                    "note: {domain} has no release {missing} loaded; left out of the diff"
+                ));
             }
             (Err(error), _) | (_, Err(error)) => return Err(error.into()),
         }
     }
     if diffs.is_empty() {
+        if let Some(error) = first_error {
+            return Err(error.into());
+        }
         anyhow::bail!("no domain has both releases {from} and {to} loaded");
+    }
+    for note in notes {
+        eprintln!("{note}");
     }
     let format = format.unwrap_or(if options.json {
         DiffFormat::Json
