@@ -399,6 +399,37 @@ pub fn overview_layer(
     Ok(layer)
 }
 
+/// File names for layers of objects with these IDs: never a path (only letters, digits, `.`,
+/// `-` and `_`; no leading dot; at most 100 characters), and never the same name twice (ignoring
+/// case, for file systems that do): a repeat gets `-2`, `-3`... Each ends in `.json`.
+pub fn layer_file_names(ids: &[&str]) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    ids.iter()
+        .map(|id| {
+            let cleaned: String = id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .take(100)
+                .collect();
+            let cleaned = cleaned.trim_start_matches('.');
+            let base = if cleaned.is_empty() { "layer" } else { cleaned };
+            let mut name = format!("{base}.json");
+            let mut n = 1;
+            while !taken.insert(name.to_ascii_lowercase()) {
+                n += 1;
+                name = format!("{base}-{n}.json");
+            }
+            name
+        })
+        .collect()
+}
+
 /// One usage layer per live object of `kind`, with the object's display ID, sorted by it.
 pub fn batch_layers(
     dataset: &Dataset,

@@ -277,3 +277,31 @@ fn combine_two_usage_layers() {
     let diff = set_operation(&[a, b], SetOp::Difference, None).unwrap();
     assert_eq!(diff.techniques.len(), a_ids.difference(&b_ids).count());
 }
+
+/// Issue 16, finding 1: names from the data are never paths, and never the same twice.
+#[test]
+fn layer_file_names_are_safe_and_unique() {
+    let names = attackdb_navigator::generate::layer_file_names(&[
+        "../../escaped_rel",
+        "/etc/passwd",
+        "C0001",
+        "C0001",
+        "c0001",
+        "",
+        "..",
+        "a\\b:c",
+    ]);
+    assert_eq!(
+        names,
+        [
+            "_.._escaped_rel.json",
+            "_etc_passwd.json",
+            "C0001.json",
+            "C0001-2.json",
+            "c0001-3.json",
+            "layer.json",
+            "layer-2.json",
+            "a_b_c.json",
+        ]
+    );
+}

@@ -147,3 +147,91 @@ fn generate_then_validate_and_export() {
     );
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<?xml"));
 }
+
+/// Issue 16, finding 1: campaign IDs from a crafted bundle (`../../escaped_rel`, an absolute
+/// path, two campaigns with one ID) never write outside the output folder nor overwrite each
+/// other.
+#[test]
+fn batch_layer_names_from_the_data_are_never_paths() {
+    use std::io::Read;
+    let Some(data) = common::data_dir() else {
+        return;
+    };
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(data.join("ics-attack/ics-attack-18.1.json.gz")).unwrap(),
+    )
+    .read_to_string(&mut text)
+    .unwrap();
+    let mut bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let crafted = [
+        "../../escaped_rel",
+        "/tmp/attackdb-absolute-escape",
+        "C9999",
+        "c9999",
+    ];
+    let mut next = crafted.iter();
+    for object in bundle["objects"].as_array_mut().unwrap() {
+        if object["type"] != "campaign" {
+            continue;
+        }
+        let Some(id) = next.next() else { break };
+        for reference in object["external_references"].as_array_mut().unwrap() {
+            if reference["source_name"] == "mitre-attack" {
+                reference["external_id"] = serde_json::json!(id);
+            }
+        }
+    }
+    assert!(next.next().is_none(), "the bundle has enough campaigns");
+    let work = tempfile::tempdir().unwrap();
+    let bundle_path = work.path().join("ics-attack-18.1.json");
+    std::fs::write(&bundle_path, serde_json::to_string(&bundle).unwrap()).unwrap();
+    let out = work.path().join("deep/er/out");
+    let output = common::attackdb(
+        &bundle_path,
+        &[
+            "--domain",
+            "ics",
+            "layer",
+            "generate",
+            "--batch",
+            "campaigns",
+            "-o",
+            &out.display().to_string(),
+            "--json",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let written = report["layers"].as_array().unwrap();
+    let files: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(
+        files.len(),
+        written.len(),
+        "one file per layer, none overwritten"
+    );
+    for layer in written {
+        let file = std::path::PathBuf::from(layer["file"].as_str().unwrap());
+        assert_eq!(file.parent(), Some(out.as_path()), "{file:?}");
+    }
+    assert!(!work.path().join("deep/escaped_rel.json").exists());
+    assert!(!std::path::Path::new("/tmp/attackdb-absolute-escape.json").exists());
+    let names: Vec<String> = written
+        .iter()
+        .map(|l| {
+            l["file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(names.contains(&"C9999.json".to_string()), "{names:?}");
+    assert!(names.contains(&"_.._escaped_rel.json".to_string()), "{names:?}");
+}

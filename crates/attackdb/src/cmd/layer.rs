@@ -443,8 +443,10 @@ fn generate(args: &GenerateArgs, global: &Options, out: &mut dyn Write) -> Resul
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let layers = generate::batch_layers(dataset, kind, &options)?;
         let mut written = Vec::new();
-        for (id, layer) in &layers {
-            let path = dir.join(format!("{id}.json"));
+        let ids: Vec<&str> = layers.iter().map(|(id, _)| id.as_str()).collect();
+        let names = generate::layer_file_names(&ids);
+        for ((id, layer), name) in layers.iter().zip(&names) {
+            let path = dir.join(name);
             emit(nav::layer_to_json(layer)?.as_bytes(), Some(&path), out)?;
             written.push(nav::BatchLayer {
                 id: id.clone(),
