@@ -287,10 +287,20 @@ fn no_data_says_what_to_do() {
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let Some(data) = data_dir() else { return };
+    for args in [
+        &["relation", "techniques_used_by_software"][..],
+        // Issue 16, finding 12: `list techniques --json | head -c 10` said "error: Broken pipe".
+        &["list", "techniques", "--json"][..],
+    ] {
+        closed_pipe_is_quiet(&data, args);
+    }
+}
+
+fn closed_pipe_is_quiet(data: &Path, args: &[&str]) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_attackdb"))
         .arg("--data")
-        .arg(&data)
-        .args(["relation", "techniques_used_by_software"])
+        .arg(data)
+        .args(args)
         .env("ATTACKDB_HOME", common::home())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
