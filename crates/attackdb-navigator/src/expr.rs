@@ -117,10 +117,18 @@ fn tokenize(text: &str) -> Result<Vec<Token>> {
     Ok(tokens)
 }
 
+/// The deepest nesting read: each parenthesis, call argument, conditional branch and unary
+/// operator is a level (a parenthesis two: its expression and its operand).
+pub const MAX_EXPRESSION_DEPTH: usize = 200;
+/// The most tokens an expression may have (a long chain `a+a+...` nests as deeply as it is long
+/// once evaluated).
+pub const MAX_EXPRESSION_TOKENS: usize = 1_000;
+
 struct Parser {
     tokens: Vec<Token>,
     position: usize,
     variables: Vec<String>,
+    depth: usize,
 }
 
 impl Parser {
@@ -166,7 +174,25 @@ impl Parser {
         }
     }
 
+    /// Goes one level deeper, refusing past [`MAX_EXPRESSION_DEPTH`].
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_EXPRESSION_DEPTH {
+            return Err(Error::Expression(format!(
+                "the expression nests deeper than {MAX_EXPRESSION_DEPTH} levels"
+            )));
+        }
+        Ok(())
+    }
+
     fn conditional(&mut self) -> Result<Node> {
+        self.enter()?;
+        let node = self.conditional_inner();
+        self.depth -= 1;
+        node
+    }
+
+    fn conditional_inner(&mut self) -> Result<Node> {
         let condition = self.or()?;
         if self.eat_symbol("?") {
             let yes = self.conditional()?;
@@ -256,6 +282,13 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Node> {
+        self.enter()?;
+        let node = self.unary_inner();
+        self.depth -= 1;
+        node
+    }
+
+    fn unary_inner(&mut self) -> Result<Node> {
         if self.eat_symbol("-") {
             return Ok(Node::Unary('-', Box::new(self.unary()?)));
         }
@@ -341,10 +374,17 @@ impl Expr {
         if text.trim().is_empty() {
             return Err(Error::Expression("empty expression".to_string()));
         }
+        let tokens = tokenize(&text)?;
+        if tokens.len() > MAX_EXPRESSION_TOKENS {
+            return Err(Error::Expression(format!(
+                "the expression is longer than {MAX_EXPRESSION_TOKENS} tokens"
+            )));
+        }
         let mut parser = Parser {
-            tokens: tokenize(&text)?,
+            tokens,
             position: 0,
             variables: Vec::new(),
+            depth: 0,
         };
         let root = parser.conditional()?;
         if parser.position < parser.tokens.len() {
@@ -496,6 +536,29 @@ mod tests {
     fn variables_are_listed() {
         let expr = Expr::parse("c + a*2").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(expr.variables(), ["a", "c"]);
+    }
+
+    /// Issue 16, finding 4: deep nesting used to overflow the stack.
+    #[test]
+    fn deep_and_long_expressions_are_errors_not_crashes() {
+        for text in [
+            format!("{}a{}", "(".repeat(5000), ")".repeat(5000)),
+            format!("{}a", "not ".repeat(30_000)),
+            format!("{}a", "a^".repeat(40_000)),
+            format!("{}a", "a+".repeat(40_000)),
+            format!("{}a{}", "abs(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}a", "-".repeat(100_000)),
+        ] {
+            assert!(Expr::parse(&text).is_err(), "{}", &text[..20]);
+        }
+        let nested = format!("{}a{}", "(".repeat(60), ")".repeat(60));
+        assert!(Expr::parse(&nested).is_ok());
+        let long = format!("{}a", "a+".repeat(450));
+        let expr = Expr::parse(&long);
+        assert!(expr.is_ok());
+        if let Ok(expr) = expr {
+            assert_eq!(expr.eval(&|_| Some(1.0)).ok(), Some(451.0));
+        }
     }
 
     #[test]

@@ -233,5 +233,8 @@ fn batch_layer_names_from_the_data_are_never_paths() {
         })
         .collect();
     assert!(names.contains(&"C9999.json".to_string()), "{names:?}");
-    assert!(names.contains(&"_.._escaped_rel.json".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"_.._escaped_rel.json".to_string()),
+        "{names:?}"
+    );
 }
