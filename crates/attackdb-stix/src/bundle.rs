@@ -429,8 +429,11 @@ pub fn discover_bundles(path: &Path) -> Result<Vec<PathBuf>> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut found = Vec::new();
-    walk(path, &mut found)?;
+    walk(path, &mut found, &mut std::collections::HashSet::new())?;
     found.sort();
+    // The same file reached through two links is one bundle.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if found.is_empty() {
         return Err(Error::NoBundles {
             path: path.to_path_buf(),
@@ -439,7 +442,18 @@ pub fn discover_bundles(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+/// Collects bundle files under `dir`. A folder reached twice (a symlink loop such as `a -> .`,
+/// or two links to one folder) is read once, and only regular files count (a FIFO named like a
+/// bundle would block the read forever).
+fn walk(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
         source,
@@ -455,8 +469,9 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         if path.is_dir() {
-            walk(&path, found)?;
-        } else if (name.ends_with(".json") || name.ends_with(".json.gz"))
+            walk(&path, found, visited)?;
+        } else if path.is_file()
+            && (name.ends_with(".json") || name.ends_with(".json.gz"))
             && name != "index.json"
             && !name.ends_with(".index.json")
         {

@@ -217,3 +217,22 @@ fn an_empty_folder_has_no_bundles() {
         .to_string()
         .ends_with("no ATT&CK bundle (*.json or *.json.gz) found"));
 }
+
+/// Issue 16, finding 6: a folder with symlink loops (`a -> .`, `b -> .`) is walked once, and a
+/// FIFO named like a bundle is not opened (it would block forever).
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_fifos_do_not_hang_discovery() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bundle.json"), "{}").unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("a")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("b")).unwrap();
+    std::os::unix::fs::symlink("bundle.json", dir.path().join("again.json")).unwrap();
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let found = attackdb_stix::discover_bundles(dir.path()).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    if made.is_ok_and(|s| s.success()) {
+        assert!(!found.contains(&fifo));
+    }
+}
