@@ -423,3 +423,30 @@ pub fn related_ids(dataset: &Dataset, relation: Relation, key: ObjId) -> Vec<Str
     related.dedup();
     related
 }
+
+/// `show REF --json --full`: the STIX object with its relationship families and detection.
+#[derive(Debug, Clone, Serialize)]
+pub struct FullAnswer {
+    /// The STIX object as in the release.
+    pub object: serde_json::Value,
+    /// Its relationship families (see [`related_answer`]).
+    pub related: Vec<RelatedFamily>,
+    /// Its detection (see [`detection_answer`]).
+    pub detection: Vec<StrategyAnswer>,
+}
+
+/// The full answer about `id`.
+pub fn full_answer(dataset: &Dataset, id: ObjId) -> crate::Result<FullAnswer> {
+    let raw = dataset.raw_json(id)?;
+    let object = serde_json::from_str(raw).map_err(|e| {
+        crate::Error::BadQuery(format!(
+            "{}: its JSON cannot be read back: {e}",
+            dataset.display_id(id)
+        ))
+    })?;
+    Ok(FullAnswer {
+        object,
+        related: related_answer(dataset, id),
+        detection: detection_answer(dataset, id),
+    })
+}

@@ -54,8 +54,8 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "GET",
         path: "/api/v1/objects/{ref}",
-        summary: "One STIX object exactly as in the release (`attackdb show REF --json`); ref = ATT&CK ID, STIX ID, name or alias",
-        params: &[DOMAIN, RELEASE],
+        summary: "One STIX object exactly as in the release (`attackdb show REF --json`); ref = ATT&CK ID, STIX ID, name or alias; with full=true `{\"object\", \"related\", \"detection\"}` (`--json --full`)",
+        params: &[DOMAIN, RELEASE, ("full", "the object with its relationships and detection (true/false)")],
         response: ("application/stix+json;version=2.1", "StixObject"),
     },
     RouteDoc {
@@ -358,9 +358,12 @@ async fn object(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, ONE_RELEASE)?;
+    let params = params(query, &["domain", "release", "full"])?;
     let dataset = params.dataset(state.kb())?;
     let id = dataset.lookup(&reference)?;
+    if params.flag("full")? {
+        return json(&headers, &attackdb_kb::full_answer(dataset, id)?);
+    }
     let mut raw = dataset.raw_json(id)?.to_string();
     raw.push('\n');
     Ok(respond(

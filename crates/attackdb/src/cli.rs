@@ -45,6 +45,10 @@ pub enum Command {
     Show {
         /// T1059.001, G0016, attack-pattern--..., "APT29", "Cozy Bear"...
         query: String,
+        /// With --json: `{"object": ..., "related": ..., "detection": ...}` instead of the STIX
+        /// object alone
+        #[arg(long)]
+        full: bool,
     },
     /// List objects of one kind
     List(ListArgs),

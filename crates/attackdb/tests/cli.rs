@@ -417,3 +417,21 @@ fn unknown_releases_and_stray_files_are_said_clearly() {
     let output = attackdb(only_layer.path(), &["show", "T1003"]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// Issue 14: `show REF --json --full` is `{"object", "related", "detection"}`.
+#[test]
+fn show_full_json_has_the_object_its_relations_and_detection() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["show", "T1059.001", "--json", "--full"]);
+    assert!(output.status.success());
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["object"]["name"], "PowerShell");
+    let families: Vec<&str> = value["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["relation"].as_str().unwrap())
+        .collect();
+    assert!(families.contains(&"groups_using_technique"), "{families:?}");
+    assert!(value["detection"][0]["id"].as_str().unwrap().starts_with("DET"));
+}

@@ -62,6 +62,10 @@ const TWINS: &[(&[&str], &str)] = &[
     ),
     (&["show", "APT29", "--json"], "/api/v1/objects/APT29"),
     (
+        &["show", "T1059.001", "--json", "--full"],
+        "/api/v1/objects/T1059.001?full=true",
+    ),
+    (
         &["--domain", "ics", "show", "T0800", "--json"],
         "/api/v1/objects/T0800?domain=ics",
     ),

@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Serve(args) => serve::run(args, &options, out),
         Command::Intel(command) => intel::run(command, &options, out),
         Command::Stats => query::stats(&options, out),
-        Command::Show { query } => query::show(query, &options, out),
+        Command::Show { query, full } => query::show(query, *full, &options, out),
         Command::List(args) => query::list(args, &options, out),
         Command::Search {
             words,

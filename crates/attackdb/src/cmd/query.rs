@@ -60,8 +60,11 @@ fn one_release(options: &Options) -> Result<&'static Dataset> {
 }
 
 /// `attackdb show REF`.
-pub fn show(query: &str, options: &Options, out: &mut dyn Write) -> Result<()> {
+pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> Result<()> {
     let (dataset, id) = find_anywhere(query, options)?;
+    if options.json && full {
+        return render::json(out, &attackdb_kb::full_answer(dataset, id)?);
+    }
     if options.json {
         writeln!(out, "{}", dataset.raw_json(id)?)?;
         return Ok(());
