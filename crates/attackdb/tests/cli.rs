@@ -433,5 +433,8 @@ fn show_full_json_has_the_object_its_relations_and_detection() {
         .map(|f| f["relation"].as_str().unwrap())
         .collect();
     assert!(families.contains(&"groups_using_technique"), "{families:?}");
-    assert!(value["detection"][0]["id"].as_str().unwrap().starts_with("DET"));
+    assert!(value["detection"][0]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("DET"));
 }
