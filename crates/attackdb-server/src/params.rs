@@ -106,3 +106,24 @@ impl Params {
         Ok(kb.select(domain, release.as_ref())?)
     }
 }
+
+/// `text` of a query string decoded: `+` is a space, `%XX` a byte; `None` for a malformed
+/// escape or bytes that are not UTF-8. The one decoder of REST and TAXII parameters.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}

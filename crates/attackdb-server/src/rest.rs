@@ -316,29 +316,11 @@ fn form_urlencoded(text: &str) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 fn decode(text: &str) -> Result<String, ApiError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| {
-                        ApiError::bad_parameter(format!("malformed percent escape in `{text}`"))
-                    })?;
-                out.push(hex);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out)
-        .map_err(|_| ApiError::bad_parameter(format!("`{text}` is not UTF-8 when decoded")))
+    crate::params::percent_decode(text).ok_or_else(|| {
+        ApiError::bad_parameter(format!(
+            "malformed percent escape in `{text}`, or not UTF-8 when decoded"
+        ))
+    })
 }
 
 fn params(query: Option<String>, allowed: &[&str]) -> Result<Params, ApiError> {

@@ -428,10 +428,10 @@ fn read_filter(query: Option<String>, max_page: usize, paged: bool) -> Result<Fi
     let text = query.unwrap_or_default();
     for part in text.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        let name =
-            percent_decode(name).ok_or_else(|| bad(format!("malformed parameter {part}")))?;
-        let value =
-            percent_decode(value).ok_or_else(|| bad(format!("malformed parameter {part}")))?;
+        let name = crate::params::percent_decode(name)
+            .ok_or_else(|| bad(format!("malformed parameter {part}")))?;
+        let value = crate::params::percent_decode(value)
+            .ok_or_else(|| bad(format!("malformed parameter {part}")))?;
         let values = || {
             value
                 .split(',')
@@ -476,25 +476,6 @@ fn read_filter(query: Option<String>, max_page: usize, paged: bool) -> Result<Fi
         }
     }
     Ok(filter)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
 }
 
 fn matches(dataset: &Dataset, entry: &Entry, filter: &Filter) -> bool {
