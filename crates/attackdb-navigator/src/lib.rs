@@ -42,5 +42,5 @@ pub use matrix::{LayerCell, LayerColumn, LayerMatrix, LayerMatrixOptions};
 pub use model::*;
 pub use problem::{Error, Problem, Result, Severity};
 pub use read::{is_technique_id, read_layer_value, read_layers, LayerFile, ReadLayer};
-pub use validate::check_against;
+pub use validate::{check_against, check_file};
 pub use write::{layer_to_json, layer_to_value, layers_to_json};

@@ -6,6 +6,39 @@ use attackdb_kb::{Concept, Dataset};
 use crate::model::Layer;
 use crate::problem::Problem;
 
+/// Checks every layer of `file` against the release `dataset_of` gives for its domain, adding
+/// the problems found to the layer's; a layer of no ATT&CK domain, or of one `dataset_of` gives
+/// no release for (`Ok(None)`), keeps only its format problems. Returns the releases checked
+/// against (`enterprise-attack 18.1`), one per domain.
+pub fn check_file<'d, E>(
+    file: &mut crate::read::LayerFile,
+    mut dataset_of: impl FnMut(attackdb_kb::Domain) -> Result<Option<&'d Dataset>, E>,
+) -> Result<Vec<String>, E> {
+    let mut domains: Vec<String> = file
+        .layers
+        .iter()
+        .map(|l| l.layer.domain.clone())
+        .filter(|d| crate::model::DOMAINS.contains(&d.as_str()))
+        .collect();
+    domains.sort();
+    domains.dedup();
+    let mut checked_against = Vec::new();
+    for name in &domains {
+        let Some(domain) = attackdb_kb::Domain::parse(name) else {
+            continue;
+        };
+        let Some(dataset) = dataset_of(domain)? else {
+            continue;
+        };
+        checked_against.push(format!("{} {}", dataset.domain(), dataset.release()));
+        for layer in file.layers.iter_mut().filter(|l| &l.layer.domain == name) {
+            let more = check_against(&layer.layer, dataset, &layer.path);
+            layer.problems.extend(more);
+        }
+    }
+    Ok(checked_against)
+}
+
 /// Problems of `layer` against `dataset` (warnings: the Navigator still opens such a layer, but
 /// shows nothing for what it does not know). `root` is the layer's path (`$`, `[2]`).
 pub fn check_against(layer: &Layer, dataset: &Dataset, root: &str) -> Vec<Problem> {

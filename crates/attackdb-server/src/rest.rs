@@ -654,26 +654,11 @@ async fn layers_validate(
 ) -> Answer {
     let params = params(query, ONE_RELEASE)?;
     let mut read = read_layer_body(&body)?;
-    let mut checked_against = Vec::new();
-    let mut domains: Vec<String> = read.layers.iter().map(|l| l.layer.domain.clone()).collect();
-    domains.sort();
-    domains.dedup();
-    for domain in &domains {
-        let Some(parsed) = Domain::parse(domain) else {
-            continue;
-        };
-        let release = params.release("release")?;
-        let dataset = state
-            .kb()
-            .select(params.domain()?.unwrap_or(parsed), release.as_ref())?;
-        checked_against.push(format!("{} {}", dataset.domain(), dataset.release()));
-        for layer in read.layers.iter_mut() {
-            if &layer.layer.domain == domain {
-                let more = nav::check_against(&layer.layer, dataset, &layer.path);
-                layer.problems.extend(more);
-            }
-        }
-    }
+    let (domain, release) = (params.domain()?, params.release("release")?);
+    let checked_against = nav::check_file(&mut read, |layer_domain| {
+        let chosen = domain.unwrap_or(layer_domain);
+        state.kb().select(chosen, release.as_ref()).map(Some)
+    })?;
     let report = nav::ValidationReport::new("request body", &read.layers, checked_against);
     json(&headers, &report)
 }

@@ -251,32 +251,20 @@ fn is_no_data(error: &anyhow::Error) -> bool {
 fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
     let mut read = read_file(file)?;
     // Check the techniques against the release, one dataset per domain the layers name.
-    let mut checked_against = Vec::new();
-    let mut domains: Vec<String> = read
-        .layers
-        .iter()
-        .map(|l| l.layer.domain.clone())
-        .filter(|d| nav::DOMAINS.contains(&d.as_str()))
-        .collect();
-    domains.sort();
-    domains.dedup();
-    for domain in &domains {
-        let dataset = match layer_dataset(global, domain) {
-            Ok(dataset) => dataset,
+    let mut noted = false;
+    let checked_against = nav::check_file(&mut read, |domain| {
+        match layer_dataset(global, domain.as_str()) {
+            Ok(dataset) => Ok(Some(dataset)),
             Err(error) if is_no_data(&error) => {
-                eprintln!("note: no ATT&CK data, so only the format is checked ({error})");
-                break;
+                if !noted {
+                    eprintln!("note: no ATT&CK data, so only the format is checked ({error})");
+                    noted = true;
+                }
+                Ok(None)
             }
-            Err(error) => return Err(error),
-        };
-        checked_against.push(format!("{} {}", dataset.domain(), dataset.release()));
-        for layer in read.layers.iter_mut() {
-            if &layer.layer.domain == domain {
-                let more = nav::check_against(&layer.layer, dataset, &layer.path);
-                layer.problems.extend(more);
-            }
+            Err(error) => Err(error),
         }
-    }
+    })?;
     let report = nav::ValidationReport::new(
         &file.display().to_string(),
         &read.layers,
