@@ -20,6 +20,7 @@ mod ops;
 mod params;
 mod rest;
 mod taxii;
+mod web;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
@@ -34,6 +35,7 @@ use axum::Router;
 pub use error::ApiError;
 pub use ops::Metrics;
 pub use rest::openapi_document;
+pub use web::CONTENT_SECURITY_POLICY;
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -74,6 +76,8 @@ struct Inner {
     config: Config,
     metrics: Metrics,
     ready: AtomicBool,
+    /// The web UI (its templates are checked when the state is made).
+    site: Result<attackdb_web::Site, String>,
     /// Per dataset: its objects in TAXII order (date added, then bundle order), made on the
     /// first TAXII request that needs it.
     taxii_order: Vec<OnceLock<Vec<taxii::Entry>>>,
@@ -95,6 +99,7 @@ impl AppState {
                 config,
                 metrics: Metrics::default(),
                 ready: AtomicBool::new(true),
+                site: attackdb_web::Site::new(kb).map_err(|e| e.to_string()),
                 taxii_order,
             }),
         }
@@ -115,6 +120,15 @@ impl AppState {
         &self.inner.metrics
     }
 
+    /// The web UI, or why it could not be made (a template error: a bug, reported on every
+    /// page).
+    pub fn site(&self) -> Result<&attackdb_web::Site, attackdb_web::WebError> {
+        self.inner
+            .site
+            .as_ref()
+            .map_err(|e| attackdb_web::WebError::Render(e.clone()))
+    }
+
     /// Marks the server as not ready (`/readyz` answers 503), e.g. while shutting down.
     pub fn set_ready(&self, ready: bool) {
         self.inner
@@ -127,7 +141,8 @@ impl AppState {
     }
 }
 
-/// Every route: REST under `/api/v1`, TAXII at `/taxii2/` and `/api/v21/`, operations, with
+/// Every route: REST under `/api/v1`, TAXII at `/taxii2/` and `/api/v21/`, operations, and the
+/// web UI at every other path (ATT&CK's own page paths), with
 /// limits, timeouts, compression, CORS, authentication and metrics around them.
 pub fn router(state: AppState) -> Router {
     use tower_http::compression::CompressionLayer;
@@ -139,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::routes())
         .merge(taxii::routes())
         .merge(ops::routes())
+        .merge(web::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body))
         .layer(axum::middleware::from_fn_with_state(
@@ -146,6 +162,7 @@ pub fn router(state: AppState) -> Router {
             ops::authenticate,
         ))
         .layer(axum::middleware::from_fn(ops::uniform_errors))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::measure,
@@ -176,7 +193,10 @@ pub fn router(state: AppState) -> Router {
     app.with_state(state)
 }
 
-async fn fallback(request: Request<Body>) -> Response {
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request<Body>,
+) -> Response {
     let path = request.uri().path().to_string();
     if path.starts_with("/api/v21") || path.starts_with("/taxii2") {
         return taxii::error(
@@ -185,7 +205,10 @@ async fn fallback(request: Request<Body>) -> Response {
             &format!("{path}: no such TAXII resource"),
         );
     }
-    ApiError::no_route(&path).into_response()
+    if path.starts_with("/api/") {
+        return ApiError::no_route(&path).into_response();
+    }
+    web::page(state, request).await
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.

@@ -178,7 +178,10 @@ pub async fn uniform_errors(request: Request<Body>, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.starts_with("application/json") || v.starts_with("application/taxii+json")
+            v.starts_with("application/json")
+                || v.starts_with("application/taxii+json")
+                || v.starts_with("text/html")
+                || v.starts_with("text/css")
         });
     if !(status.is_client_error() || status.is_server_error()) || typed {
         return response;

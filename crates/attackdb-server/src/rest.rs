@@ -300,7 +300,7 @@ pub fn routes() -> Router<AppState> {
 
 type Answer = Result<Response, ApiError>;
 
-fn pairs(query: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn pairs(query: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
     let text = query.unwrap_or_default();
     form_urlencoded(&text)
 }
@@ -842,7 +842,7 @@ async fn layers_export(
 }
 
 /// A file name from an upload, made safe: its last component, only plain characters.
-fn safe_name(name: &str, index: usize) -> String {
+pub(crate) fn safe_name(name: &str, index: usize) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()

@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// Time limit of each request, in seconds
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+    /// Folder (or file) of detection rules whose coverage the web UI's coverage page shows
+    /// (repeatable; Sigma, Splunk, Elastic, CSV or layers, as `attackdb coverage` reads them)
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
     /// Do not log every request on standard error
     #[arg(long)]
     pub quiet: bool,
@@ -84,6 +88,16 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
             .try_init();
     }
     let state = AppState::from_static(kb, config);
+    let mut kept = Vec::new();
+    if !args.rules.is_empty() {
+        let site = state.site().context("the web UI could not start")?;
+        for folder in &args.rules {
+            let id = site
+                .add_rules_folder(folder.clone())
+                .with_context(|| format!("cannot read the rules in {}", folder.display()))?;
+            kept.push(format!("/coverage/{id} ({})", folder.display()));
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -100,10 +114,13 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
         let address = listener.local_addr().unwrap_or(args.listen);
         writeln!(
             out,
-            "serving {} releases on http://{address}/ (REST /api/v1, TAXII /taxii2/): {}",
+            "serving {} releases on http://{address}/ (web UI /, REST /api/v1, TAXII /taxii2/): {}",
             releases.len(),
             releases.join(", ")
         )?;
+        for line in &kept {
+            writeln!(out, "coverage of rules: http://{address}{line}")?;
+        }
         out.flush()?;
         serve(listener, router(state), shutdown_signal())
             .await

@@ -1,0 +1,337 @@
+//! The web UI over HTTP: the pages `attackdb-web` renders, its static files, the layer
+//! painting and export the page's script calls, the coverage upload, and the security headers
+//! every answer carries.
+
+use attackdb_web::{Query, Response as Page, WebError};
+use axum::body::{Body, Bytes};
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::rest::pairs;
+use crate::{respond, AppState};
+
+/// The Content-Security-Policy of every answer: scripts and styles from this server only, no
+/// inline script or style, nothing from any other host.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+    base-uri 'none'; frame-ancestors 'none'";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/{file}", get(asset))
+        .route("/ui/paint", post(paint))
+        .route("/ui/paint.css", get(paint_css))
+        .route("/ui/layer.{format}", get(layer_download))
+        .route("/coverage", get(coverage_form).post(coverage_upload))
+}
+
+/// Adds the security headers to every answer.
+pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+fn query_of(raw: Option<String>) -> Result<Query, WebError> {
+    pairs(raw)
+        .map(|list| list.into_iter().collect())
+        .map_err(|e| WebError::BadRequest(e.message))
+}
+
+fn html(status: StatusCode, body: String, headers: &HeaderMap) -> Response {
+    if status == StatusCode::OK {
+        return respond(headers, "text/html; charset=utf-8", body.into_bytes());
+    }
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+fn status_of(error: &WebError) -> StatusCode {
+    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn error_page(state: &AppState, error: &WebError) -> Response {
+    let status = status_of(error);
+    let body = match state.site() {
+        Ok(site) => site.error_page(status.as_u16(), &error.to_string()),
+        Err(e) => e.to_string(),
+    };
+    html(status, body, &HeaderMap::new())
+}
+
+/// Any path that is not an API route: a page of the site.
+pub async fn page(state: AppState, request: Request<Body>) -> Response {
+    let path = request.uri().path().to_string();
+    let headers = request.headers().clone();
+    let query = match query_of(request.uri().query().map(str::to_string)) {
+        Ok(q) => q,
+        Err(e) => return error_page(&state, &e),
+    };
+    if request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let site = match state.site() {
+        Ok(site) => site,
+        Err(e) => return error_page(&state, &e),
+    };
+    match site.handle(&path, &query) {
+        Ok(Page::Html(body)) => html(StatusCode::OK, body, &headers),
+        Ok(Page::Redirect(to)) => redirect(&to),
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+async fn coverage_form(State(state): State<AppState>, request: Request<Body>) -> Response {
+    page(state, request).await
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match attackdb_web::asset(&file) {
+        Some((content_type, bytes)) => {
+            let mut response = respond(&headers, content_type, bytes.to_vec());
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            );
+            response
+        }
+        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}
+
+/// The page's script sends a layer file; the answer is each layer normalised (upgraded to
+/// 4.5) and painted on the release.
+async fn paint(State(state): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> Response {
+    let result = (|| -> Result<serde_json::Value, WebError> {
+        let site = state.site()?;
+        let query = query_of(raw)?;
+        let dataset = site.dataset(&query)?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| WebError::BadRequest("the layer file is not UTF-8 text".into()))?;
+        let layers = attackdb_navigator::read_layers(text)?.into_valid_layers()?;
+        if layers.is_empty() {
+            return Err(WebError::BadRequest("the file holds no layer".into()));
+        }
+        let painted: Vec<attackdb_web::Painted> = layers
+            .iter()
+            .map(|l| attackdb_web::paint(l, dataset))
+            .collect();
+        let values = layers
+            .iter()
+            .map(attackdb_navigator::layer_to_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(serde_json::json!({ "layers": values, "painted": painted }))
+    })();
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(e) => json_error(&e),
+    }
+}
+
+fn json_error(error: &WebError) -> Response {
+    let status = status_of(error);
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "error": { "status": status.as_u16(), "message": error.to_string() }
+        })),
+    )
+        .into_response()
+}
+
+fn server_layer(
+    state: &AppState,
+    raw: Option<String>,
+) -> Result<(attackdb_navigator::Layer, &'static attackdb_kb::Dataset), WebError> {
+    let site = state.site()?;
+    let query = query_of(raw)?;
+    let dataset = site.dataset(&query)?;
+    let spec = query
+        .get("layer")
+        .ok_or_else(|| WebError::BadRequest("`layer` is required, e.g. group:G0016".into()))?;
+    Ok((site.layer(dataset, spec)?, dataset))
+}
+
+async fn paint_css(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match server_layer(&state, raw) {
+        Ok((layer, dataset)) => {
+            let painted = attackdb_web::paint(&layer, dataset);
+            respond(
+                &headers,
+                "text/css; charset=utf-8",
+                attackdb_web::paint_css(&painted).into_bytes(),
+            )
+        }
+        Err(e) => (
+            status_of(&e),
+            format!("/* {} */", e.to_string().replace("*/", "* /")),
+        )
+            .into_response(),
+    }
+}
+
+async fn layer_download(
+    State(state): State<AppState>,
+    Path(format): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let result = (|| -> Result<(&'static str, Vec<u8>, String), WebError> {
+        let (layer, dataset) = server_layer(&state, raw)?;
+        let name: String = layer
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let matrix = attackdb_navigator::LayerMatrix::build(
+            &layer,
+            dataset,
+            attackdb_navigator::LayerMatrixOptions {
+                subtechniques: true,
+                all_techniques: false,
+            },
+        );
+        Ok(match format.as_str() {
+            "json" => (
+                "application/json",
+                attackdb_navigator::layer_to_json(&layer)?.into_bytes(),
+                format!("{name}.json"),
+            ),
+            "svg" => (
+                "image/svg+xml",
+                attackdb_navigator::export::to_svg(&layer, &matrix).into_bytes(),
+                format!("{name}.svg"),
+            ),
+            "xlsx" => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                attackdb_navigator::export::to_xlsx(&[(&layer, &matrix)])?,
+                format!("{name}.xlsx"),
+            ),
+            other => {
+                return Err(WebError::NotFound(format!(
+                    "layer.{other}: expected layer.json, layer.svg or layer.xlsx"
+                )))
+            }
+        })
+    })();
+    match result {
+        Ok((content_type, bytes, file)) => {
+            let mut response = respond(&headers, content_type, bytes);
+            if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(e) => json_error(&e),
+    }
+}
+
+/// The coverage form's upload: the files are kept in a temporary folder while read, the
+/// result is kept by the site, and the browser is sent to its page.
+async fn coverage_upload(State(state): State<AppState>, mut multipart: Multipart) -> Response {
+    let site = match state.site() {
+        Ok(site) => site,
+        Err(e) => return error_page(&state, &e),
+    };
+    // Form fields and files arrive as parts; fields are the options, files the rules.
+    let folder = match tempfile::tempdir() {
+        Ok(f) => f,
+        Err(e) => {
+            return error_page(
+                &state,
+                &WebError::Render(format!("cannot make a folder for the upload: {e}")),
+            )
+        }
+    };
+    let mut query = Query::new();
+    let mut files = 0usize;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return error_page(
+                    &state,
+                    &WebError::BadRequest(format!("malformed upload: {e}")),
+                )
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return error_page(
+                    &state,
+                    &WebError::BadRequest(format!("malformed upload: {e}")),
+                )
+            }
+        };
+        match file_name {
+            Some(file) if !bytes.is_empty() => {
+                let path = folder.path().join(crate::rest::safe_name(&file, files));
+                if let Err(e) = std::fs::write(&path, &bytes) {
+                    return error_page(
+                        &state,
+                        &WebError::Render(format!("cannot keep the upload: {e}")),
+                    );
+                }
+                files += 1;
+            }
+            Some(_) => {}
+            None => {
+                query.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    if files == 0 {
+        return error_page(
+            &state,
+            &WebError::BadRequest("no rule files in the upload: choose one or more files".into()),
+        );
+    }
+    let request = attackdb_web::CoverageRequest::from_query(&query);
+    let paths = [folder.path().to_path_buf()];
+    match site.coverage().add(site.kb(), &paths, &request) {
+        Ok(id) => redirect(&format!("/coverage/{id}")),
+        Err(e) => error_page(&state, &e),
+    }
+}

@@ -1,0 +1,273 @@
+// attackdb web UI: interaction on top of pages that read without it. No inline script, no
+// other host; everything from a layer is set as text or checked colour, never as HTML.
+"use strict";
+
+(function () {
+  const HEX = /^#[0-9a-fA-F]{6}$/;
+
+  function paintSwatches(root) {
+    root.querySelectorAll("[data-color]").forEach(function (el) {
+      const c = el.getAttribute("data-color");
+      if (HEX.test(c)) el.style.background = c;
+    });
+  }
+
+  function matrixPage() {
+    const form = document.getElementById("matrix-form");
+    const matrix = document.getElementById("matrix");
+    if (!form || !matrix) return;
+    const platform = document.getElementById("platform");
+    const ids = document.getElementById("show-ids");
+    const subs = document.getElementById("subs-open");
+    const find = document.getElementById("find");
+    const count = document.getElementById("find-count");
+    platform.addEventListener("change", function () { form.submit(); });
+    ids.addEventListener("change", function () {
+      matrix.classList.toggle("show-ids", ids.checked);
+    });
+    subs.addEventListener("change", function () {
+      matrix.querySelectorAll("details").forEach(function (d) { d.open = subs.checked; });
+    });
+    find.addEventListener("input", function () {
+      const q = find.value.trim().toLowerCase();
+      let hits = 0;
+      matrix.querySelectorAll(".hit, .has-hit").forEach(function (el) {
+        el.classList.remove("hit", "has-hit");
+      });
+      matrix.classList.toggle("finding", q.length > 0);
+      if (!q) { count.textContent = ""; return; }
+      matrix.querySelectorAll("li.tech, li.sub").forEach(function (li) {
+        const cell = li.querySelector(":scope > .cell");
+        const text = (li.getAttribute("data-t") + " " + cell.textContent).toLowerCase();
+        if (text.indexOf(q) >= 0) {
+          li.classList.add("hit");
+          hits += 1;
+          if (li.classList.contains("sub")) {
+            const parent = li.closest("li.tech");
+            parent.classList.add("has-hit");
+            const details = parent.querySelector("details");
+            if (details) details.open = true;
+          }
+        }
+      });
+      count.textContent = hits + (hits === 1 ? " match" : " matches");
+    });
+    layers(form, matrix);
+  }
+
+  function layers(form, matrix) {
+    const domain = form.getAttribute("data-domain");
+    const release = form.getAttribute("data-release");
+    const fileInput = document.getElementById("layer-file");
+    const drop = document.getElementById("drop");
+    const tabs = document.getElementById("layer-tabs");
+    const status = document.getElementById("layer-status");
+    const legend = document.getElementById("legend");
+    const combineBox = document.getElementById("combine-box");
+    const downloads = document.getElementById("downloads");
+    const open = [];
+    let current = -1;
+    const query = "domain=" + encodeURIComponent(domain) + "&release=" + encodeURIComponent(release);
+
+    function say(text) { status.textContent = text; }
+
+    function fail(response) {
+      return response.text().then(function (text) {
+        let message = text;
+        try { const body = JSON.parse(text); message = (body.error && body.error.message) || body.message || text; } catch (e) { /* plain text */ }
+        throw new Error(message);
+      });
+    }
+
+    function paintLayers(text, label) {
+      return fetch("/ui/paint?" + query, { method: "POST", headers: { "Content-Type": "application/json" }, body: text })
+        .then(function (r) { return r.ok ? r.json() : fail(r); })
+        .then(function (answer) {
+          answer.layers.forEach(function (layer, i) {
+            open.push({ label: label, layer: layer, painted: answer.painted[i] });
+          });
+          renderTabs();
+          select(open.length - 1);
+          say(answer.layers.length + " layer" + (answer.layers.length === 1 ? "" : "s") + " opened from " + label + ".");
+        });
+    }
+
+    function readFiles(files) {
+      Array.prototype.forEach.call(files, function (file) {
+        file.text().then(function (text) { return paintLayers(text, file.name); })
+          .catch(function (e) { say(file.name + ": " + e.message); });
+      });
+    }
+
+    function variable(i) { return String.fromCharCode(97 + i); }
+
+    function renderTabs() {
+      tabs.textContent = "";
+      open.forEach(function (entry, i) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.setAttribute("role", "tab");
+        b.setAttribute("aria-selected", i === current ? "true" : "false");
+        b.textContent = variable(i) + ": " + (entry.painted.name || entry.label);
+        b.addEventListener("click", function () { select(i); });
+        tabs.appendChild(b);
+      });
+      combineBox.hidden = open.length < 1;
+      downloads.hidden = open.length < 1 && !downloads.querySelector(".server-dl");
+      downloads.querySelectorAll(".client-dl").forEach(function (b) { b.hidden = open.length < 1; });
+    }
+
+    function clear() {
+      matrix.querySelectorAll(".cell[data-painted]").forEach(function (cell) {
+        cell.style.background = "";
+        cell.style.color = "";
+        cell.style.opacity = "";
+        cell.title = cell.getAttribute("data-base-title") || cell.title;
+        cell.removeAttribute("data-painted");
+      });
+    }
+
+    function apply(painted) {
+      clear();
+      // The server's stylesheet of a server-made layer gives way to the chosen layer.
+      document.querySelectorAll("link[href^='/ui/paint.css']").forEach(function (l) { l.disabled = true; });
+      painted.cells.forEach(function (c) {
+        const column = matrix.querySelector("[data-tactic='" + CSS.escape(c.tactic) + "']");
+        if (!column) return;
+        column.querySelectorAll("[data-t='" + CSS.escape(c.id) + "'] > .cell").forEach(function (cell) {
+          if (!cell.hasAttribute("data-base-title")) cell.setAttribute("data-base-title", cell.title);
+          cell.setAttribute("data-painted", "1");
+          if (c.color && HEX.test(c.color)) {
+            cell.style.background = c.color;
+            cell.style.color = c.text_color === "white" ? "#fff" : "#000";
+          }
+          if (c.disabled) cell.style.opacity = "0.35";
+          let title = cell.getAttribute("data-base-title");
+          if (c.score !== null && c.score !== undefined) title += "\nscore: " + c.score;
+          if (c.comment) title += "\ncomment: " + c.comment;
+          cell.title = title;
+        });
+      });
+      showLegend(painted);
+    }
+
+    function showLegend(painted) {
+      legend.hidden = false;
+      legend.textContent = "";
+      const name = document.createElement("p");
+      const strong = document.createElement("strong");
+      strong.textContent = painted.name;
+      name.appendChild(strong);
+      if (painted.description) name.appendChild(document.createTextNode(": " + painted.description));
+      legend.appendChild(name);
+      if (painted.legend.length) {
+        const ul = document.createElement("ul");
+        painted.legend.forEach(function (item) {
+          const li = document.createElement("li");
+          const sw = document.createElement("span");
+          sw.className = "swatch";
+          sw.setAttribute("data-color", item[1]);
+          li.appendChild(sw);
+          li.appendChild(document.createTextNode(item[0]));
+          ul.appendChild(li);
+        });
+        legend.appendChild(ul);
+      }
+      const g = document.createElement("p");
+      g.textContent = "Scores " + painted.min_score + " to " + painted.max_score + ": ";
+      painted.gradient.forEach(function (c) {
+        const sw = document.createElement("span");
+        sw.className = "swatch";
+        sw.setAttribute("data-color", c);
+        g.appendChild(sw);
+      });
+      legend.appendChild(g);
+      if (painted.not_in_matrix.length) {
+        const n = document.createElement("p");
+        n.className = "note";
+        n.textContent = "Not in this matrix: " + painted.not_in_matrix.join(", ");
+        legend.appendChild(n);
+      }
+      paintSwatches(legend);
+    }
+
+    function select(i) {
+      current = i;
+      renderTabs();
+      apply(open[i].painted);
+    }
+
+    function download(format) {
+      if (current < 0) return;
+      const entry = open[current];
+      const text = JSON.stringify(entry.layer, null, 2);
+      const base = (entry.painted.name || "layer").replace(/[^A-Za-z0-9._-]+/g, "_");
+      if (format === "json") {
+        save(new Blob([text], { type: "application/json" }), base + ".json");
+        return;
+      }
+      fetch("/api/v1/layers/export?format=" + format + "&" + query, { method: "POST", headers: { "Content-Type": "application/json" }, body: text })
+        .then(function (r) { return r.ok ? r.blob() : fail(r); })
+        .then(function (blob) { save(blob, base + "." + format); })
+        .catch(function (e) { say("export: " + e.message); });
+    }
+
+    function save(blob, name) {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    }
+
+    fileInput.addEventListener("change", function () { readFiles(fileInput.files); fileInput.value = ""; });
+    ["dragenter", "dragover"].forEach(function (type) {
+      drop.addEventListener(type, function (e) { e.preventDefault(); drop.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      drop.addEventListener(type, function () { drop.classList.remove("over"); });
+    });
+    drop.addEventListener("drop", function (e) {
+      e.preventDefault();
+      if (e.dataTransfer && e.dataTransfer.files.length) readFiles(e.dataTransfer.files);
+    });
+    drop.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); }
+    });
+    document.getElementById("combine").addEventListener("click", function () {
+      const expr = document.getElementById("combine-expr").value.trim();
+      if (!expr) { say("Write an expression over the layers, e.g. a + b."); return; }
+      const body = JSON.stringify({ layers: open.map(function (o) { return o.layer; }), expr: expr, name: expr });
+      fetch("/api/v1/layers/combine?" + query, { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
+        .then(function (r) { return r.ok ? r.text() : fail(r); })
+        .then(function (text) { return paintLayers(text, expr); })
+        .catch(function (e) { say("combine: " + e.message); });
+    });
+    downloads.querySelectorAll(".client-dl").forEach(function (b) {
+      b.addEventListener("click", function () { download(b.getAttribute("data-format")); });
+    });
+    // A layer the server made for this page joins the open layers, so it can be combined.
+    const spec = document.getElementById("layer-spec").value.trim();
+    if (spec && document.querySelector("link[href^='/ui/paint.css']")) {
+      fetch("/ui/layer.json?layer=" + encodeURIComponent(spec) + "&" + query)
+        .then(function (r) { return r.ok ? r.json() : fail(r); })
+        .then(function (layer) {
+          return fetch("/ui/paint?" + query, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(layer) })
+            .then(function (r) { return r.ok ? r.json() : fail(r); })
+            .then(function (answer) {
+              open.push({ label: spec, layer: answer.layers[0], painted: answer.painted[0] });
+              current = 0;
+              renderTabs();
+            });
+        })
+        .catch(function (e) { say(spec + ": " + e.message); });
+    }
+    window.attackdbLayers = { open: open, select: select };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    paintSwatches(document);
+    matrixPage();
+  });
+})();
