@@ -139,7 +139,7 @@
           cell.setAttribute("data-painted", "1");
           if (c.color && HEX.test(c.color)) {
             cell.style.background = c.color;
-            cell.style.color = c.text_color === "white" ? "#fff" : "#000";
+            cell.style.color = HEX.test(c.text_color || "") ? c.text_color : "#000";
           }
           if (c.disabled) cell.style.opacity = "0.35";
           let title = cell.getAttribute("data-base-title");

@@ -153,6 +153,7 @@ impl Site {
         for (name, text) in TEMPLATES {
             templates.add_template(name, text)?;
         }
+        templates.set_formatter(format_value);
         templates.set_trim_blocks(true);
         templates.set_lstrip_blocks(true);
         Ok(Site {
@@ -378,6 +379,16 @@ impl Site {
             })
             .collect();
         let techniques: usize = columns.iter().map(|c| c.count).sum();
+        let matrices: Vec<(String, String)> = dataset
+            .list(attackdb_kb::Concept::Matrix, attackdb_kb::Visibility::LIVE)
+            .into_iter()
+            .map(|m| {
+                (
+                    dataset.display_id(m).to_string(),
+                    dataset.display_name(m).to_string(),
+                )
+            })
+            .collect();
         let nav = self.nav(Some(dataset.domain()), "", "matrix");
         self.render(
             "matrix.html",
@@ -394,6 +405,7 @@ impl Site {
                 subs_open => marks.open_all,
                 columns,
                 techniques,
+                matrices,
                 layer_spec,
                 painted,
                 matrix_href => linker.matrix_href(),
@@ -432,6 +444,26 @@ impl Site {
             None => None,
         };
         Ok(self.kb.select(domain, release.as_ref())?)
+    }
+}
+
+/// Writes a template value, escaping `& < > " '` in HTML templates (minijinja's own escape also
+/// writes `/` as an entity, which makes every path in the page unreadable to grep and curl).
+fn format_value(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
+        let text = if value.is_none() || value.is_undefined() {
+            String::new()
+        } else {
+            value.to_string()
+        };
+        out.write_str(&markdown::escape(&text))
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+    } else {
+        minijinja::escape_formatter(out, state, value)
     }
 }
 

@@ -18,7 +18,7 @@ pub struct PaintedCell {
     pub id: String,
     /// Background colour (`#rrggbb`), if any.
     pub color: Option<String>,
-    /// The text colour that reads on it (`black` or `white`).
+    /// The text colour that reads on it (`#000000` or `#ffffff`).
     pub text_color: Option<&'static str>,
     /// Score shown.
     pub score: Option<f64>,
