@@ -1,0 +1,298 @@
+"""The web UI in headless Chromium (Debian's chromium + chromium-driver, through Selenium).
+
+Starts `attackdb serve` on the real releases (and on a crafted hostile bundle), then drives
+the pages as a user would: the matrix, its platform filter and search, a technique page, a
+Navigator layer loaded from a file (cell colours checked against the navigator crate's, as
+`attackdb layer export --format csv` gives them), the coverage page of the Sigma corpus, and
+a bundle full of script that must run nothing.
+
+Environment: ATTACKDB_BIN (the binary), ATTACKDB_TEST_DATA (attack-stix-data), and
+ATTACKDB_SHARED (the folder holding corpora/); SCREENSHOTS=DIR keeps screenshots.
+"""
+
+import csv
+import gzip
+import io
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BIN = os.environ.get("ATTACKDB_BIN", "target/debug/attackdb")
+DATA = os.environ.get("ATTACKDB_TEST_DATA", "../shared/attack-stix-data")
+SHARED = os.environ.get("ATTACKDB_SHARED", os.path.dirname(os.path.abspath(DATA)))
+SIGMA = os.path.join(SHARED, "corpora", "sigma")
+LAYERS = os.path.join(SHARED, "corpora", "navigator-layers", "layers", "samples")
+SHOTS = os.environ.get("SCREENSHOTS")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data, *extra):
+    port = free_port()
+    proc = subprocess.Popen(
+        [BIN, "--data", data, "serve", "--listen", f"127.0.0.1:{port}", "--quiet", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("serving"):
+            return proc, f"http://127.0.0.1:{port}"
+        if proc.poll() is not None:
+            raise RuntimeError("attackdb serve stopped: " + proc.stderr.read())
+    proc.kill()
+    raise RuntimeError("attackdb serve did not start in time")
+
+
+@pytest.fixture(scope="module")
+def server():
+    proc, url = start_server(DATA, "--rules", SIGMA)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name):
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def rgb(color):
+    """'#8ec843' -> 'rgb(142, 200, 67)', as the browser reports a computed colour."""
+    color = color.lstrip("#")
+    r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_matrix_filter_and_search(server, browser):
+    browser.get(server + "/matrices/enterprise/")
+    tactics = browser.find_elements(By.CSS_SELECTOR, "#matrix > section.tactic")
+    assert len(tactics) == 14
+    assert "14 tactics, 250 techniques" in browser.find_element(By.ID, "matrix-count").text
+    shot(browser, "matrix")
+    # Platform filter: choosing Linux reloads the matrix with Linux techniques only.
+    Select(browser.find_element(By.ID, "platform")).select_by_visible_text("Linux")
+    WebDriverWait(browser, 30).until(ec.url_contains("platform=Linux"))
+    assert "on Linux" in browser.find_element(By.ID, "matrix-count").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-t='T1059.001']")
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-t='T1059.004']")  # Unix Shell
+    # Search as you type highlights the matching cells.
+    browser.get(server + "/matrices/enterprise/")
+    find = browser.find_element(By.ID, "find")
+    find.send_keys("powershell")
+    WebDriverWait(browser, 10).until(
+        lambda d: "match" in d.find_element(By.ID, "find-count").text
+    )
+    hits = browser.find_elements(By.CSS_SELECTOR, "#matrix li.hit")
+    hit_ids = {h.get_attribute("data-t") for h in hits}
+    assert "T1059.001" in hit_ids
+    assert "T1546.013" in hit_ids  # PowerShell Profile
+    assert browser.find_element(By.ID, "find-count").text == f"{len(hits)} matches"
+    # Show IDs toggles without reloading.
+    browser.find_element(By.ID, "show-ids").click()
+    tid = browser.find_element(By.CSS_SELECTOR, "[data-t='T1003'] > .cell .tid")
+    assert tid.is_displayed() and tid.text == "T1003"
+
+
+def test_technique_page(server, browser):
+    browser.get(server + "/matrices/enterprise/?subs=open")
+    link = browser.find_element(By.CSS_SELECTOR, "[data-tactic='execution'] [data-t='T1059.001'] > .cell a")
+    link.click()
+    WebDriverWait(browser, 30).until(ec.url_contains("/techniques/T1059/001/"))
+    h1 = browser.find_element(By.TAG_NAME, "h1").text
+    assert h1 == "T1059.001 PowerShell"
+    assert browser.find_element(By.ID, "procedure-examples").is_displayed()
+    assert browser.find_element(By.ID, "references").is_displayed()
+    # A citation number leads to its reference.
+    first = browser.find_element(By.CSS_SELECTOR, ".description sup.cite a")
+    target = first.get_attribute("href").split("#")[1]
+    assert browser.find_element(By.ID, target).tag_name == "li"
+    shot(browser, "technique")
+    browser.get(server + "/groups/G0016/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "G0016 APT29"
+    used = browser.find_elements(By.CSS_SELECTOR, ".heatmap li.used")
+    assert len(used) > 50
+    shot(browser, "group")
+
+
+def navigator_colours(layer_file):
+    """(tactic name, technique) -> colour, from the navigator crate through the CLI."""
+    out = subprocess.run(
+        [BIN, "--data", DATA, "layer", "export", layer_file, "--format", "csv", "--domain", "enterprise"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    header = rows[0]
+    t, n, c = header.index("technique_id"), header.index("tactic"), header.index("color")
+    return {(row[n], row[t]): row[c] for row in rows[1:] if row[c]}
+
+
+def test_layer_file_colours_the_matrix(server, browser):
+    path = os.path.join(LAYERS, "heatmap_layer.json")
+    expected = navigator_colours(path)
+    assert len(expected) > 300
+    browser.get(server + "/matrices/enterprise/")
+    browser.find_element(By.ID, "layer-file").send_keys(path)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#layer-tabs button")
+    )
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".cell[data-painted]")
+    )
+    names = {
+        s.get_attribute("data-tactic"): s.find_element(By.CSS_SELECTOR, "h3 a").text
+        for s in browser.find_elements(By.CSS_SELECTOR, "#matrix > section.tactic")
+    }
+    seen = browser.execute_script(
+        """
+        const out = [];
+        document.querySelectorAll('#matrix section.tactic').forEach(function (s) {
+          s.querySelectorAll('li[data-t] > .cell[data-painted]').forEach(function (c) {
+            out.push([s.getAttribute('data-tactic'), c.parentElement.getAttribute('data-t'),
+                      getComputedStyle(c).backgroundColor, c.title]);
+          });
+        });
+        return out;"""
+    )
+    checked = 0
+    for tactic, technique, background, _title in seen:
+        want = expected.get((names[tactic], technique))
+        if want:
+            assert background == rgb(want), (tactic, technique, background, want)
+            checked += 1
+    assert checked == len(expected), (checked, len(expected))
+    shot(browser, "layer")
+
+
+def test_coverage_page_for_sigma(server, browser):
+    browser.get(server + "/coverage")
+    browser.find_element(By.CSS_SELECTOR, "ul.kept a").click()
+    WebDriverWait(browser, 30).until(ec.url_contains("/coverage/r"))
+    summary = browser.find_element(By.ID, "coverage-summary").text
+    assert "% of Enterprise 18.1" in summary
+    rows = browser.find_elements(By.CSS_SELECTOR, "#tactic-table tbody tr")
+    assert len(rows) == 14
+    # The heatmap is painted by the server's stylesheet (no script needed): T1059.001 has
+    # many Sigma rules, so it has a colour.
+    cell = browser.find_element(By.CSS_SELECTOR, "[data-tactic='execution'] [data-t='T1059.001'] > .cell")
+    assert browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", cell) not in (
+        "rgba(0, 0, 0, 0)",
+        "transparent",
+    )
+    assert browser.find_element(By.ID, "rules-T1059.001")
+    shot(browser, "coverage")
+
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    """Enterprise 18.1 with script in a description, a name, aliases and a citation."""
+    folder = tmp_path_factory.mktemp("crafted")
+    with gzip.open(os.path.join(DATA, "enterprise-attack", "enterprise-attack-18.1.json.gz"), "rt") as f:
+        bundle = json.load(f)
+    for o in bundle["objects"]:
+        ref = next((r for r in o.get("external_references", []) if r.get("source_name") == "mitre-attack"), {})
+        if ref.get("external_id") == "T1059.001":
+            o["description"] = (
+                HOSTILE + "\n\n[click me](javascript:window.__pwned=3) "
+                '<a href="javascript:window.__pwned=4">x</a> <svg onload="window.__pwned=5"></svg>'
+                " <iframe src=\"javascript:parent.__pwned=6\"></iframe> (Citation: Evil)"
+            )
+            o["external_references"].append(
+                {"source_name": "Evil", "url": "javascript:window.__pwned=7", "description": HOSTILE}
+            )
+        if ref.get("external_id") == "G0016":
+            o["name"] = "APT29" + HOSTILE
+            o["aliases"] = ["<img src=x onerror=window.__pwned=8>", "Cozy<script>window.__pwned=9</script>"]
+    path = folder / "enterprise-attack-18.1.json"
+    path.write_text(json.dumps(bundle))
+    proc, url = start_server(str(folder))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def no_script_ran(browser):
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+    # An alert would be open now.
+    assert not ec.alert_is_present()(browser)
+
+
+def test_crafted_bundle_runs_nothing(crafted, browser, tmp_path):
+    for path in (
+        "/techniques/T1059/001/",
+        "/groups/G0016/",
+        "/search?q=APT29",
+        "/matrices/enterprise/?layer=group:G0016",
+        "/software/S0154/",
+    ):
+        browser.get(crafted + path)
+        no_script_ran(browser)
+        html = browser.page_source.lower()
+        assert "javascript:" not in html.replace("javascript:window.__pwned=3) ", ""), path
+    # The name shows as text, not as markup.
+    browser.get(crafted + "/groups/G0016/")
+    assert "<script>" in browser.find_element(By.TAG_NAME, "h1").text
+    # The refused links are not links; clicking the text runs nothing.
+    browser.get(crafted + "/techniques/T1059/001/")
+    for a in browser.find_elements(By.CSS_SELECTOR, ".description a, .references a"):
+        assert not (a.get_attribute("href") or "").lower().startswith("javascript")
+    # A layer whose comment and name hold script: shown as text in titles and the legend.
+    layer = {
+        "name": "<img src=x onerror=window.__pwned=10>",
+        "domain": "enterprise-attack",
+        "versions": {"layer": "4.5"},
+        "techniques": [{"techniqueID": "T1003", "score": 1, "comment": HOSTILE}],
+        "legendItems": [{"label": HOSTILE, "color": "#ff0000"}],
+    }
+    file = tmp_path / "hostile-layer.json"
+    file.write_text(json.dumps(layer))
+    browser.get(crafted + "/matrices/enterprise/")
+    browser.find_element(By.ID, "layer-file").send_keys(str(file))
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".cell[data-painted]"))
+    cell = browser.find_element(By.CSS_SELECTOR, "[data-t='T1003'] > .cell[data-painted]")
+    assert HOSTILE in cell.get_attribute("title")
+    assert "<img" in browser.find_element(By.ID, "legend").text
+    no_script_ran(browser)
