@@ -119,11 +119,11 @@ impl Analysis<'_> {
         match self.ingested.deprecated_left_out {
             0 => None,
             1 => Some(
-                "1 deprecated rule left out (a status filter naming deprecated, or all, counts it)"
+                "1 deprecated rule left out (counted when the status filter names deprecated, or all)"
                     .to_string(),
             ),
             n => Some(format!(
-                "{n} deprecated rules left out (a status filter naming deprecated, or all, counts them)"
+                "{n} deprecated rules left out (counted when the status filter names deprecated, or all)"
             )),
         }
     }

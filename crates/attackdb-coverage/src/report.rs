@@ -41,7 +41,7 @@ fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
     let coverage = &analysis.coverage;
     let [covered, partly, not_covered] = coverage.technique_counts;
     let [sub_covered, sub_not] = coverage.subtechnique_counts;
-    vec![
+    let mut lines = vec![
         format!(
             "{} rules read from {} files{}; {} mapped to techniques; {} without ATT&CK techniques",
             analysis.rules().len(),
@@ -70,7 +70,11 @@ fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
             analysis.mapping.deprecated.len(),
             analysis.ingested.errors.len()
         ),
-    ]
+    ];
+    if let Some(note) = analysis.deprecated_note() {
+        lines.insert(1, note);
+    }
+    lines
 }
 
 /// Escapes `|` for Markdown table cells.
