@@ -234,19 +234,3 @@ pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Res
     out.write_all(attackdb_kb::to_json_pretty(value)?.as_bytes())?;
     Ok(())
 }
-
-/// Cuts `text` to at most `max` display columns, ending with `…` when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.width() <= max {
-        return text.to_string();
-    }
-    let mut result = String::new();
-    for c in text.chars() {
-        if result.width() + 1 >= max {
-            break;
-        }
-        result.push(c);
-    }
-    result.push('…');
-    result
-}
