@@ -1,6 +1,7 @@
 //! Threat-informed gaps: the techniques that chosen groups, software or campaigns use and the
 //! rules do not cover, ranked by how many of them use each; and per actor, the share of its
-//! techniques that are covered.
+//! techniques that are covered. A group's techniques are its own and its campaigns' (the relation
+//! family `techniques_used_by_group`); its software's count only when asked for.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -21,19 +22,23 @@ pub enum Actors {
 }
 
 /// How an actor comes to use a technique.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Via {
     /// A `uses` relationship of the actor itself.
     pub direct: bool,
     /// Through a campaign attributed to the (group) actor.
     pub campaign: bool,
-    /// Through software the actor uses.
+    /// Through software the actor uses (counted only with [`Inherit::CampaignsAndSoftware`]).
     pub software: bool,
+    /// The campaigns it comes through, sorted by display ID.
+    pub campaigns: Vec<ObjId>,
+    /// The software it comes through, sorted by display ID.
+    pub software_used: Vec<ObjId>,
 }
 
 impl Via {
     /// The ways that apply, as words: `direct`, `campaign`, `software`.
-    pub fn names(self) -> Vec<&'static str> {
+    pub fn names(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
         if self.direct {
             names.push("direct");
@@ -46,6 +51,30 @@ impl Via {
         }
         names
     }
+
+    /// Where it comes from, each source once: `direct`, `via C0024`, `via S0154`...
+    pub fn sources(&self, dataset: &Dataset) -> Vec<String> {
+        let mut sources = Vec::new();
+        if self.direct {
+            sources.push("direct".to_string());
+        }
+        for &object in self.campaigns.iter().chain(&self.software_used) {
+            sources.push(format!("via {}", dataset.display_id(object)));
+        }
+        sources
+    }
+}
+
+/// Which of an actor's techniques count besides its own `uses`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Inherit {
+    /// A group's campaigns' techniques too, exactly as the relation family
+    /// `techniques_used_by_group` takes them.
+    #[default]
+    Campaigns,
+    /// Those, and the techniques of the software the actor (a group with its campaigns, or a
+    /// campaign) uses.
+    CampaignsAndSoftware,
 }
 
 /// One uncovered (or only partly covered) technique and who uses it.
@@ -82,6 +111,8 @@ impl ActorCoverage {
 pub struct Gaps {
     /// `groups`, `software` or `campaigns`.
     pub kind: &'static str,
+    /// How each actor's techniques were taken.
+    pub inherit: Inherit,
     /// Gaps, most used first, then by technique ID.
     pub gaps: Vec<Gap>,
     /// Per actor, by display ID.
@@ -89,9 +120,10 @@ pub struct Gaps {
 }
 
 /// The techniques `actor` uses, each with how: directly (its own `uses`), through its campaigns
-/// (for a group), and through its software (for a group or campaign). Only live relationships
-/// and techniques count, as in [`Dataset::related`].
-pub fn techniques_of(dataset: &Dataset, actor: ObjId) -> BTreeMap<ObjId, Via> {
+/// (for a group; together exactly the relation family `techniques_used_by_group`), and, with
+/// [`Inherit::CampaignsAndSoftware`], through its software (for a group or campaign). Only live
+/// relationships and techniques count, as in [`Dataset::related`].
+pub fn techniques_of(dataset: &Dataset, actor: ObjId, inherit: Inherit) -> BTreeMap<ObjId, Via> {
     let mut found: BTreeMap<ObjId, Via> = BTreeMap::new();
     let concept = dataset.concept(actor);
     let is_technique = |t: ObjId| {
@@ -112,20 +144,27 @@ pub fn techniques_of(dataset: &Dataset, actor: ObjId) -> BTreeMap<ObjId, Via> {
     if concept == Some(Concept::Group) {
         for campaign in dataset.related(Relation::CampaignsAttributedToGroup, actor) {
             for technique in dataset.related(Relation::TechniquesUsedByCampaign, campaign) {
-                found.entry(technique).or_default().campaign = true;
+                let via = found.entry(technique).or_default();
+                via.campaign = true;
+                via.campaigns.push(campaign);
             }
         }
     }
-    let software = match concept {
-        Some(Concept::Group) => dataset.related(Relation::SoftwareUsedByGroup, actor),
-        Some(Concept::Campaign) => dataset.related(Relation::SoftwareUsedByCampaign, actor),
-        _ => Vec::new(),
-    };
-    for tool in software {
-        for technique in dataset.related(Relation::TechniquesUsedBySoftware, tool) {
-            found.entry(technique).or_default().software = true;
+    if inherit == Inherit::CampaignsAndSoftware {
+        let software = match concept {
+            Some(Concept::Group) => dataset.related(Relation::SoftwareUsedByGroup, actor),
+            Some(Concept::Campaign) => dataset.related(Relation::SoftwareUsedByCampaign, actor),
+            _ => Vec::new(),
+        };
+        for tool in software {
+            for technique in dataset.related(Relation::TechniquesUsedBySoftware, tool) {
+                let via = found.entry(technique).or_default();
+                via.software = true;
+                via.software_used.push(tool);
+            }
         }
     }
+    // `related` answers sorted by display ID, so each list is sorted already.
     found
 }
 
@@ -170,8 +209,14 @@ pub fn resolve(dataset: &Dataset, actors: &Actors) -> Result<(Concept, Vec<ObjId
     Ok((concept, found))
 }
 
-/// Ranks the gaps of `actors` against `coverage` (only techniques in scope count).
-pub fn gaps(dataset: &Dataset, coverage: &Coverage, actors: &Actors) -> Result<Gaps> {
+/// Ranks the gaps of `actors` against `coverage` (only techniques in scope count), taking each
+/// actor's techniques as `inherit` says.
+pub fn gaps(
+    dataset: &Dataset,
+    coverage: &Coverage,
+    actors: &Actors,
+    inherit: Inherit,
+) -> Result<Gaps> {
     let (concept, chosen) = resolve(dataset, actors)?;
     let in_scope: HashSet<ObjId> = coverage
         .techniques
@@ -189,7 +234,7 @@ pub fn gaps(dataset: &Dataset, coverage: &Coverage, actors: &Actors) -> Result<G
     let mut chosen = chosen;
     chosen.sort_by(|&a, &b| dataset.display_id(a).cmp(dataset.display_id(b)));
     for actor in chosen {
-        let used = techniques_of(dataset, actor);
+        let used = techniques_of(dataset, actor, inherit);
         let mut row = ActorCoverage {
             actor,
             techniques: 0,
@@ -225,6 +270,7 @@ pub fn gaps(dataset: &Dataset, coverage: &Coverage, actors: &Actors) -> Result<G
     });
     Ok(Gaps {
         kind: concept.plural(),
+        inherit,
         gaps,
         actors: actor_rows,
     })

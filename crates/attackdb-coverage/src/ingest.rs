@@ -26,50 +26,103 @@ pub struct Ingested {
     pub errors: Vec<FileError>,
     /// How many files were read (with or without errors).
     pub files: usize,
+    /// How many of those gave no rule, only errors.
+    pub files_unread: usize,
     /// How many rules [`Ingested::retain`] left out.
     pub filtered_out: usize,
+    /// Of those, how many only for being deprecated (status `deprecated`, left out unless the
+    /// filter's statuses name it).
+    pub deprecated_left_out: usize,
 }
 
-/// Which rules count: those of at least a level, and of some statuses. Empty, it keeps all.
+/// The status that marks a retired rule in every format read (Sigma and Splunk `status`,
+/// Elastic `maturity`).
+pub const DEPRECATED: &str = "deprecated";
+
+/// The status that keeps every rule, whatever its status (or none).
+pub const ALL_STATUSES: &str = "all";
+
+/// Which rules count: those of at least a level, and of some statuses. The default keeps every
+/// rule but the deprecated ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleFilter {
     /// Rules of this level or higher (a rule without a level is left out).
     pub min_level: Option<Level>,
     /// Rules with one of these statuses, compared case-insensitively (Sigma `stable`, `test`,
     /// `experimental`...; Splunk `production`; Elastic maturity); a rule without one is left out.
+    /// Empty: every rule but those whose status is [`DEPRECATED`]. [`ALL_STATUSES`] among them:
+    /// every rule.
     pub statuses: Vec<String>,
+}
+
+fn same_status(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 impl RuleFilter {
     /// Returns true if and only if `rule` counts.
     pub fn keeps(&self, rule: &Rule) -> bool {
-        let level_ok = self
-            .min_level
-            .is_none_or(|min| rule.level.is_some_and(|level| level >= min));
-        let status_ok = self.statuses.is_empty()
-            || rule.status.as_deref().is_some_and(|status| {
-                self.statuses
-                    .iter()
-                    .any(|s| s.trim().eq_ignore_ascii_case(status.trim()))
-            });
-        level_ok && status_ok
+        self.level_ok(rule) && self.status_ok(rule)
+    }
+
+    fn level_ok(&self, rule: &Rule) -> bool {
+        self.min_level
+            .is_none_or(|min| rule.level.is_some_and(|level| level >= min))
+    }
+
+    fn status_ok(&self, rule: &Rule) -> bool {
+        if self.statuses.is_empty() {
+            return !Self::is_deprecated(rule);
+        }
+        if self.statuses.iter().any(|s| same_status(s, ALL_STATUSES)) {
+            return true;
+        }
+        rule.status
+            .as_deref()
+            .is_some_and(|status| self.statuses.iter().any(|s| same_status(s, status)))
+    }
+
+    /// Returns true if and only if `rule`'s status is [`DEPRECATED`].
+    pub fn is_deprecated(rule: &Rule) -> bool {
+        rule.status
+            .as_deref()
+            .is_some_and(|s| same_status(s, DEPRECATED))
     }
 
     /// Returns true if and only if the filter keeps every rule.
     pub fn is_empty(&self) -> bool {
-        self.min_level.is_none() && self.statuses.is_empty()
+        self.min_level.is_none() && self.statuses.iter().any(|s| same_status(s, ALL_STATUSES))
     }
 }
 
 impl Ingested {
     /// Keeps only the rules `filter` keeps; returns how many were left out (also added to
-    /// [`Ingested::filtered_out`]).
+    /// [`Ingested::filtered_out`]; those left out only for being deprecated also to
+    /// [`Ingested::deprecated_left_out`]).
     pub fn retain(&mut self, filter: &RuleFilter) -> usize {
         let before = self.rules.len();
-        self.rules.retain(|rule| filter.keeps(rule));
+        let mut deprecated = 0;
+        self.rules.retain(|rule| {
+            let keep = filter.keeps(rule);
+            if !keep
+                && filter.statuses.is_empty()
+                && filter.level_ok(rule)
+                && RuleFilter::is_deprecated(rule)
+            {
+                deprecated += 1;
+            }
+            keep
+        });
         let dropped = before - self.rules.len();
         self.filtered_out += dropped;
+        self.deprecated_left_out += deprecated;
         dropped
+    }
+
+    /// Returns true if and only if files were named but none of them gave a rule (each could
+    /// not be read, or held no rule it could read).
+    pub fn nothing_read(&self) -> bool {
+        self.files > 0 && self.files_unread == self.files
     }
 }
 
@@ -102,6 +155,9 @@ pub fn ingest(paths: &[PathBuf], forced: Option<Format>) -> Result<Ingested> {
         ..Ingested::default()
     };
     for (file, (rules, problems)) in files.into_iter().zip(results) {
+        if rules.is_empty() && !problems.is_empty() {
+            ingested.files_unread += 1;
+        }
         ingested.rules.extend(rules);
         for reason in problems {
             ingested.errors.push(FileError {
@@ -267,11 +323,45 @@ mod tests {
         assert!(!filter.keeps(&rule(Some(Level::High), Some("experimental"))));
         assert!(!filter.keeps(&rule(Some(Level::High), None)));
         assert!(RuleFilter::default().keeps(&rule(None, None)));
+        // By default every rule counts but the deprecated ones; naming a status or `all` counts
+        // them.
+        assert!(!RuleFilter::default().keeps(&rule(None, Some("Deprecated"))));
+        assert!(RuleFilter::default().keeps(&rule(None, Some("production"))));
+        let all = RuleFilter {
+            min_level: None,
+            statuses: vec!["ALL".to_string()],
+        };
+        assert!(all.keeps(&rule(None, Some("deprecated"))) && all.keeps(&rule(None, None)));
+        assert!(all.is_empty() && !RuleFilter::default().is_empty());
+        let named = RuleFilter {
+            min_level: None,
+            statuses: vec!["deprecated".to_string()],
+        };
+        assert!(named.keeps(&rule(None, Some("deprecated"))));
+        assert!(!named.keeps(&rule(None, Some("stable"))));
         let mut ingested = Ingested {
             rules: vec![rule(Some(Level::High), Some("stable")), rule(None, None)],
             ..Ingested::default()
         };
         assert_eq!(ingested.retain(&filter), 1);
         assert_eq!((ingested.rules.len(), ingested.filtered_out), (1, 1));
+        let mut ingested = Ingested {
+            rules: vec![
+                rule(Some(Level::High), Some("deprecated")),
+                rule(Some(Level::Low), Some("deprecated")),
+                rule(Some(Level::High), Some("test")),
+            ],
+            ..Ingested::default()
+        };
+        let high = RuleFilter {
+            min_level: Some(Level::High),
+            statuses: Vec::new(),
+        };
+        // The low deprecated rule is left out by its level: it is not counted as deprecated.
+        assert_eq!(ingested.retain(&high), 2);
+        assert_eq!(
+            (ingested.filtered_out, ingested.deprecated_left_out),
+            (2, 1)
+        );
     }
 }

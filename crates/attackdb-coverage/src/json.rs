@@ -1,5 +1,6 @@
-//! The `--json` document: counts, per technique and per tactic coverage, unknown, revoked and
-//! deprecated IDs, unreadable files, warnings, and the gaps when asked for. Maps are sorted.
+//! The `--json` document: counts, per technique (with its rules: name, file, level, status) and
+//! per tactic coverage, unknown, revoked and deprecated IDs, unreadable files, warnings, and the
+//! gaps when asked for (each user of a gap with where it comes from). Maps are sorted.
 
 use serde_json::{json, Map, Value};
 
@@ -27,8 +28,22 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
             .filter(|t| technique.rules_by_tactic.contains_key(t))
             .map(|&t| dataset.object(t).shortname.as_deref().unwrap_or(""))
             .collect();
+        let rule_list: Vec<Value> = technique
+            .rules
+            .iter()
+            .filter_map(|&index| rules.get(index))
+            .map(|rule| {
+                json!({
+                    "name": rule.name,
+                    "file": rule.file.display().to_string(),
+                    "level": rule.level.map(crate::Level::as_str),
+                    "status": rule.status,
+                })
+            })
+            .collect();
         let mut entry = json!({
             "rules": technique.rules.len(),
+            "rule_list": rule_list,
             "score": technique.score,
             "name": dataset.display_name(technique.technique),
             "tactics": tactics,
@@ -94,6 +109,7 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
         "files": analysis.ingested.files,
         "rules": rules.len(),
         "rules_filtered_out": analysis.ingested.filtered_out,
+        "rules_deprecated_left_out": analysis.ingested.deprecated_left_out,
         "rules_mapped": analysis.rules_mapped(),
         "rules_without_techniques": analysis.rules_without_techniques(),
         "techniques": techniques,
@@ -127,11 +143,19 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
                 let used_by: Vec<Value> = gap
                     .used_by
                     .iter()
-                    .map(|&(actor, via)| {
+                    .map(|(actor, via)| {
+                        let ids = |list: &[attackdb_kb::ObjId]| -> Vec<String> {
+                            list.iter()
+                                .map(|&o| dataset.display_id(o).to_string())
+                                .collect()
+                        };
                         json!({
-                            "id": dataset.display_id(actor),
-                            "name": dataset.display_name(actor),
+                            "id": dataset.display_id(*actor),
+                            "name": dataset.display_name(*actor),
                             "via": via.names(),
+                            "via_campaigns": ids(&via.campaigns),
+                            "via_software": ids(&via.software_used),
+                            "sources": via.sources(dataset),
                         })
                     })
                     .collect();
@@ -159,6 +183,7 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
             .collect();
         document["gaps"] = json!({
             "kind": gaps.kind,
+            "with_software": gaps.inherit == crate::Inherit::CampaignsAndSoftware,
             "ranked": ranked,
             "actors": actors,
         });

@@ -35,8 +35,10 @@ pub use coverage::{
     compute, percent, score, Coverage, ScoreMode, Status, TacticCoverage, TechniqueCoverage,
 };
 pub use error::{Error, Result};
-pub use gaps::{gaps, resolve, techniques_of, ActorCoverage, Actors, Gap, Gaps, Via};
-pub use ingest::{ingest, read_file, read_text, FileError, Ingested, RuleFilter};
+pub use gaps::{gaps, resolve, techniques_of, ActorCoverage, Actors, Gap, Gaps, Inherit, Via};
+pub use ingest::{
+    ingest, read_file, read_text, FileError, Ingested, RuleFilter, ALL_STATUSES, DEPRECATED,
+};
 pub use json::to_json;
 pub use layer::to_layer;
 pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope, UnknownKind};
@@ -55,6 +57,9 @@ pub struct Options {
     pub score: ScoreMode,
     /// Threat actors to rank gaps for, if any.
     pub actors: Option<Actors>,
+    /// Which of the actors' techniques count: their own and their campaigns' (the default), or
+    /// their software's too.
+    pub inherit: Inherit,
 }
 
 /// A complete coverage analysis of one rule set on one release.
@@ -96,12 +101,30 @@ impl Analysis<'_> {
             .unwrap_or_default()
     }
 
-    /// `" (N more left out by the level and status filters)"` when rules were filtered out,
-    /// else nothing.
+    /// `" (N more left out by the level and status filters)"` when rules were filtered out
+    /// (not counting the deprecated ones the default leaves out), else nothing.
     pub fn filtered_note(&self) -> String {
-        match self.ingested.filtered_out {
+        match self
+            .ingested
+            .filtered_out
+            .saturating_sub(self.ingested.deprecated_left_out)
+        {
             0 => String::new(),
             n => format!(" ({n} more left out by the level and status filters)"),
+        }
+    }
+
+    /// One line on the deprecated rules left out by default, when there are any.
+    pub fn deprecated_note(&self) -> Option<String> {
+        match self.ingested.deprecated_left_out {
+            0 => None,
+            1 => Some(
+                "1 deprecated rule left out (counted when the status filter names deprecated, or all)"
+                    .to_string(),
+            ),
+            n => Some(format!(
+                "{n} deprecated rules left out (counted when the status filter names deprecated, or all)"
+            )),
         }
     }
 
@@ -125,7 +148,7 @@ pub fn analyze<'a>(
     let mapping = map_rules(dataset, &matrix, &ingested.rules);
     let coverage = compute(dataset, &matrix, &ingested.rules, &mapping, options.score);
     let gaps = match &options.actors {
-        Some(actors) => Some(gaps(dataset, &coverage, actors)?),
+        Some(actors) => Some(gaps(dataset, &coverage, actors, options.inherit)?),
         None => None,
     };
     Ok(Analysis {

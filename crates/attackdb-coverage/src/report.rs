@@ -12,8 +12,21 @@ use crate::coverage::Status;
 use crate::layer::{GRADIENT, PARTLY};
 use crate::Analysis;
 
-/// How many gaps the reports list.
+/// How many gaps the HTML report lists (the Markdown report lists them all).
 const TOP_GAPS: usize = 50;
+
+/// One sentence on which techniques of the actors count.
+pub(crate) fn gap_sources_note(gaps: &crate::Gaps) -> &'static str {
+    match gaps.inherit {
+        crate::Inherit::Campaigns => {
+            "Each actor's techniques: its own and its campaigns' (as the relation family \
+             techniques_used_by_group); its software's are left out (--with-software counts them)."
+        }
+        crate::Inherit::CampaignsAndSoftware => {
+            "Each actor's techniques: its own, its campaigns' and its software's (--with-software)."
+        }
+    }
+}
 
 fn title(analysis: &Analysis<'_>) -> String {
     format!(
@@ -28,7 +41,7 @@ fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
     let coverage = &analysis.coverage;
     let [covered, partly, not_covered] = coverage.technique_counts;
     let [sub_covered, sub_not] = coverage.subtechnique_counts;
-    vec![
+    let mut lines = vec![
         format!(
             "{} rules read from {} files{}; {} mapped to techniques; {} without ATT&CK techniques",
             analysis.rules().len(),
@@ -57,7 +70,11 @@ fn summary_lines(analysis: &Analysis<'_>) -> Vec<String> {
             analysis.mapping.deprecated.len(),
             analysis.ingested.errors.len()
         ),
-    ]
+    ];
+    if let Some(note) = analysis.deprecated_note() {
+        lines.insert(1, note);
+    }
+    lines
 }
 
 /// Escapes `|` for Markdown table cells.
@@ -121,13 +138,21 @@ pub fn to_markdown(analysis: &Analysis<'_>) -> String {
     }
     if let Some(gaps) = &analysis.gaps {
         let _ = writeln!(md, "\n## Top gaps ({})\n", gaps.kind);
+        let _ = writeln!(md, "{}\n", gap_sources_note(gaps));
         let _ = writeln!(md, "| Rank | Technique | Status | Used by | Names |");
         let _ = writeln!(md, "|---:|---|---|---:|---|");
-        for (rank, gap) in gaps.gaps.iter().take(TOP_GAPS).enumerate() {
-            let names: Vec<&str> = gap
+        for (rank, gap) in gaps.gaps.iter().enumerate() {
+            let names: Vec<String> = gap
                 .used_by
                 .iter()
-                .map(|&(a, _)| dataset.display_name(a))
+                .map(|(a, via)| {
+                    format!(
+                        "{} {} ({})",
+                        dataset.display_id(*a),
+                        dataset.display_name(*a),
+                        via.sources(dataset).join(", ")
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 md,
@@ -137,7 +162,7 @@ pub fn to_markdown(analysis: &Analysis<'_>) -> String {
                 cell(dataset.display_name(gap.technique)),
                 gap.status.as_str(),
                 gap.used_by.len(),
-                cell(&names.join(", "))
+                cell(&names.join("; "))
             );
         }
         let _ = writeln!(md, "\n## Coverage per {}\n", gaps.kind);
@@ -386,8 +411,12 @@ pub fn to_html(analysis: &Analysis<'_>) -> String {
             let names: Vec<String> = gap
                 .used_by
                 .iter()
-                .map(|&(a, via)| {
-                    format!("{} ({})", dataset.display_name(a), via.names().join(", "))
+                .map(|(a, via)| {
+                    format!(
+                        "{} ({})",
+                        dataset.display_name(*a),
+                        via.sources(dataset).join(", ")
+                    )
                 })
                 .collect();
             let _ = write!(

@@ -223,6 +223,41 @@ fn sigma_level_and_status_filters_match_a_plain_yaml_walk() {
     }
 }
 
+/// How many rule files of `dir` have a top-level `status: deprecated` line (a plain text scan).
+fn deprecated_by_status_lines(dir: &Path) -> usize {
+    let mut files = Vec::new();
+    yaml_files(dir, &mut files);
+    files
+        .iter()
+        .filter(|file| {
+            std::fs::read_to_string(file).unwrap().lines().any(|line| {
+                line.strip_prefix("status:")
+                    .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == "deprecated")
+            })
+        })
+        .count()
+}
+
+#[test]
+fn sigma_deprecated_rules_are_left_out_by_default() {
+    let (Some(dataset), Some(dir)) = (common::enterprise(), common::corpus("sigma")) else {
+        return;
+    };
+    // The corpus snapshot has no deprecated rule (SigmaHQ moves them to `deprecated/`, which
+    // the snapshot does not hold): the default and `--status all` give the same coverage.
+    assert_eq!(deprecated_by_status_lines(&dir), 0);
+    let per_rule = technique_ids(&dir, sigma_ids);
+    let all = RuleFilter {
+        min_level: None,
+        statuses: vec!["all".to_string()],
+    };
+    let (_, with_all) = check_filtered(&dir, &per_rule, dataset, &all);
+    let (_, default) = check(&dir, &per_rule, dataset);
+    assert_eq!(default["rules_deprecated_left_out"], 0);
+    assert_eq!(default["coverage"], with_all["coverage"]);
+    assert_eq!(default["coverage"]["percent"], 57.45);
+}
+
 #[test]
 fn sigma_corpus_numbers_match_a_plain_yaml_walk() {
     let (Some(dataset), Some(dir)) = (common::enterprise(), common::corpus("sigma")) else {
@@ -285,10 +320,38 @@ fn splunk_corpus_numbers_match_a_plain_yaml_walk() {
     ) else {
         return;
     };
-    let per_rule = technique_ids(&dir, splunk_ids);
-    let (expected, json) = check(&dir, &per_rule, dataset);
+    let values = rule_values(&dir);
+    let per_rule: Vec<Vec<String>> = values.iter().map(splunk_ids).collect();
+    let all = RuleFilter {
+        min_level: None,
+        statuses: vec!["all".to_string()],
+    };
+    let (expected, json) = check_filtered(&dir, &per_rule, dataset, &all);
     assert_eq!(expected.rules, 1711);
     assert_eq!(expected.without_techniques, 59);
+    assert_eq!(json["rules_filtered_out"], 0);
+    // By default the deprecated detections are left out: counted here from the files' own
+    // `status:` lines.
+    let deprecated = deprecated_by_status_lines(&dir);
+    assert_eq!(deprecated, 98);
+    let live: Vec<Vec<String>> = values
+        .iter()
+        .filter(|v| v["status"].as_str() != Some("deprecated"))
+        .map(splunk_ids)
+        .collect();
+    let (live_expected, live_json) = check(&dir, &live, dataset);
+    assert_eq!(live_expected.rules, 1711 - deprecated);
+    assert_eq!(live_json["rules_deprecated_left_out"], deprecated);
+    assert_eq!(live_json["rules_filtered_out"], deprecated);
+    // Leaving the deprecated detections out uncovers three sub-techniques.
+    assert_eq!(json["coverage"]["percent"], 43.99);
+    assert_eq!(json["coverage"]["subtechniques"]["covered"], 177);
+    assert_eq!(live_json["coverage"]["percent"], 43.56);
+    assert_eq!(live_json["coverage"]["subtechniques"]["covered"], 174);
+    assert_eq!(
+        live_json["coverage"]["techniques"],
+        json["coverage"]["techniques"]
+    );
     assert_eq!(
         expected.revoked,
         BTreeMap::from([("T1574.002".to_string(), "T1574.001".to_string())])

@@ -48,11 +48,14 @@ fn elastic_rules_are_read_in_the_formats_shape() {
         .iter()
         .map(|t| (t.id.as_str(), t.tactics.as_slice()))
         .collect();
-    // A technique with sub-techniques names the sub-techniques; each under its threat's tactic.
+    // A technique with sub-techniques names itself and each sub-technique (as Elastic's own
+    // Navigator export counts them); each under its threat's tactic.
     assert_eq!(
         ids,
         [
+            ("T1003", &["TA0006".to_string()][..]),
             ("T1003.001", &["TA0006".to_string()][..]),
+            ("T1218", &["TA0005".to_string()][..]),
             ("T1218.011", &["TA0005".to_string()][..]),
         ]
     );
@@ -75,10 +78,12 @@ fn elastic_rules_map_with_revocations_unknown_ids_and_tactics() {
     assert_eq!(
         rules_per_technique(&json),
         map(&[
+            ("T1003", 2),
             ("T1003.001", 2),
             ("T1057", 1),
             ("T1059.001", 1),
             ("T1078", 1),
+            ("T1218", 1),
             ("T1218.011", 1)
         ])
     );
@@ -97,24 +102,71 @@ fn elastic_rules_map_with_revocations_unknown_ids_and_tactics() {
         json["techniques"]["T1003.001"]["statuses"],
         json!({"production": 2})
     );
+    // Each technique lists its rules: name, file, level, status.
+    let listed: Vec<(String, String, String, String)> = json["techniques"]["T1003.001"]
+        ["rule_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let file = r["file"].as_str().unwrap();
+            let name = std::path::Path::new(file).file_name().unwrap();
+            (
+                r["name"].as_str().unwrap().to_string(),
+                name.to_string_lossy().into_owned(),
+                r["level"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let row = |n: &str, f: &str, l: &str, s: &str| {
+        (n.to_string(), f.to_string(), l.to_string(), s.to_string())
+    };
+    assert_eq!(
+        listed,
+        [
+            row(
+                "Fixture LSASS Dump",
+                "credential_access_lsass_fixture.toml",
+                "high",
+                "production"
+            ),
+            row(
+                "Fixture Procdump",
+                "low_severity_fixture.toml",
+                "low",
+                "production"
+            ),
+        ]
+    );
+    assert_eq!(
+        json["techniques"]["T1078"]["rule_list"][0]["status"],
+        "development"
+    );
     // The Persistence tactic narrows T1078 (four tactics in 18.1) to Persistence.
     assert_eq!(
         json["techniques"]["T1078"]["tactics"],
         json!(["persistence"])
     );
-    // The parent of a covered sub-technique is partly covered.
+    // The parent listed above a sub-technique is covered itself, not only partly.
     assert_eq!(
         analysis.coverage.get("T1003").unwrap().status,
-        Status::Partly
+        Status::Covered
     );
     assert_eq!(
         analysis.coverage.get("T1218").unwrap().status,
-        Status::Partly
+        Status::Covered
     );
-    assert!(json["partly_covered"]
-        .as_array()
-        .unwrap()
-        .contains(&json!("T1003")));
+    assert_eq!(
+        analysis
+            .coverage
+            .get("T1003")
+            .unwrap()
+            .covered_subtechniques,
+        ["T1003.001"]
+    );
+    // Only T1059 stays partly covered (T1059.001, revoked T1086's replacement).
+    assert_eq!(json["partly_covered"], json!(["T1059"]));
     assert!(json["errors"][0]["file"]
         .as_str()
         .unwrap()

@@ -1,6 +1,7 @@
 //! Threat-informed gaps for a fixed set of groups, checked against the relation data itself:
-//! each group's techniques are `TechniquesUsedByGroup` (its campaigns included) plus those of
-//! its software, and a gap's rank is how many of the groups use it.
+//! each group's techniques are `TechniquesUsedByGroup` (its campaigns included), plus those of
+//! its software with `Inherit::CampaignsAndSoftware`, and a gap's rank is how many of the groups
+//! use it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,13 +9,22 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attackdb_coverage::{analyze, ingest, Actors, Options, Status};
+use attackdb_coverage::{analyze, ingest, Actors, Inherit, Options, Status};
 use attackdb_kb::{Relation, Visibility};
 
 const GROUPS: [&str; 4] = ["G0016", "G0007", "G0032", "G0034"];
 
 #[test]
 fn gap_ranking_follows_the_relation_data() {
+    ranking_follows_the_relation_data(Inherit::Campaigns);
+}
+
+#[test]
+fn gap_ranking_with_software_follows_the_relation_data() {
+    ranking_follows_the_relation_data(Inherit::CampaignsAndSoftware);
+}
+
+fn ranking_follows_the_relation_data(inherit: Inherit) {
     let Some(dataset) = common::enterprise() else {
         return;
     };
@@ -23,6 +33,7 @@ fn gap_ranking_follows_the_relation_data() {
         actors: Some(Actors::Groups(
             GROUPS.iter().map(|g| g.to_string()).collect(),
         )),
+        inherit,
         ..Options::default()
     };
     let analysis = analyze(dataset, ingested, &options).unwrap();
@@ -44,9 +55,11 @@ fn gap_ranking_follows_the_relation_data() {
         for t in dataset.related(Relation::TechniquesUsedByGroup, g) {
             techniques.insert(dataset.display_id(t).to_string());
         }
-        for software in dataset.related(Relation::SoftwareUsedByGroup, g) {
-            for t in dataset.related(Relation::TechniquesUsedBySoftware, software) {
-                techniques.insert(dataset.display_id(t).to_string());
+        if inherit == Inherit::CampaignsAndSoftware {
+            for software in dataset.related(Relation::SoftwareUsedByGroup, g) {
+                for t in dataset.related(Relation::TechniquesUsedBySoftware, software) {
+                    techniques.insert(dataset.display_id(t).to_string());
+                }
             }
         }
         let covered_count = techniques
@@ -120,22 +133,87 @@ fn gaps_say_how_a_group_uses_a_technique() {
     };
     // APT29 (G0016) has campaigns attributed to it (e.g. SolarWinds, C0024).
     let g = dataset.lookup("G0016").unwrap();
-    let by_campaign: BTreeSet<u32> = dataset
-        .related(Relation::CampaignsAttributedToGroup, g)
-        .into_iter()
-        .flat_map(|c| dataset.related(Relation::TechniquesUsedByCampaign, c))
-        .collect();
-    assert!(!by_campaign.is_empty());
-    let via = attackdb_coverage::techniques_of(dataset, g);
-    for t in &by_campaign {
-        assert!(via[t].campaign, "{}", dataset.display_id(*t));
+    let mut by_campaign: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for campaign in dataset.related(Relation::CampaignsAttributedToGroup, g) {
+        for t in dataset.related(Relation::TechniquesUsedByCampaign, campaign) {
+            by_campaign.entry(t).or_default().push(campaign);
+        }
     }
-    let all: BTreeSet<u32> = dataset
+    assert!(!by_campaign.is_empty());
+    let via = attackdb_coverage::techniques_of(dataset, g, Inherit::Campaigns);
+    for (t, campaigns) in &by_campaign {
+        assert!(via[t].campaign, "{}", dataset.display_id(*t));
+        assert_eq!(&via[t].campaigns, campaigns, "{}", dataset.display_id(*t));
+    }
+    // Without software: exactly the relation family (its own and its campaigns' techniques).
+    let family: BTreeSet<u32> = dataset
         .related(Relation::TechniquesUsedByGroup, g)
         .into_iter()
+        .collect();
+    assert_eq!(via.keys().copied().collect::<BTreeSet<_>>(), family);
+    assert!(via
+        .values()
+        .all(|v| !v.software && v.software_used.is_empty()));
+    // With software: the family and every technique of its software, each naming the software.
+    let with_software = attackdb_coverage::techniques_of(dataset, g, Inherit::CampaignsAndSoftware);
+    let all: BTreeSet<u32> = family
+        .iter()
+        .copied()
         .chain(dataset.techniques_used_by_group_software(g))
         .collect();
-    assert_eq!(via.keys().copied().collect::<BTreeSet<_>>(), all);
+    assert_eq!(with_software.keys().copied().collect::<BTreeSet<_>>(), all);
+    for software in dataset.related(Relation::SoftwareUsedByGroup, g) {
+        for t in dataset.related(Relation::TechniquesUsedBySoftware, software) {
+            assert!(with_software[&t].software_used.contains(&software));
+        }
+    }
+    // Every technique says where it comes from.
+    assert!(with_software
+        .values()
+        .all(|v| !v.sources(dataset).is_empty()));
+}
+
+/// APT29's gap counts on enterprise 18.1, with no rule at all (so every technique is a gap):
+/// its techniques as the relation family gives them, and with its software's.
+#[test]
+fn apt29_gaps_with_and_without_software() {
+    let Some(dataset) = common::enterprise() else {
+        return;
+    };
+    let g = dataset.lookup("G0016").unwrap();
+    let family = dataset.related(Relation::TechniquesUsedByGroup, g);
+    let with_software: BTreeSet<u32> = family
+        .iter()
+        .copied()
+        .chain(dataset.techniques_used_by_group_software(g))
+        .collect();
+    // An inventory whose one rule names no technique of the release.
+    let dir = tempfile_dir();
+    let csv = dir.join("none.csv");
+    std::fs::write(&csv, "name,techniques\nnothing,T1685\n").unwrap();
+    for (inherit, expected) in [
+        (Inherit::Campaigns, family.len()),
+        (Inherit::CampaignsAndSoftware, with_software.len()),
+    ] {
+        let options = Options {
+            actors: Some(Actors::Groups(vec!["APT29".to_string()])),
+            inherit,
+            ..Options::default()
+        };
+        let ingested = ingest(std::slice::from_ref(&csv), None).unwrap();
+        let gaps = analyze(dataset, ingested, &options).unwrap().gaps.unwrap();
+        assert_eq!(gaps.actors[0].techniques, expected);
+        assert_eq!(gaps.actors[0].covered, 0);
+        assert_eq!(gaps.gaps.len(), expected);
+    }
+    assert_eq!((family.len(), with_software.len()), (119, 249));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("attackdb-coverage-gaps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 #[test]

@@ -62,12 +62,20 @@ fn the_layer_is_valid_and_names_the_rules() {
         .filter_map(|t| t.tactic.as_deref())
         .collect();
     assert_eq!(t1078, ["initial-access", "persistence"]);
+    // T1059 has only a sub-technique covered: partly, coloured without a score.
     let partly = read
+        .techniques
+        .iter()
+        .find(|t| t.technique_id == "T1059")
+        .unwrap();
+    assert!(partly.score.is_none() && partly.color.is_some());
+    // T1003 is covered itself: the two Elastic rules list it above T1003.001.
+    let t1003 = read
         .techniques
         .iter()
         .find(|t| t.technique_id == "T1003")
         .unwrap();
-    assert!(partly.score.is_none() && partly.color.is_some());
+    assert_eq!(t1003.score, Some(2.0));
 }
 
 #[test]

@@ -995,7 +995,9 @@ impl NativeDataset {
     ) -> PyResult<String> {
         let data = &self.data;
         py.detach(|| {
-            let ingested = attackdb_coverage::ingest(&paths, None).map_err(coverage_error)?;
+            let mut ingested = attackdb_coverage::ingest(&paths, None).map_err(coverage_error)?;
+            // As the CLI without `--status`: every rule but the deprecated ones.
+            ingested.retain(&attackdb_coverage::RuleFilter::default());
             let options = attackdb_coverage::Options {
                 platform,
                 ..Default::default()

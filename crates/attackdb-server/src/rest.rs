@@ -206,7 +206,8 @@ pub const ROUTES: &[RouteDoc] = &[
             ("score", "count, max-level or weighted (default count)"),
             ("groups", "rank gaps for these groups (comma-separated IDs, names or aliases)"),
             ("min_level", "only rules of this level or higher"),
-            ("status", "only rules with one of these statuses (comma-separated)"),
+            ("status", "only rules with one of these statuses (comma-separated; default: all but deprecated; `all`: every rule)"),
+            ("with_software", "gaps: count the groups' software's techniques too (default false)"),
         ],
         response: (JSON, "CoverageAnswer"),
     },
@@ -901,7 +902,7 @@ async fn coverage(
     RawQuery(query): RawQuery,
     mut multipart: Multipart,
 ) -> Answer {
-    use attackdb_coverage::{Actors, Format, Level, RuleFilter, ScoreMode};
+    use attackdb_coverage::{Actors, Format, Inherit, Level, RuleFilter, ScoreMode};
     let params = params(
         query,
         &[
@@ -913,6 +914,7 @@ async fn coverage(
             "groups",
             "min_level",
             "status",
+            "with_software",
         ],
     )?;
     let dataset = params.dataset(state.kb())?;
@@ -951,8 +953,31 @@ async fn coverage(
         platform: params.get("platform").map(str::to_string),
         score,
         actors: (!groups.is_empty()).then_some(Actors::Groups(groups)),
+        inherit: if params.flag("with_software")? {
+            Inherit::CampaignsAndSoftware
+        } else {
+            Inherit::Campaigns
+        },
     };
     let mut ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
+    if ingested.nothing_read() {
+        let reasons: Vec<String> = ingested
+            .errors
+            .iter()
+            .map(|e| {
+                let name = e
+                    .file
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                format!("{name}: {}", e.reason)
+            })
+            .collect();
+        return Err(ApiError::invalid(format!(
+            "no rule could be read from the {} file(s) uploaded: {}",
+            ingested.files,
+            reasons.join("; ")
+        )));
+    }
     ingested.retain(&RuleFilter {
         min_level,
         statuses: params.list("status"),

@@ -359,6 +359,27 @@ async fn coverage_takes_rule_files_as_multipart() {
     assert_eq!(value["rules"], 1, "{value}");
     assert_eq!(value["rules_mapped"], 1, "{value}");
     assert!(!got.text().contains("/tmp"), "no server path leaks");
+    // An upload none of whose files is a readable rule is refused, saying why.
+    let not_rules = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"rules\"; filename=\"a.yml\"\r\n\r\na: 1\n\r\n--{boundary}--\r\n"
+    );
+    let request = Request::post("/api/v1/coverage")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(not_rules))
+        .unwrap();
+    let got = send(&state, request).await;
+    assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert!(
+        got.text().contains(
+            "no rule could be read from the 1 file(s) uploaded: 00000-a.yml: not a Sigma"
+        ),
+        "{}",
+        got.text()
+    );
+    assert!(!got.text().contains("/tmp"), "no server path leaks");
     let broken = Request::post("/api/v1/coverage")
         .header(header::CONTENT_TYPE, "multipart/form-data; boundary=X")
         .body(Body::from("garbage"))

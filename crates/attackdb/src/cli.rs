@@ -67,7 +67,7 @@ pub enum Command {
         #[arg(long, default_value_t = 25)]
         limit: usize,
     },
-    /// The matrix: tactic columns in matrix order
+    /// The matrix: tactic columns in matrix order, as wide as the terminal (or COLUMNS)
     Matrix {
         /// Only techniques of this platform
         #[arg(long)]
@@ -75,6 +75,9 @@ pub enum Command {
         /// Show sub-techniques under their techniques
         #[arg(long)]
         subtechniques: bool,
+        /// Show each tactic's, technique's and sub-technique's ATT&CK ID before its name
+        #[arg(long)]
+        ids: bool,
     },
     /// Object counts per type, domain and release
     Stats,

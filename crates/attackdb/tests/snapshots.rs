@@ -64,6 +64,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("matrix-ics", &["matrix", "--domain", "ics"]),
     ("matrix-ics.json", &["matrix", "--domain", "ics", "--json"]),
+    ("matrix-ics-ids", &["matrix", "--domain", "ics", "--ids"]),
     (
         "matrix-macos-sub",
         &["matrix", "--platform", "macOS", "--subtechniques"],
@@ -204,6 +205,18 @@ const CASES: &[(&str, &[&str])] = &[
             "--groups",
             "G0016",
             "G0007",
+            "--top",
+            "10",
+        ],
+    ),
+    (
+        "coverage-sigma-apt29-software",
+        &[
+            "coverage",
+            "$SHARED/corpora/sigma",
+            "--groups",
+            "G0016",
+            "--with-software",
             "--top",
             "10",
         ],

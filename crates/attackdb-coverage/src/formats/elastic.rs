@@ -2,9 +2,9 @@
 //! `[[rule.threat]]` entries (`framework = "MITRE ATT&CK"`, `tactic`, `technique`, each technique
 //! with optional `subtechnique` entries); `[metadata] maturity` is the status.
 //!
-//! A technique entry with sub-techniques is Elastic's way of naming the sub-techniques (the parent
-//! entry is required by the format), so only the sub-techniques are read from it; a technique
-//! entry without sub-techniques names the technique itself.
+//! A technique entry names its technique, and each of its sub-technique entries names that
+//! sub-technique too: the rule counts for the parent and for every sub-technique listed under it,
+//! as Elastic's own Navigator export of its rules counts it.
 
 use std::path::Path;
 
@@ -94,16 +94,8 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<Vec<Rule>, String> {
             rule.tactics.extend(tactics.iter().cloned());
         }
         for technique in threat.technique {
-            let ids: Vec<String> = if technique.subtechnique.is_empty() {
-                technique.id.into_iter().collect()
-            } else {
-                technique
-                    .subtechnique
-                    .into_iter()
-                    .filter_map(|s| s.id)
-                    .collect()
-            };
-            for id in ids {
+            let subtechniques = technique.subtechnique.into_iter().filter_map(|s| s.id);
+            for id in technique.id.into_iter().chain(subtechniques) {
                 rule.techniques.push(TechniqueRef {
                     id,
                     tactics: tactics.clone(),
@@ -113,4 +105,54 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<Vec<Rule>, String> {
         }
     }
     Ok(vec![rule])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<(String, Vec<String>)> {
+        let rules = read(Path::new("r.toml"), text).unwrap_or_default();
+        rules
+            .iter()
+            .flat_map(|r| r.techniques.iter())
+            .map(|t| (t.id.clone(), t.tactics.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_technique_with_subtechniques_counts_for_the_parent_and_each_subtechnique() {
+        let text = r#"
+[rule]
+name = "Parent and subs"
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "T1003"
+[[rule.threat.technique.subtechnique]]
+id = "T1003.001"
+[[rule.threat.technique.subtechnique]]
+id = "T1003.002"
+[[rule.threat.technique]]
+id = "T1057"
+[rule.threat.tactic]
+id = "TA0006"
+"#;
+        let tactic = vec!["TA0006".to_string()];
+        assert_eq!(
+            ids(text),
+            [
+                ("T1003".to_string(), tactic.clone()),
+                ("T1003.001".to_string(), tactic.clone()),
+                ("T1003.002".to_string(), tactic.clone()),
+                ("T1057".to_string(), tactic),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_subtechnique_without_its_parents_id_still_counts() {
+        let text = "[rule]\nname = \"x\"\n[[rule.threat]]\n[[rule.threat.technique]]\nname = \"no id\"\n[[rule.threat.technique.subtechnique]]\nid = \"T1059.001\"\n";
+        assert_eq!(ids(text), [("T1059.001".to_string(), Vec::new())]);
+    }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use attackdb_coverage::{Actors, Analysis, Format, Level, RuleFilter, ScoreMode};
+use attackdb_coverage::{Actors, Analysis, Format, Inherit, Level, RuleFilter, ScoreMode};
 use attackdb_kb::Domain;
 use clap::{Args, ValueEnum};
 
@@ -82,9 +82,14 @@ pub struct CoverageArgs {
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub min_level: Option<Level>,
     /// Only rules with one of these statuses count (e.g. stable,test; Splunk: production;
-    /// Elastic: maturity); rules without a status are left out
+    /// Elastic: maturity); rules without a status are left out. Default: every rule but the
+    /// deprecated ones; `all`: every rule
     #[arg(long, value_name = "S,...", value_delimiter = ',', num_args = 1..)]
     pub status: Vec<String>,
+    /// Gaps: count the techniques of the actors' software too (default: a group's own and its
+    /// campaigns', as the relation family techniques_used_by_group)
+    #[arg(long)]
+    pub with_software: bool,
 }
 
 fn parse_level(name: &str) -> std::result::Result<Level, String> {
@@ -105,6 +110,14 @@ pub struct BelowThreshold {
     pub percent: f64,
     /// The threshold.
     pub threshold: f64,
+}
+
+/// No file named could be read: every one failed (each reason is on stderr).
+#[derive(Debug, thiserror::Error)]
+#[error("no rule could be read from the {files} file(s) given (the reasons are above)")]
+pub struct NothingRead {
+    /// How many files were tried.
+    pub files: usize,
 }
 
 /// Runs `attackdb coverage` on `--domain` (default enterprise) at `--release`.
@@ -132,6 +145,11 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
             (_, _, Some(ids)) => Some(Actors::Campaigns(ids.clone())),
             _ => None,
         },
+        inherit: if args.with_software {
+            Inherit::CampaignsAndSoftware
+        } else {
+            Inherit::Campaigns
+        },
     };
     if let Some(platform) = &options.platform {
         dataset.canonical_platform(platform)?;
@@ -143,6 +161,12 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
     });
     for error in &ingested.errors {
         eprintln!("warning: {}: {}", error.file.display(), error.reason);
+    }
+    if ingested.nothing_read() {
+        return Err(NothingRead {
+            files: ingested.files,
+        }
+        .into());
     }
     let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
     for warning in &analysis.mapping.warnings {
@@ -202,8 +226,7 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
     let width = render::width();
     let [covered, partly, not_covered] = coverage.technique_counts;
     let [sub_covered, sub_not] = coverage.subtechnique_counts;
-    writeln!(
-        out,
+    let header = format!(
         "{} {}{}: {} rules from {} files{}, {} mapped, {} without ATT&CK techniques",
         dataset.domain(),
         dataset.release(),
@@ -213,12 +236,24 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
         analysis.filtered_note(),
         analysis.rules_mapped(),
         analysis.rules_without_techniques()
-    )?;
-    writeln!(
-        out,
+    );
+    render::paragraph(out, &header, width, 0)?;
+    match analysis.ingested.deprecated_left_out {
+        0 => {}
+        n => render::paragraph(
+            out,
+            &format!(
+                "{n} deprecated rule(s) left out (--status deprecated,... or --status all counts them)"
+            ),
+            width,
+            0,
+        )?,
+    }
+    let counts = format!(
         "techniques: {covered} covered, {partly} partly, {not_covered} not covered; sub-techniques: {sub_covered} covered, {sub_not} not; coverage {:.1}%",
         coverage.percent()
-    )?;
+    );
+    render::paragraph(out, &counts, width, 0)?;
     writeln!(out)?;
     let mut table = Table::new(&[
         "TACTIC",
@@ -283,47 +318,100 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
         )?;
     }
     if let Some(gaps) = &analysis.gaps {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "top gaps: techniques the {} {} use that no rule covers",
+        gap_summary(analysis, gaps, top, width, out)?;
+    }
+    Ok(())
+}
+
+/// The gaps in brief: the top ones with where each comes from, the actors' shares when they are
+/// few; the whole list is in `--json` and the `--report` file.
+fn gap_summary(
+    analysis: &Analysis<'_>,
+    gaps: &attackdb_coverage::Gaps,
+    top: usize,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let dataset = analysis.dataset;
+    writeln!(out)?;
+    let counted = match gaps.inherit {
+        Inherit::Campaigns => {
+            "their own and their campaigns' techniques; --with-software adds their software's"
+        }
+        Inherit::CampaignsAndSoftware => {
+            "their own, their campaigns' and their software's techniques"
+        }
+    };
+    render::paragraph(
+        out,
+        &format!(
+            "top gaps: techniques the {} {} use that no rule covers ({counted})",
             gaps.actors.len(),
             gaps.kind
-        )?;
-        let mut table = Table::new(&["RANK", "TECHNIQUE", "STATUS", "USERS", "USED BY"]);
-        for (rank, gap) in gaps.gaps.iter().take(top).enumerate() {
-            let names: Vec<&str> = gap
-                .used_by
-                .iter()
-                .map(|&(a, _)| dataset.display_name(a))
-                .collect();
-            table.row(vec![
-                (rank + 1).to_string(),
+        ),
+        width,
+        0,
+    )?;
+    let mut table = Table::new(&["RANK", "TECHNIQUE", "STATUS", "USERS", "USED BY"]);
+    table.wrap_at(1, 36);
+    for (rank, gap) in gaps.gaps.iter().take(top).enumerate() {
+        let users: Vec<String> = gap
+            .used_by
+            .iter()
+            .map(|(actor, via)| {
                 format!(
-                    "{} {}",
-                    dataset.display_id(gap.technique),
-                    render::truncate(dataset.display_name(gap.technique), 40)
-                ),
-                gap.status.as_str().to_string(),
-                gap.used_by.len().to_string(),
-                names.join(", "),
+                    "{} ({})",
+                    dataset.display_name(*actor),
+                    via.sources(dataset).join(", ")
+                )
+            })
+            .collect();
+        table.row(vec![
+            (rank + 1).to_string(),
+            format!(
+                "{} {}",
+                dataset.display_id(gap.technique),
+                dataset.display_name(gap.technique)
+            ),
+            gap.status.as_str().to_string(),
+            gap.used_by.len().to_string(),
+            users.join("; "),
+        ]);
+    }
+    table.write(out, width)?;
+    if gaps.actors.len() <= 30 {
+        writeln!(out)?;
+        let mut table = Table::new(&["ID", "NAME", "TECHNIQUES", "COVERED", "COVERAGE"]);
+        for a in &gaps.actors {
+            table.row(vec![
+                dataset.display_id(a.actor).to_string(),
+                dataset.display_name(a.actor).to_string(),
+                a.techniques.to_string(),
+                a.covered.to_string(),
+                format!("{:.1}%", a.percent()),
             ]);
         }
         table.write(out, width)?;
-        if gaps.actors.len() <= 30 {
-            writeln!(out)?;
-            let mut table = Table::new(&["ID", "NAME", "TECHNIQUES", "COVERED", "COVERAGE"]);
-            for a in &gaps.actors {
-                table.row(vec![
-                    dataset.display_id(a.actor).to_string(),
-                    dataset.display_name(a.actor).to_string(),
-                    a.techniques.to_string(),
-                    a.covered.to_string(),
-                    format!("{:.1}%", a.percent()),
-                ]);
-            }
-            table.write(out, width)?;
-        }
     }
+    let shown = gaps.gaps.len().min(top);
+    let hidden_actors = if gaps.actors.len() > 30 {
+        format!(
+            " (and the coverage of each of the {} {})",
+            gaps.actors.len(),
+            gaps.kind
+        )
+    } else {
+        String::new()
+    };
+    writeln!(out)?;
+    render::paragraph(
+        out,
+        &format!(
+            "{shown} of {} gaps shown; all of them{hidden_actors}: --json, or --report FILE.md",
+            gaps.gaps.len()
+        ),
+        width,
+        0,
+    )?;
     Ok(())
 }

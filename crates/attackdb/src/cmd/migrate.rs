@@ -107,7 +107,7 @@ fn migrate_layer_file(
     let is_list = layer_file.is_list;
     let domains = attackdb_navigator::migrate::layer_domains(&layer_file)
         .with_context(|| file.display().to_string())?;
-    let kb = global.open(&Need::Domains(domains))?;
+    let kb = global.open(&Need::Domains(domains.clone()))?;
     let migration = attackdb_navigator::migrate::migrate_file(&layer_file, kb, &to_release, from)
         .with_context(|| file.display().to_string())?;
     let (migrated_layers, sources, all_decisions) =
@@ -135,23 +135,64 @@ fn migrate_layer_file(
     if global.json {
         return render::json(out, &json_report);
     }
-    let mut table = Table::new(&["Decision", "Technique", "Tactic", "To", "Review", "Detail"]);
-    for (_, d) in &all_decisions {
-        table.row(vec![
-            d.kind.as_str().to_string(),
-            d.technique.clone(),
-            d.tactic.clone().unwrap_or_default(),
-            d.to.join(" "),
-            if d.needs_review { "yes" } else { "" }.to_string(),
-            d.detail.clone(),
-        ]);
-    }
-    table.write(out, render::width())?;
-    writeln!(
+    let width = render::width();
+    let domain_names: Vec<String> = domains.iter().map(ToString::to_string).collect();
+    render::paragraph(
         out,
-        "{} decisions, {review} for review; wrote {}",
-        all_decisions.len(),
-        target_path.display()
+        &format!(
+            "{} to {} {}: {} decisions, {review} for review",
+            file.display(),
+            domain_names.join(", "),
+            to,
+            all_decisions.len(),
+        ),
+        width,
+        0,
+    )?;
+    // Per kind: how many, how many for review, and the techniques.
+    let mut kinds: Vec<(&str, usize, usize, Vec<&str>)> = Vec::new();
+    for (_, d) in &all_decisions {
+        let kind = d.kind.as_str();
+        let index = match kinds.iter().position(|k| k.0 == kind) {
+            Some(index) => index,
+            None => {
+                kinds.push((kind, 0, 0, Vec::new()));
+                kinds.len() - 1
+            }
+        };
+        let entry = &mut kinds[index];
+        entry.1 += 1;
+        entry.2 += usize::from(d.needs_review);
+        if !entry.3.contains(&d.technique.as_str()) {
+            entry.3.push(d.technique.as_str());
+        }
+    }
+    if !kinds.is_empty() {
+        writeln!(out)?;
+        let mut table = Table::new(&["DECISION", "COUNT", "REVIEW", "TECHNIQUES"]);
+        for (kind, count, for_review, techniques) in &kinds {
+            table.row(vec![
+                kind.to_string(),
+                count.to_string(),
+                for_review.to_string(),
+                techniques.join(" "),
+            ]);
+        }
+        table.write(out, width)?;
+        writeln!(out)?;
+    }
+    let report_note = match report {
+        Some(path) => format!("written to {}", path.display()),
+        None => "--report FILE.md (or .json), or --json".to_string(),
+    };
+    render::paragraph(
+        out,
+        &format!(
+            "wrote {}; every decision with its tactic, target and detail: {report_note}",
+            target_path.display()
+        ),
+        width,
+        0,
     )?;
     Ok(())
 }

@@ -61,7 +61,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Matrix {
             platform,
             subtechniques,
-        } => query::matrix(platform.as_deref(), *subtechniques, &options, out),
+            ids,
+        } => query::matrix(platform.as_deref(), *subtechniques, *ids, &options, out),
         Command::Relation { name, id } => query::relation(name, id.as_deref(), &options, out),
     };
     options.report_read_problems();

@@ -340,10 +340,12 @@ pub fn search(
     Ok(())
 }
 
-/// `attackdb matrix`.
+/// `attackdb matrix`: the columns fit the width (`COLUMNS`, else the terminal's), names wrap,
+/// `--ids` puts each ID before its name.
 pub fn matrix(
     platform: Option<&str>,
     subtechniques: bool,
+    ids: bool,
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -356,70 +358,52 @@ pub fn matrix(
     if options.json {
         return render::json(out, &matrix_answer(dataset, &matrix, &matrix_options));
     }
-    let width = render::width();
-    let column_width = 22;
-    let per_band = (width / (column_width + 1)).max(1);
-    let columns = &matrix.columns;
-    for band in columns.chunks(per_band) {
-        let cells: Vec<Vec<String>> = band
-            .iter()
-            .map(|column| {
-                let mut cells = Vec::new();
-                for row in &column.rows {
-                    let t = row.technique;
-                    cells.push(render::truncate(dataset.display_name(t), column_width));
-                    for s in &row.subtechniques {
-                        let name = format!(" ·{}", dataset.display_name(*s));
-                        cells.push(render::truncate(&name, column_width));
-                    }
-                }
-                cells
-            })
-            .collect();
-        let header: Vec<String> = band
-            .iter()
-            .map(|column| {
-                render::truncate(
-                    &format!(
-                        "{} ({})",
-                        dataset.display_name(column.tactic),
-                        column.rows.len()
-                    ),
-                    column_width,
-                )
-            })
-            .collect();
-        let line = |texts: &[String]| -> String {
-            texts
-                .iter()
-                .map(|t| format!("{t:<column_width$}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-                .trim_end()
-                .to_string()
-        };
-        writeln!(out, "{}", line(&header))?;
-        writeln!(out, "{}", line(&vec!["─".repeat(column_width); band.len()]))?;
-        let height = cells.iter().map(Vec::len).max().unwrap_or(0);
-        for row in 0..height {
-            let texts: Vec<String> = cells
-                .iter()
-                .map(|c| c.get(row).cloned().unwrap_or_default())
-                .collect();
-            writeln!(out, "{}", line(&texts))?;
+    let label = |object| {
+        if ids {
+            format!(
+                "{} {}",
+                dataset.display_id(object),
+                dataset.display_name(object)
+            )
+        } else {
+            dataset.display_name(object).to_string()
         }
-        writeln!(out)?;
-    }
+    };
+    let columns = &matrix.columns;
+    let laid_out: Vec<render::MatrixColumn> = columns
+        .iter()
+        .map(|column| render::MatrixColumn {
+            header: format!("{} ({})", label(column.tactic), column.rows.len()),
+            entries: column
+                .rows
+                .iter()
+                .flat_map(|row| {
+                    std::iter::once(render::MatrixEntry {
+                        text: label(row.technique),
+                        depth: 0,
+                    })
+                    .chain(row.subtechniques.iter().map(|&s| {
+                        render::MatrixEntry {
+                            text: label(s),
+                            depth: 1,
+                        }
+                    }))
+                })
+                .collect(),
+        })
+        .collect();
+    let width = render::width();
+    render::matrix(out, &laid_out, width)?;
     let total = matrix.technique_cells();
-    writeln!(
-        out,
+    let summary = format!(
         "{} {}: {} tactics, {} technique cells{}",
         dataset.domain(),
         dataset.release(),
         columns.len(),
         total,
         platform.map(|p| format!(" on {p}")).unwrap_or_default()
-    )?;
+    );
+    render::paragraph(out, &summary, width, 0)?;
     Ok(())
 }
 

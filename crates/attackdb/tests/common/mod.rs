@@ -27,13 +27,18 @@ pub fn home() -> PathBuf {
 /// Runs `attackdb --data DATA ARGS...` with the tests' data home, without `ATTACKDB_DATA`, on
 /// 100 columns.
 pub fn attackdb(data: &Path, args: &[&str]) -> Output {
+    attackdb_columns(data, args, 100)
+}
+
+/// [`attackdb`] on `columns` columns (`COLUMNS`).
+pub fn attackdb_columns(data: &Path, args: &[&str], columns: usize) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attackdb"))
         .arg("--data")
         .arg(data)
         .args(args)
         .env("ATTACKDB_HOME", home())
         .env_remove("ATTACKDB_DATA")
-        .env("COLUMNS", "100")
+        .env("COLUMNS", columns.to_string())
         .output()
         .unwrap()
 }
