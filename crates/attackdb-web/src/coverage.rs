@@ -33,8 +33,10 @@ pub struct CoverageRequest {
     pub groups: Vec<String>,
     /// Lowest rule level.
     pub min_level: Option<String>,
-    /// Rule statuses kept.
+    /// Rule statuses kept (default: all but deprecated).
     pub statuses: Vec<String>,
+    /// Count a group's techniques through its software too.
+    pub with_software: bool,
 }
 
 impl CoverageRequest {
@@ -62,6 +64,9 @@ impl CoverageRequest {
             groups: list("groups"),
             min_level: get("min_level"),
             statuses: list("status"),
+            with_software: query
+                .get("with_software")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "on" | "yes")),
         }
     }
 }
@@ -137,6 +142,11 @@ impl CoverageStore {
             platform: request.platform.clone(),
             score: ScoreMode::Count,
             actors: (!request.groups.is_empty()).then(|| Actors::Groups(request.groups.clone())),
+            inherit: if request.with_software {
+                attackdb_coverage::Inherit::CampaignsAndSoftware
+            } else {
+                attackdb_coverage::Inherit::Campaigns
+            },
         };
         let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -319,7 +329,9 @@ impl Site {
                         used_by: gap
                             .used_by
                             .iter()
-                            .map(|(actor, via)| (Link::to(&linker, *actor), via.names().join(", ")))
+                            .map(|(actor, via)| {
+                                (Link::to(&linker, *actor), via.sources(dataset).join(", "))
+                            })
                             .collect(),
                     })
                     .collect()
