@@ -126,6 +126,23 @@ const TWINS: &[(&[&str], &str)] = &[
     ),
     (
         &[
+            "relation",
+            "techniques_seen_by_datacomponent",
+            "DC0035",
+            "--json",
+        ],
+        "/api/v1/relation/techniques_seen_by_datacomponent/DC0035",
+    ),
+    (
+        &["relation", "analytics_of_detection_strategy", "--json"],
+        "/api/v1/relation/analytics_of_detection_strategy",
+    ),
+    (
+        &["show", "DC0035", "--json", "--full"],
+        "/api/v1/objects/DC0035?full=true",
+    ),
+    (
+        &[
             "diff",
             "--from",
             "18.0",
