@@ -225,3 +225,84 @@ impl Dataset {
         found
     }
 }
+
+/// One log source as the release's live analytics read it (ATT&CK 18+).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSourceUse {
+    /// Log source name (`WinEventLog:Security`).
+    pub name: String,
+    /// Channel (`EventCode=4688`), if any.
+    pub channel: Option<String>,
+    /// The live data components the analytics name with it, sorted.
+    pub data_components: Vec<ObjId>,
+    /// The live analytics reading it, sorted.
+    pub analytics: Vec<ObjId>,
+}
+
+impl LogSourceUse {
+    /// `name (channel)`, or the name alone, as `show` prints log sources.
+    pub fn label(&self) -> String {
+        match &self.channel {
+            Some(channel) => format!("{} ({channel})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl Dataset {
+    /// Every (name, channel) log source the live analytics read, sorted by name then channel
+    /// (empty before 18.x, which has no analytics).
+    pub fn log_sources(&self) -> Vec<LogSourceUse> {
+        let mut found: std::collections::BTreeMap<(String, Option<String>), LogSourceUse> =
+            std::collections::BTreeMap::new();
+        let analytics: Vec<ObjId> = self
+            .objects_of(&[ObjectType::Analytic])
+            .into_iter()
+            .filter(|&a| self.is_live(a))
+            .collect();
+        self.load_where(|o| self.is_kind(o, &[ObjectType::Analytic]));
+        for analytic in analytics {
+            for reference in &self.object(analytic).log_source_references {
+                let key = (
+                    reference.name.to_string(),
+                    reference.channel.as_deref().map(str::to_string),
+                );
+                let entry = found.entry(key.clone()).or_insert_with(|| LogSourceUse {
+                    name: key.0,
+                    channel: key.1,
+                    data_components: Vec::new(),
+                    analytics: Vec::new(),
+                });
+                entry.analytics.push(analytic);
+                if let Some(component) = self
+                    .by_stix_id(&reference.data_component_ref)
+                    .filter(|&d| self.is_live(d))
+                {
+                    entry.data_components.push(component);
+                }
+            }
+        }
+        found
+            .into_values()
+            .map(|mut entry| {
+                self.sort_dedup(&mut entry.analytics);
+                self.sort_dedup(&mut entry.data_components);
+                entry
+            })
+            .collect()
+    }
+
+    /// The live techniques the live analytics in `analytics` serve (through their detection
+    /// strategies), sorted, without repeats.
+    pub fn techniques_seen_by_analytics(&self, analytics: &[ObjId]) -> Vec<ObjId> {
+        let chain = ChainIndex::build(self);
+        let mut found: Vec<ObjId> = analytics
+            .iter()
+            .filter(|&&a| self.is_live(a))
+            .filter_map(|&a| self.chain_related(Relation::TechniquesSeenByAnalytic, a, &chain))
+            .flatten()
+            .collect();
+        self.sort_dedup(&mut found);
+        found
+    }
+}
