@@ -143,6 +143,16 @@ const TWINS: &[(&[&str], &str)] = &[
     ),
     (
         &[
+            "visibility",
+            "DC0035",
+            "Process Creation",
+            "WinEventLog:Security",
+            "--json",
+        ],
+        "/api/v1/visibility?sources=DC0035,Process+Creation,WinEventLog:Security",
+    ),
+    (
+        &[
             "diff",
             "--from",
             "18.0",
