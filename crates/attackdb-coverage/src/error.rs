@@ -34,6 +34,14 @@ pub enum Error {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A visibility source file (a DeTT&CT data-source administration file) cannot be used.
+    #[error("{}: {reason}", .path.display())]
+    Sources {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A knowledge-base question failed.
     #[error(transparent)]
     Kb(#[from] attackdb_kb::Error),

@@ -135,6 +135,9 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
         "errors": errors,
         "warnings": analysis.mapping.warnings,
     });
+    if let Some(visibility) = &analysis.visibility {
+        document["visibility"] = serde_json::to_value(visibility).unwrap_or(Value::Null);
+    }
     if let Some(gaps) = &analysis.gaps {
         let ranked: Vec<Value> = gaps
             .gaps

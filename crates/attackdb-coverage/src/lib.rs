@@ -1,7 +1,9 @@
 //! Detection coverage of ATT&CK: read rule files (Sigma, Splunk security_content, Elastic
 //! detection-rules, a CSV inventory, Navigator layers), map their technique references onto one
 //! release, and compute coverage per technique and tactic, threat-informed gaps, a Navigator
-//! layer, and Markdown and HTML reports.
+//! layer, and Markdown and HTML reports; and visibility: which techniques the data sources you
+//! collect let you see (data components, log sources, DeTT&CT data-source files), and the rules
+//! against it.
 //!
 //! ```no_run
 //! use attackdb_coverage::{analyze, ingest, Options};
@@ -29,6 +31,7 @@ mod mapping;
 mod report;
 mod rule;
 mod stale;
+mod visibility;
 mod yaml;
 
 pub use coverage::{
@@ -45,6 +48,12 @@ pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope
 pub use report::{to_html, to_markdown};
 pub use rule::{Format, Level, Rule, TechniqueRef};
 pub use stale::{check_references, Finding, ReferenceReport, UnreadFile};
+pub use visibility::visibility_layer;
+pub use visibility::{
+    join_visibility, visibility, CoverageVisibility, JoinCounts, SourceAnswer, SourceEntry,
+    SourceList, TacticJoin, TacticTechniques, TacticVisibility, Unmatched, VisibilityAnswer,
+    VisibilityTotals, VisibleTechnique,
+};
 
 use attackdb_kb::Dataset;
 
@@ -77,6 +86,9 @@ pub struct Analysis<'a> {
     pub coverage: Coverage,
     /// The threat-informed gaps, when actors were given.
     pub gaps: Option<Gaps>,
+    /// The rules against what a set of sources lets you see, when asked for (see
+    /// [`join_visibility`]).
+    pub visibility: Option<CoverageVisibility>,
 }
 
 impl Analysis<'_> {
@@ -158,5 +170,6 @@ pub fn analyze<'a>(
         mapping,
         coverage,
         gaps,
+        visibility: None,
     })
 }

@@ -43,7 +43,7 @@ pub use attackdb_stix::{
 };
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind};
-pub use detection::{AnalyticDetail, DetectionChain, StrategyDetail};
+pub use detection::{AnalyticDetail, DetectionChain, LogSourceUse, StrategyDetail};
 pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
 pub use diff_report::{
     diff_answer, diff_html, diff_markdown, summary_line, AddedDropped, ChangeDetail, DiffAnswer,

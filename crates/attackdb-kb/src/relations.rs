@@ -1,5 +1,6 @@
 //! The relationship families: which objects relate to which, in both directions, by the rules of
-//! mitreattack-python's `get_all_*` maps.
+//! mitreattack-python's `get_all_*` maps ([`Relation::LIBRARY`]), and attackdb's own families of
+//! the 18.x detection chain ([`Relation::CHAIN`], answered in `detection.rs` by the same rules).
 //!
 //! The rules: a relationship counts only when it is neither revoked nor deprecated and the related
 //! object is neither revoked nor deprecated; the object asked about is not filtered. A source
@@ -62,6 +63,20 @@ pub enum Relation {
     DetectionStrategiesDetectingTechnique,
     /// Detection strategy -> techniques it detects (18+).
     TechniquesDetectedByDetectionStrategy,
+    /// attackdb's own: detection strategy -> its analytics (`x_mitre_analytic_refs`, 18+).
+    AnalyticsOfDetectionStrategy,
+    /// attackdb's own: analytic -> the detection strategies referencing it (18+).
+    DetectionStrategiesOfAnalytic,
+    /// attackdb's own: analytic -> the data components its log sources name
+    /// (`x_mitre_log_source_references`, 18+).
+    DatacomponentsOfAnalytic,
+    /// attackdb's own: data component -> the analytics reading it (18+).
+    AnalyticsUsingDatacomponent,
+    /// attackdb's own: analytic -> the techniques its detection strategies detect (18+).
+    TechniquesSeenByAnalytic,
+    /// attackdb's own: data component -> the techniques it serves: through analytics and their
+    /// detection strategies (18+), and through `detects` relationships (up to 17.x).
+    TechniquesSeenByDatacomponent,
 }
 
 /// A family's answer for every source: source -> related objects, each list sorted by display
@@ -77,6 +92,7 @@ const MITIGATION: &[ObjectType] = &[ObjectType::CourseOfAction];
 const DATA_COMPONENT: &[ObjectType] = &[ObjectType::DataComponent];
 const ASSET: &[ObjectType] = &[ObjectType::Asset];
 const DETECTION_STRATEGY: &[ObjectType] = &[ObjectType::DetectionStrategy];
+const ANALYTIC: &[ObjectType] = &[ObjectType::Analytic];
 
 /// One direct family: `source --kind--> target`, answered from the source (`reverse == false`)
 /// or from the target.
@@ -88,8 +104,8 @@ struct Direct {
 }
 
 impl Relation {
-    /// Every family, in the CLI's order.
-    pub const ALL: [Relation; 22] = [
+    /// mitreattack-python's families (its `get_all_*` maps), in the CLI's order.
+    pub const LIBRARY: [Relation; 22] = [
         Relation::SoftwareUsedByGroup,
         Relation::GroupsUsingSoftware,
         Relation::SoftwareUsedByCampaign,
@@ -113,6 +129,37 @@ impl Relation {
         Relation::DetectionStrategiesDetectingTechnique,
         Relation::TechniquesDetectedByDetectionStrategy,
     ];
+
+    /// attackdb's own families of the 18.x detection chain (mitreattack-python has none).
+    pub const CHAIN: [Relation; 6] = [
+        Relation::AnalyticsOfDetectionStrategy,
+        Relation::DetectionStrategiesOfAnalytic,
+        Relation::DatacomponentsOfAnalytic,
+        Relation::AnalyticsUsingDatacomponent,
+        Relation::TechniquesSeenByAnalytic,
+        Relation::TechniquesSeenByDatacomponent,
+    ];
+
+    /// Every family: [`Relation::LIBRARY`], then [`Relation::CHAIN`].
+    pub const ALL: [Relation; 28] = {
+        let mut all = [Relation::SoftwareUsedByGroup; 28];
+        let mut i = 0;
+        while i < Relation::LIBRARY.len() {
+            all[i] = Relation::LIBRARY[i];
+            i += 1;
+        }
+        let mut j = 0;
+        while j < Relation::CHAIN.len() {
+            all[i + j] = Relation::CHAIN[j];
+            j += 1;
+        }
+        all
+    };
+
+    /// Whether the family is one of mitreattack-python's (else attackdb's own).
+    pub fn is_library(self) -> bool {
+        self.chain_types().is_none()
+    }
 
     /// The family's name, e.g. `techniques_used_by_group`.
     pub fn name(self) -> &'static str {
@@ -143,6 +190,12 @@ impl Relation {
             Relation::TechniquesDetectedByDetectionStrategy => {
                 "techniques_detected_by_detection_strategy"
             }
+            Relation::AnalyticsOfDetectionStrategy => "analytics_of_detection_strategy",
+            Relation::DetectionStrategiesOfAnalytic => "detection_strategies_of_analytic",
+            Relation::DatacomponentsOfAnalytic => "datacomponents_of_analytic",
+            Relation::AnalyticsUsingDatacomponent => "analytics_using_datacomponent",
+            Relation::TechniquesSeenByAnalytic => "techniques_seen_by_analytic",
+            Relation::TechniquesSeenByDatacomponent => "techniques_seen_by_datacomponent",
         }
     }
 
@@ -164,6 +217,9 @@ impl Relation {
 
     /// The STIX types the family's answers are keyed by (the object asked about).
     pub fn key_types(self) -> &'static [ObjectType] {
+        if let Some((key, _)) = self.chain_types() {
+            return key;
+        }
         let direct = self.direct();
         if direct.reverse {
             direct.target
@@ -172,6 +228,35 @@ impl Relation {
         }
     }
 
+    /// The STIX types of the related objects.
+    pub fn related_types(self) -> &'static [ObjectType] {
+        if let Some((_, related)) = self.chain_types() {
+            return related;
+        }
+        let direct = self.direct();
+        if direct.reverse {
+            direct.source
+        } else {
+            direct.target
+        }
+    }
+
+    /// For attackdb's own families: (key types, related types); `None` for the library's.
+    fn chain_types(self) -> Option<(&'static [ObjectType], &'static [ObjectType])> {
+        use Relation::*;
+        Some(match self {
+            AnalyticsOfDetectionStrategy => (DETECTION_STRATEGY, ANALYTIC),
+            DetectionStrategiesOfAnalytic => (ANALYTIC, DETECTION_STRATEGY),
+            DatacomponentsOfAnalytic => (ANALYTIC, DATA_COMPONENT),
+            AnalyticsUsingDatacomponent => (DATA_COMPONENT, ANALYTIC),
+            TechniquesSeenByAnalytic => (ANALYTIC, TECHNIQUE),
+            TechniquesSeenByDatacomponent => (DATA_COMPONENT, TECHNIQUE),
+            _ => return None,
+        })
+    }
+
+    /// The library family's one relationship type; attackdb's own families (answered by
+    /// `detection.rs`, never through this) map to an impossible pairing.
     fn direct(self) -> Direct {
         use Relation::*;
         let (source, kind, target, reverse) = match self {
@@ -203,6 +288,12 @@ impl Relation {
             TechniquesDetectedByDetectionStrategy => {
                 (DETECTION_STRATEGY, RelKind::Detects, TECHNIQUE, false)
             }
+            AnalyticsOfDetectionStrategy
+            | DetectionStrategiesOfAnalytic
+            | DatacomponentsOfAnalytic
+            | AnalyticsUsingDatacomponent
+            | TechniquesSeenByAnalytic
+            | TechniquesSeenByDatacomponent => (&[][..], RelKind::Detects, &[][..], false),
         };
         Direct {
             source,
@@ -242,7 +333,7 @@ enum ViaCampaigns {
 impl Dataset {
     /// The direct answer for `key`: `None` when `key` has no counting relationship of the family
     /// (it is then absent from the family's map), else the related live objects, unsorted.
-    fn direct_related(&self, relation: Relation, key: ObjId) -> Option<Vec<ObjId>> {
+    pub(crate) fn direct_related(&self, relation: Relation, key: ObjId) -> Option<Vec<ObjId>> {
         let direct = relation.direct();
         let (key_types, other_types) = if direct.reverse {
             (direct.target, direct.source)
@@ -276,6 +367,14 @@ impl Dataset {
     /// The raw answer for `key` (with campaigns where the family has them), or `None` when `key`
     /// is not in the family's map.
     fn related_raw(&self, relation: Relation, key: ObjId) -> Option<Vec<ObjId>> {
+        if !relation.is_library() {
+            return self.chain_related(relation, key, &crate::detection::ChainIndex::build(self));
+        }
+        self.library_related(relation, key)
+    }
+
+    /// [`Dataset::related_raw`] for one of the library's families.
+    fn library_related(&self, relation: Relation, key: ObjId) -> Option<Vec<ObjId>> {
         let mut answer = self.direct_related(relation, key);
         match relation.via_campaigns() {
             None => {}
@@ -322,8 +421,13 @@ impl Dataset {
     /// related objects (the library's `get_all_*` map).
     pub fn relation_map(&self, relation: Relation) -> RelationMap {
         let mut map = RelationMap::new();
+        let chain = (!relation.is_library()).then(|| crate::detection::ChainIndex::build(self));
         for key in self.objects_of(relation.key_types()) {
-            if let Some(mut list) = self.related_raw(relation, key) {
+            let raw = match &chain {
+                Some(chain) => self.chain_related(relation, key, chain),
+                None => self.library_related(relation, key),
+            };
+            if let Some(mut list) = raw {
                 self.sort_dedup(&mut list);
                 map.insert(key, list);
             }

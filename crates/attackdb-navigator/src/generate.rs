@@ -57,7 +57,7 @@ fn usage_relation(kind: Concept) -> Result<Relation> {
         Concept::Software => Relation::TechniquesUsedBySoftware,
         Concept::Campaign => Relation::TechniquesUsedByCampaign,
         Concept::Mitigation => Relation::TechniquesMitigatedByMitigation,
-        Concept::DataComponent => Relation::TechniquesDetectedByDatacomponent,
+        Concept::DataComponent => Relation::TechniquesSeenByDatacomponent,
         Concept::DetectionStrategy => Relation::TechniquesDetectedByDetectionStrategy,
         other => {
             return Err(Error::Generate(format!(
@@ -255,25 +255,10 @@ fn verb_active(kind: Concept) -> &'static str {
 }
 
 /// The techniques an object of `kind` relates to: the relation family's answer (for data
-/// components, also those detected through ATT&CK 18's detection strategies and analytics).
+/// components `techniques_seen_by_datacomponent`: through ATT&CK 18's detection strategies and
+/// analytics, and through `detects` relationships before).
 pub fn usage_techniques(dataset: &Dataset, object: ObjId, kind: Concept) -> Result<Vec<ObjId>> {
-    let mut techniques = dataset.related(usage_relation(kind)?, object);
-    if kind == Concept::DataComponent {
-        for technique in dataset.list_any(
-            &[Concept::Technique, Concept::Subtechnique],
-            Visibility::LIVE,
-        ) {
-            if !techniques.contains(&technique)
-                && dataset
-                    .datacomponents_via_strategies(technique)
-                    .contains(&object)
-            {
-                techniques.push(technique);
-            }
-        }
-        techniques.sort_by(|&a, &b| dataset.display_id(a).cmp(dataset.display_id(b)));
-    }
-    Ok(techniques)
+    Ok(dataset.related(usage_relation(kind)?, object))
 }
 
 /// The usage layer of `object`: every technique it uses (mitigates, detects), score 1, the

@@ -62,6 +62,13 @@ def test_relation_maps_agree_with_the_library_maps(kb, enterprise):
         assert all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in ours.values())
     assert kb.relation("techniques_used_by_group", "APT29") == kb.relation("techniques_used_by_group")["G0016"]
     assert kb.relation("techniques-used-by-group", "cozy bear") == kb.relation("techniques_used_by_group", "G0016")
+    # attackdb's own families of the detection chain, after the library's 22
+    assert Kb.relations[22:] == [
+        "analytics_of_detection_strategy", "detection_strategies_of_analytic", "datacomponents_of_analytic",
+        "analytics_using_datacomponent", "techniques_seen_by_analytic", "techniques_seen_by_datacomponent",
+    ]
+    assert len(kb.relation("techniques_seen_by_datacomponent", "DC0035")) == 77
+    assert kb.relation("techniques_detected_by_datacomponent", "DC0035") == []
 
 
 def test_lookup_list_search(kb):

@@ -212,6 +212,13 @@ pub const ROUTES: &[RouteDoc] = &[
         response: (JSON, "CoverageAnswer"),
     },
     RouteDoc {
+        method: "GET",
+        path: "/api/v1/visibility",
+        summary: "The techniques data sources let you see, per source and tactic (`attackdb visibility SOURCE... --json`)",
+        params: &[DOMAIN, RELEASE, ("sources", "data components, log sources or data sources, comma-separated (required)"), ("platform", "only techniques of this platform")],
+        response: (JSON, "VisibilityAnswer"),
+    },
+    RouteDoc {
         method: "POST",
         path: "/api/v1/migrate/layer",
         summary: "A layer file (the body) carried to release `to`, with every decision (`attackdb migrate layer --json`, plus the migrated `layers`)",
@@ -289,6 +296,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/layers/combine", post(layers_combine))
         .route("/api/v1/layers/export", post(layers_export))
         .route("/api/v1/coverage", post(coverage))
+        .route("/api/v1/visibility", get(visibility_answer))
         .route("/api/v1/migrate/layer", post(migrate_layer))
         .route("/api/v1/migrate/rules", post(migrate_rules))
         .route("/api/v1/profile/{ref}", get(profile))
@@ -895,6 +903,26 @@ async fn save_uploads(multipart: &mut Multipart) -> Result<tempfile::TempDir, Ap
         ));
     }
     Ok(folder)
+}
+
+async fn visibility_answer(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "sources", "platform"])?;
+    let dataset = params.dataset(state.kb())?;
+    let sources = params.list("sources");
+    if sources.is_empty() {
+        return Err(ApiError::bad_parameter(
+            "`sources` names one or more data components, log sources or data sources, comma-separated",
+        ));
+    }
+    let list = attackdb_coverage::SourceList::from_names(&sources);
+    json(
+        &headers,
+        &attackdb_coverage::visibility(dataset, &list, params.get("platform"))?,
+    )
 }
 
 async fn coverage(

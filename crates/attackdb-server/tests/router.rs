@@ -504,6 +504,7 @@ async fn every_documented_route_answers_as_documented() {
             let uri = match path.as_str() {
                 "/api/v1/search" => format!("{uri}?q=powershell"),
                 "/api/v1/overlap" => format!("{uri}?refs=G0016,G0007"),
+                "/api/v1/visibility" => format!("{uri}?sources=DC0035,WinEventLog:Security"),
                 "/api/v1/attribute" | "/api/v1/predict" => {
                     format!("{uri}?techniques=T1059.001,T1003.001")
                 }

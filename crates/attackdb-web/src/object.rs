@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::markdown::{self, Citations, Reference};
 use crate::site::{concept_label, datasets_for, Linker};
-use crate::view::{is_technique, matrix_columns, Cell, Link, Marks, MatrixColumnView, Table};
+use crate::view::{matrix_columns, Cell, Link, Marks, MatrixColumnView, Table};
 
 /// A fact line of the side panel: a label and its values.
 #[derive(Debug, Clone, Serialize)]
@@ -554,12 +554,7 @@ impl Builder<'_, '_> {
             }
             self.page.tables.push(table);
         }
-        let analytics: Vec<ObjId> = dataset
-            .objects_of(&[ObjectType::Analytic])
-            .into_iter()
-            .filter(|&a| dataset.is_live(a))
-            .filter(|&a| dataset.datacomponents_of_analytic(a).contains(&object))
-            .collect();
+        let analytics = dataset.related(Relation::AnalyticsUsingDatacomponent, object);
         let mut table = Table::new("Analytics Using It", &["ID", "Name", "Platforms"]);
         for a in &analytics {
             let link = Link::to(self.linker, *a);
@@ -645,31 +640,7 @@ impl Builder<'_, '_> {
 /// The techniques a data component lets you see: through analytics and the detection
 /// strategies that reference them (18.x), else through `detects` relationships.
 pub fn techniques_seen_by(dataset: &Dataset, component: ObjId) -> Vec<ObjId> {
-    let mut found = dataset.related(Relation::TechniquesDetectedByDatacomponent, component);
-    let analytics: Vec<&str> = dataset
-        .objects_of(&[ObjectType::Analytic])
-        .into_iter()
-        .filter(|&a| dataset.is_live(a))
-        .filter(|&a| dataset.datacomponents_of_analytic(a).contains(&component))
-        .map(|a| dataset.stix_id(a))
-        .collect();
-    if !analytics.is_empty() {
-        for s in dataset.objects_of(&[ObjectType::DetectionStrategy]) {
-            if dataset.is_live(s)
-                && dataset
-                    .object(s)
-                    .analytic_refs
-                    .iter()
-                    .any(|r| analytics.contains(&&**r))
-            {
-                found.extend(dataset.related(Relation::TechniquesDetectedByDetectionStrategy, s));
-            }
-        }
-    }
-    found.retain(|&t| is_technique(dataset, t) && dataset.is_live(t));
-    found.sort_by(|&a, &b| dataset.display_id(a).cmp(dataset.display_id(b)));
-    found.dedup();
-    found
+    dataset.related(Relation::TechniquesSeenByDatacomponent, component)
 }
 
 fn count_note(n: usize) -> String {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use attackdb_kb::{Concept, Dataset, MatrixOptions, ObjId};
+use attackdb_kb::{Dataset, MatrixOptions, ObjId};
 use serde::Serialize;
 
 use crate::site::Linker;
@@ -248,12 +248,4 @@ fn platform_list(dataset: &Dataset, object: ObjId) -> String {
         .map(|p| p.to_string())
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// Whether `object` is a technique or sub-technique.
-pub fn is_technique(dataset: &Dataset, object: ObjId) -> bool {
-    matches!(
-        dataset.concept(object),
-        Some(Concept::Technique | Concept::Subtechnique)
-    )
 }

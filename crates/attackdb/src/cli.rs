@@ -109,6 +109,9 @@ pub enum Command {
     /// Detection coverage of rule files (Sigma, Splunk, Elastic, CSV, layers): table, JSON,
     /// layer, report, gaps for groups
     Coverage(crate::cmd::CoverageArgs),
+    /// The techniques your data sources let you see (data components, log sources, a DeTT&CT
+    /// data-source file), per source and tactic
+    Visibility(crate::cmd::VisibilityArgs),
     /// Carry layers (and rule mappings) to another ATT&CK release
     Migrate {
         #[command(subcommand)]

@@ -438,3 +438,68 @@ fn show_full_json_has_the_object_its_relations_and_detection() {
         .unwrap()
         .starts_with("DET"));
 }
+
+#[test]
+fn techniques_seen_by_datacomponent_is_what_the_datacomponent_layer_shows() {
+    let Some(data) = data_dir() else { return };
+    let seen = json(
+        &data,
+        &[
+            "relation",
+            "techniques_seen_by_datacomponent",
+            "DC0035",
+            "--json",
+        ],
+    );
+    assert_eq!(seen.as_array().unwrap().len(), 77);
+    let detected = json(
+        &data,
+        &[
+            "relation",
+            "techniques_detected_by_datacomponent",
+            "DC0035",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        detected,
+        serde_json::json!([]),
+        "the library's family stays empty on 18.x"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dc0035.json");
+    let output = attackdb(
+        &data,
+        &[
+            "layer",
+            "generate",
+            "--datacomponent",
+            "DC0035",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success());
+    let layer: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let mut in_layer: Vec<&str> = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["techniqueID"].as_str().unwrap())
+        .collect();
+    in_layer.sort_unstable();
+    let seen: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(in_layer, seen);
+    // `show` lists them too.
+    let output = attackdb(&data, &["show", "DC0035"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("techniques seen by datacomponent (77)"),
+        "{text}"
+    );
+}

@@ -126,6 +126,33 @@ const TWINS: &[(&[&str], &str)] = &[
     ),
     (
         &[
+            "relation",
+            "techniques_seen_by_datacomponent",
+            "DC0035",
+            "--json",
+        ],
+        "/api/v1/relation/techniques_seen_by_datacomponent/DC0035",
+    ),
+    (
+        &["relation", "analytics_of_detection_strategy", "--json"],
+        "/api/v1/relation/analytics_of_detection_strategy",
+    ),
+    (
+        &["show", "DC0035", "--json", "--full"],
+        "/api/v1/objects/DC0035?full=true",
+    ),
+    (
+        &[
+            "visibility",
+            "DC0035",
+            "Process Creation",
+            "WinEventLog:Security",
+            "--json",
+        ],
+        "/api/v1/visibility?sources=DC0035,Process+Creation,WinEventLog:Security",
+    ),
+    (
+        &[
             "diff",
             "--from",
             "18.0",

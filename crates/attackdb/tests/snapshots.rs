@@ -186,6 +186,33 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "visibility-components",
+        &[
+            "visibility",
+            "DC0035",
+            "Process Creation",
+            "WinEventLog:Security",
+        ],
+    ),
+    (
+        "visibility-dettect.json",
+        &[
+            "visibility",
+            "--log-sources",
+            "$SHARED/corpora/dettect-samples/sample-data/data-sources-endpoints.yaml",
+            "--json",
+        ],
+    ),
+    (
+        "coverage-sigma-visibility",
+        &[
+            "coverage",
+            "$SHARED/corpora/sigma",
+            "--visibility",
+            "$SHARED/corpora/dettect-samples/sample-data/data-sources-endpoints.yaml",
+        ],
+    ),
+    (
         "coverage-splunk",
         &["coverage", "$SHARED/corpora/splunk-security-content"],
     ),

@@ -17,7 +17,10 @@ __all__ = ["Kb", "data_home", "RELATIONS"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: The relation families of ``Kb.relation`` (attackdb's CLI names, as ``attackdb relation``).
+#: The relation families of ``Kb.relation`` (attackdb's CLI names, as ``attackdb relation``):
+#: mitreattack-python's 22 ``get_all_*`` maps, then attackdb's own families of the 18.x detection
+#: chain (strategy <-> analytics <-> data components, and the techniques an analytic or a data
+#: component serves; ``techniques_seen_by_datacomponent`` follows ``detects`` before 18.x).
 RELATIONS = [
     "software_used_by_group",
     "groups_using_software",
@@ -41,6 +44,12 @@ RELATIONS = [
     "assets_targeted_by_technique",
     "detection_strategies_detecting_technique",
     "techniques_detected_by_detection_strategy",
+    "analytics_of_detection_strategy",
+    "detection_strategies_of_analytic",
+    "datacomponents_of_analytic",
+    "analytics_using_datacomponent",
+    "techniques_seen_by_analytic",
+    "techniques_seen_by_datacomponent",
 ]
 
 

@@ -71,6 +71,10 @@ pub struct CoverageArgs {
     /// Write a report: Markdown (.md) or self-contained HTML (.html)
     #[arg(long, value_name = "OUT.md|OUT.html")]
     pub report: Option<PathBuf>,
+    /// Show the rules against what these sources let you see: a file of data components or log
+    /// sources (one per line), or a DeTT&CT data-source administration file (.yaml)
+    #[arg(long, value_name = "FILE")]
+    pub visibility: Option<PathBuf>,
     /// Exit non-zero when under PCT percent of techniques and sub-techniques are covered
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
@@ -168,7 +172,12 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
         }
         .into());
     }
-    let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+    let mut analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+    if let Some(path) = &args.visibility {
+        let visible =
+            super::visibility::visibility_of_file(path, dataset, options.platform.as_deref())?;
+        analysis.visibility = Some(attackdb_coverage::join_visibility(&analysis, visible));
+    }
     for warning in &analysis.mapping.warnings {
         eprintln!("warning: {warning}");
     }
@@ -278,6 +287,9 @@ fn summary(analysis: &Analysis<'_>, top: usize, out: &mut dyn Write) -> Result<(
         ]);
     }
     table.write(out, width)?;
+    if let Some(join) = &analysis.visibility {
+        visibility_table(join, width, out)?;
+    }
     let mapping = &analysis.mapping;
     if !mapping.unknown.is_empty() {
         let ids: Vec<String> = mapping
@@ -413,5 +425,52 @@ fn gap_summary(
         width,
         0,
     )?;
+    Ok(())
+}
+
+fn visibility_table(
+    join: &attackdb_coverage::CoverageVisibility,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let totals = &join.totals;
+    let seen = &join.visibility;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "against visibility ({} of {} sources matched): techniques and sub-techniques {} covered, {} covered but not visible, {} visible but not covered, {} not visible",
+        seen.sources.len(),
+        seen.sources.len() + seen.unmatched.len(),
+        totals.covered,
+        totals.covered_not_visible,
+        totals.visible_not_covered,
+        totals.not_visible
+    )?;
+    writeln!(out)?;
+    let mut table = Table::new(&[
+        "TACTIC",
+        "COVERED",
+        "COVERED, NOT VISIBLE",
+        "VISIBLE, NOT COVERED",
+        "NOT VISIBLE",
+    ]);
+    for t in &join.tactics {
+        table.row(vec![
+            t.name.clone(),
+            t.counts.covered.to_string(),
+            t.counts.covered_not_visible.to_string(),
+            t.counts.visible_not_covered.to_string(),
+            t.counts.not_visible.to_string(),
+        ]);
+    }
+    table.write(out, width)?;
+    for unmatched in &seen.unmatched {
+        render::paragraph(
+            out,
+            &format!("source {}: {}", unmatched.input, unmatched.note),
+            width,
+            0,
+        )?;
+    }
     Ok(())
 }

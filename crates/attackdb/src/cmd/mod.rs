@@ -8,6 +8,7 @@ mod layer;
 mod migrate;
 mod query;
 mod serve;
+mod visibility;
 
 pub use coverage::CoverageArgs;
 pub use diff::DiffFormat;
@@ -15,6 +16,7 @@ pub use intel::IntelCommand;
 pub use layer::{ExportCommand, LayerCommand};
 pub use migrate::MigrateCommand;
 pub use serve::ServeArgs;
+pub use visibility::VisibilityArgs;
 
 use std::io::Write;
 
@@ -38,6 +40,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             output,
         } => diff::run(from, to, *format, output.as_deref(), &options, out),
         Command::Coverage(args) => coverage::run(args, &options, out),
+        Command::Visibility(args) => visibility::run(args, &options, out),
         Command::Serve(args) => serve::run(args, &options, out),
         Command::Intel(command) => intel::run(command, &options, out),
         Command::Stats => query::stats(&options, out),

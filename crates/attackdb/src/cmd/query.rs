@@ -172,10 +172,19 @@ fn show_relations(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Writ
     for family in families {
         let label = family.relation.replace('_', " ");
         writeln!(out, "  {label} ({})", family.objects.len())?;
+        // Analytics are named after their IDs ("Analytic 0016"): the ID says it all.
+        let ids_only = Relation::parse(family.relation)
+            .is_ok_and(|r| r.related_types() == [attackdb_kb::ObjectType::Analytic]);
         let items: Vec<String> = family
             .objects
             .iter()
-            .map(|o| format!("{} {}", o.id, o.name))
+            .map(|o| {
+                if ids_only {
+                    o.id.clone()
+                } else {
+                    format!("{} {}", o.id, o.name)
+                }
+            })
             .collect();
         render::paragraph(out, &items.join(" · "), width, 4)?;
     }
