@@ -65,6 +65,8 @@
     const legend = document.getElementById("legend");
     const combineBox = document.getElementById("combine-box");
     const downloads = document.getElementById("downloads");
+    const sideBox = document.getElementById("side-box");
+    const side = document.getElementById("side-by-side");
     const open = [];
     let current = -1;
     const query = "domain=" + encodeURIComponent(domain) + "&release=" + encodeURIComponent(release);
@@ -113,6 +115,7 @@
         tabs.appendChild(b);
       });
       combineBox.hidden = open.length < 1;
+      sideBox.hidden = open.length < 2;
       downloads.hidden = open.length < 1 && !downloads.querySelector(".server-dl");
       downloads.querySelectorAll(".client-dl").forEach(function (b) { b.hidden = open.length < 1; });
     }
@@ -194,7 +197,56 @@
     function select(i) {
       current = i;
       renderTabs();
-      apply(open[i].painted);
+      if (side.checked && open.length > 1) {
+        applySideBySide();
+      } else {
+        apply(open[i].painted);
+      }
+    }
+
+    // Every open layer at once: each cell split in equal stripes, one per layer (a, b, ...),
+    // its title listing each layer's score and comment.
+    function applySideBySide() {
+      clear();
+      document.querySelectorAll("link[href^='/ui/paint.css']").forEach(function (l) { l.disabled = true; });
+      const cells = new Map();
+      open.forEach(function (entry, i) {
+        entry.painted.cells.forEach(function (c) {
+          const key = c.tactic + "\u0000" + c.id;
+          if (!cells.has(key)) cells.set(key, { tactic: c.tactic, id: c.id, layers: [] });
+          cells.get(key).layers[i] = c;
+        });
+      });
+      const n = open.length;
+      cells.forEach(function (entry) {
+        const column = matrix.querySelector("[data-tactic='" + CSS.escape(entry.tactic) + "']");
+        if (!column) return;
+        column.querySelectorAll("[data-t='" + CSS.escape(entry.id) + "'] > .cell").forEach(function (cell) {
+          if (!cell.hasAttribute("data-base-title")) cell.setAttribute("data-base-title", cell.title);
+          cell.setAttribute("data-painted", "1");
+          const stops = [];
+          let title = cell.getAttribute("data-base-title");
+          for (let i = 0; i < n; i++) {
+            const c = entry.layers[i];
+            const color = c && c.color && HEX.test(c.color) ? c.color : "#ffffff";
+            stops.push(color + " " + (100 * i / n) + "% " + (100 * (i + 1) / n) + "%");
+            if (c) {
+              title += "\n" + variable(i) + ":";
+              if (c.score !== null && c.score !== undefined) title += " score " + c.score;
+              if (c.comment) title += " " + c.comment;
+            }
+          }
+          cell.style.background = "linear-gradient(90deg, " + stops.join(", ") + ")";
+          cell.title = title;
+        });
+      });
+      legend.hidden = false;
+      legend.textContent = "";
+      const p = document.createElement("p");
+      p.textContent = "Side by side, left to right: " + open.map(function (o, i) {
+        return variable(i) + " " + (o.painted.name || o.label);
+      }).join(" | ");
+      legend.appendChild(p);
     }
 
     function download(format) {
@@ -235,6 +287,7 @@
     drop.addEventListener("keydown", function (e) {
       if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); }
     });
+    side.addEventListener("change", function () { if (current >= 0) select(current); });
     document.getElementById("combine").addEventListener("click", function () {
       const expr = document.getElementById("combine-expr").value.trim();
       if (!expr) { say("Write an expression over the layers, e.g. a + b."); return; }

@@ -204,6 +204,27 @@ def test_layer_file_colours_the_matrix(server, browser):
     shot(browser, "layer")
 
 
+def test_two_layers_side_by_side_and_combined(server, browser):
+    browser.get(server + "/matrices/enterprise/")
+    upload = browser.find_element(By.ID, "layer-file")
+    upload.send_keys(os.path.join(LAYERS, "heatmap_layer.json"))
+    WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#layer-tabs button")) == 1)
+    upload.send_keys(os.path.join(LAYERS, "Bear_APT.json"))
+    WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#layer-tabs button")) == 2)
+    browser.find_element(By.ID, "side-by-side").click()
+    striped = browser.execute_script(
+        """return Array.from(document.querySelectorAll('#matrix .cell[data-painted]'))
+             .filter(c => getComputedStyle(c).backgroundImage.indexOf('linear-gradient') >= 0).length"""
+    )
+    assert striped > 100
+    browser.find_element(By.ID, "side-by-side").click()
+    # a + b: a third layer, painted like the others.
+    browser.find_element(By.ID, "combine-expr").send_keys("a + b")
+    browser.find_element(By.ID, "combine").click()
+    WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#layer-tabs button")) == 3)
+    assert "c: a + b" in browser.find_elements(By.CSS_SELECTOR, "#layer-tabs button")[2].text
+
+
 def test_coverage_page_for_sigma(server, browser):
     browser.get(server + "/coverage")
     browser.find_element(By.CSS_SELECTOR, "ul.kept a").click()
