@@ -50,6 +50,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Bearer tokens that may read; empty for no authentication.
     pub tokens: Vec<String>,
+    /// An Atomic Red Team checkout (its `atomics/` folder or the checkout) for
+    /// `/api/v1/emulate/{ref}`; without it that route says how to give one.
+    pub atomics: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             tokens: Vec::new(),
+            atomics: None,
         }
     }
 }

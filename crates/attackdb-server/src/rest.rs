@@ -255,6 +255,13 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "GET",
+        path: "/api/v1/emulate/{ref}",
+        summary: "A group's or campaign's emulation plan with the Atomic Red Team tests of `serve --atomics DIR` (`attackdb emulate REF --atomics DIR --json`)",
+        params: &[DOMAIN, RELEASE, ("platform", "only tests for this platform (case-insensitive)"), ("with_software", "add the techniques of its software, marked"), ("format", "json (default), yaml or md")],
+        response: (JSON, "EmulationPlan"),
+    },
+    RouteDoc {
+        method: "GET",
         path: "/api/v1/attribute",
         summary: "Groups, campaigns and software ranked by how well they explain observed techniques (`attackdb attribute ID... --json`)",
         params: &[DOMAIN, RELEASE, ("techniques", "observed technique IDs, comma-separated (required)"), ("top", "how many per kind (default 10)"), ("mixed", "one ranking over every kind")],
@@ -304,6 +311,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/overlap", get(overlap))
         .route("/api/v1/attribute", get(attribute))
         .route("/api/v1/predict", get(predict))
+        .route("/api/v1/emulate/{ref}", get(emulate))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -1214,6 +1222,51 @@ async fn predict(
         &headers,
         &attackdb_intel::predict(dataset, &observed, &options)?,
     )
+}
+
+async fn emulate(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let params = params(
+        query,
+        &["domain", "release", "platform", "with_software", "format"],
+    )?;
+    let dataset = params.dataset(state.kb())?;
+    let Some(dir) = &state.config().atomics else {
+        return Err(ApiError {
+            status: axum::http::StatusCode::NOT_FOUND,
+            code: "not_configured",
+            message: "this server has no Atomic Red Team tests to plan with".to_string(),
+            hint: Some("start it with `attackdb serve --atomics DIR`".to_string()),
+        });
+    };
+    if let Some(platform) = params.get("platform") {
+        dataset.canonical_platform(platform)?;
+    }
+    let options = attackdb_intel::EmulateOptions {
+        platform: params.get("platform").map(str::to_string),
+        with_software: params.flag("with_software")?,
+    };
+    let plan = attackdb_intel::emulate_dir(dataset, &reference, dir, &options)?;
+    match params.get("format").unwrap_or("json") {
+        "json" => json(&headers, &plan),
+        "yaml" => Ok(respond(
+            &headers,
+            "application/yaml; charset=utf-8",
+            plan.to_yaml()?.into_bytes(),
+        )),
+        "md" => Ok(respond(
+            &headers,
+            "text/markdown; charset=utf-8",
+            plan.to_markdown().into_bytes(),
+        )),
+        other => Err(ApiError::bad_parameter(format!(
+            "`format={other}`: expected json, yaml or md"
+        ))),
+    }
 }
 
 async fn openapi(headers: HeaderMap) -> Answer {

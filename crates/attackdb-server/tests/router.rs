@@ -19,7 +19,11 @@ fn state() -> Option<AppState> {
         .get_or_init(|| {
             let dir = attackdb_testdata::data_dir()?;
             let kb = Kb::load(&[dir]).expect("the real releases load");
-            Some(AppState::new(kb, Config::default()))
+            let config = Config {
+                atomics: attackdb_testdata::corpus("atomic-red-team"),
+                ..Config::default()
+            };
+            Some(AppState::new(kb, config))
         })
         .clone()
 }

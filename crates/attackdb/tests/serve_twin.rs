@@ -396,3 +396,51 @@ fn coverage_has_a_rest_twin() {
         "coverage over REST differs from the CLI's"
     );
 }
+
+#[test]
+fn emulate_has_a_rest_twin_with_serve_atomics() {
+    let Some(state) = state() else { return };
+    let Some(atomics) = common::shared().map(|s| s.join("corpora/atomic-red-team")) else {
+        return;
+    };
+    // Without --atomics the route says how to give them.
+    let (status, got) = answer(&state, "GET", "/api/v1/emulate/G0016", Vec::new());
+    assert_eq!(status, 404, "{got}");
+    assert!(got.contains("--atomics"), "{got}");
+    let with_atomics = AppState::from_static(
+        state.kb(),
+        Config {
+            atomics: Some(atomics.clone()),
+            ..Config::default()
+        },
+    );
+    let dir = atomics.display().to_string();
+    let want = cli(&[
+        "emulate",
+        "G0016",
+        "--atomics",
+        &dir,
+        "--platform",
+        "windows",
+        "--json",
+    ]);
+    let (status, got) = answer(
+        &with_atomics,
+        "GET",
+        "/api/v1/emulate/G0016?platform=windows",
+        Vec::new(),
+    );
+    assert_eq!(status, 200, "{got}");
+    assert!(
+        got == want,
+        "emulate G0016 differs between the CLI and REST"
+    );
+    let want = cli(&["emulate", "APT29", "--atomics", &dir, "--format", "yaml"]);
+    let (_, got) = answer(
+        &with_atomics,
+        "GET",
+        "/api/v1/emulate/APT29?format=yaml",
+        Vec::new(),
+    );
+    assert!(got == want, "the YAML plans differ");
+}

@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// (repeatable; Sigma, Splunk, Elastic, CSV or layers, as `attackdb coverage` reads them)
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Atomic Red Team checkout (or its `atomics/` folder) for `/api/v1/emulate/{ref}`
+    #[arg(long, value_name = "DIR")]
+    pub atomics: Option<PathBuf>,
     /// Do not log every request on standard error
     #[arg(long)]
     pub quiet: bool,
@@ -80,12 +83,18 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
         timeout: Duration::from_secs(args.timeout.max(1)),
         cors_origins: args.cors.clone(),
         tokens,
+        atomics: args.atomics.clone(),
     };
     if !args.quiet {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
             .with_target(false)
             .try_init();
+    }
+    if let Some(dir) = &args.atomics {
+        if !dir.is_dir() {
+            bail!("--atomics {}: not a folder", dir.display());
+        }
     }
     let state = AppState::from_static(kb, config);
     let mut kept = Vec::new();
