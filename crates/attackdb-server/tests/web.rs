@@ -284,6 +284,32 @@ async fn older_releases_live_under_versions() {
         "{}",
         major.status
     );
+    // Data components before 18 have no ATT&CK ID: their pages are at /stix/ID/, linked from
+    // their data source, and list the techniques their `detects` relationships name.
+    let source = get(&app, "/versions/v17.1/datasources/DS0017/").await;
+    let href = source
+        .body
+        .split("href=\"")
+        .find(|h| h.starts_with("/versions/v17.1/stix/x-mitre-data-component--"))
+        .map(|h| h.split('"').next().unwrap().to_string())
+        .expect("a link to Command Execution");
+    let component = get(&app, &href).await;
+    assert_eq!(component.status, StatusCode::OK, "{href}");
+    assert!(component.body.contains("Command Execution"));
+    let v17 = state_kb_dataset("17.1");
+    let id = v17
+        .by_stix_id(href.trim_end_matches('/').rsplit('/').next().unwrap())
+        .unwrap();
+    let detected = v17.related(attackdb_kb::Relation::TechniquesDetectedByDatacomponent, id);
+    assert!(detected.len() > 10);
+    assert!(
+        component.body.contains(&format!(
+            "{} techniques and sub-techniques this component lets you see (through detects",
+            detected.len()
+        )),
+        "{}",
+        detected.len()
+    );
     // A release not loaded says which are.
     let none = get(&app, "/versions/v9.0/groups/G0016/").await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
@@ -298,6 +324,17 @@ async fn older_releases_live_under_versions() {
         "{}",
         group.status
     );
+}
+
+fn state_kb_dataset(release: &str) -> &'static attackdb_kb::Dataset {
+    state()
+        .unwrap()
+        .kb()
+        .select(
+            attackdb_kb::Domain::Enterprise,
+            Some(&release.parse().unwrap()),
+        )
+        .unwrap()
 }
 
 #[tokio::test]

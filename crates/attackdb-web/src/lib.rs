@@ -247,8 +247,18 @@ impl Site {
                     })?;
                 self.matrix_page(dataset, query).map(Response::Html)
             }
-            site::Target::Object(section, id) => {
-                let (dataset, object) = object::find(self.kb, version, section, &id, wanted)?;
+            site::Target::Object(..) | site::Target::Stix(_) => {
+                let (dataset, object, section) = match &located.target {
+                    site::Target::Object(section, id) => {
+                        let (d, o) = object::find(self.kb, version, section, id, wanted)?;
+                        (d, o, *section)
+                    }
+                    site::Target::Stix(id) => {
+                        let (d, o) = object::find_stix(self.kb, version, id, wanted)?;
+                        (d, o, "stix")
+                    }
+                    _ => return Err(WebError::NotFound(format!("{path}: no such page"))),
+                };
                 let linker = site::Linker::new(self.kb, dataset);
                 if section == "analytics" {
                     if let Some(href) = linker.href(object).filter(|h| !h.contains("/analytics/")) {

@@ -853,3 +853,32 @@ pub fn find<'k>(
         version.map(|v| format!(" of v{v}")).unwrap_or_default()
     )))
 }
+
+/// The object with STIX ID `id` in the datasets of `version` (preferring `wanted`).
+pub fn find_stix<'k>(
+    kb: &'k attackdb_kb::Kb,
+    version: Option<&str>,
+    id: &str,
+    wanted: Option<Domain>,
+) -> Result<(&'k Dataset, ObjId), crate::WebError> {
+    let datasets = datasets_for(kb, version)?;
+    let ordered = datasets
+        .iter()
+        .filter(|d| wanted.is_none_or(|w| d.domain() == w))
+        .chain(
+            datasets
+                .iter()
+                .filter(|d| wanted.is_some_and(|w| d.domain() != w)),
+        );
+    for dataset in ordered {
+        if let Some(object) = dataset.by_stix_id(id) {
+            if crate::site::section_of(&dataset.object(object).kind).is_some() {
+                return Ok((dataset, object));
+            }
+        }
+    }
+    Err(crate::WebError::NotFound(format!(
+        "{id}: no object with this STIX ID has a page in the loaded releases{}",
+        version.map(|v| format!(" of v{v}")).unwrap_or_default()
+    )))
+}

@@ -15,6 +15,9 @@ pub enum Target {
     Matrix(Domain),
     /// An object: the URL section (`techniques`) and its ATT&CK ID (`T1059.001`).
     Object(&'static str, String),
+    /// An object by STIX ID (`/stix/ID/`): for objects without an ATT&CK ID, such as the data
+    /// components of releases before 18.
+    Stix(String),
 }
 
 /// A parsed path: which release (`None`: the newest of each domain) and what.
@@ -53,6 +56,7 @@ pub fn locate(path: &str) -> Option<Located> {
     let target = match segments.as_slice() {
         [] => Target::Home,
         ["matrices", name] => Target::Matrix(matrix_domain(name)?),
+        ["stix", id] if id.contains("--") => Target::Stix(id.to_ascii_lowercase()),
         [section, id] => Target::Object(section_name(section)?, id.to_ascii_uppercase()),
         ["techniques", id, sub] if sub.chars().all(|c| c.is_ascii_digit()) => {
             Target::Object("techniques", format!("{}.{sub}", id.to_ascii_uppercase()))
@@ -188,12 +192,28 @@ impl<'k> Linker<'k> {
         }
     }
 
-    /// The path of `object`'s page, if it has one (it has an ATT&CK ID and a section).
+    /// The path of `object`'s page, if it has one: its ATT&CK path, or `/stix/ID/` for an
+    /// object of a known kind without an ATT&CK ID.
     pub fn href(&self, object: ObjId) -> Option<String> {
         let dataset = self.dataset;
         let stix = dataset.object(object);
-        let id = stix.attack_id()?;
         let section = section_of(&stix.kind)?;
+        let Some(id) = stix.attack_id() else {
+            let earlier = self.dataset.domain() != Domain::Enterprise && {
+                let version = (!self.prefix_newest).then(|| self.dataset.release().to_string());
+                datasets_for(self.kb, version.as_deref())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .take_while(|d| d.domain() != self.dataset.domain())
+                    .any(|d| d.by_stix_id(&stix.id).is_some())
+            };
+            let query = if earlier {
+                format!("?domain={}", self.dataset.domain().short_name())
+            } else {
+                String::new()
+            };
+            return Some(format!("{}/stix/{}/{query}", self.prefix(), stix.id));
+        };
         if section == "analytics" {
             // Analytics are anchors on their detection strategy's page, as on the website.
             if let Some(path) = stix
