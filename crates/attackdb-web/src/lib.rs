@@ -98,6 +98,8 @@ pub struct Site {
     kb: &'static Kb,
     templates: Environment<'static>,
     coverage: CoverageStore,
+    /// Release diffs laid out for the changes page, by (domain, from, to).
+    diffs: changes::DiffCache,
 }
 
 /// Static files of the UI, embedded in the binary: (name, content type, bytes).
@@ -160,6 +162,7 @@ impl Site {
             kb,
             templates,
             coverage: CoverageStore::default(),
+            diffs: Default::default(),
         })
     }
 
