@@ -83,6 +83,7 @@ def browser():
         "--window-size=1400,1000",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(60)
     yield driver
@@ -273,6 +274,19 @@ def crafted(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def csp_violations(browser):
+    """Console messages about the Content-Security-Policy since the last call."""
+    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def test_pages_keep_their_own_csp(server, browser):
+    csp_violations(browser)
+    for path in ("/", "/matrices/enterprise/?layer=group:G0016", "/techniques/T1059/001/", "/groups/G0016/",
+                 "/search?q=powershell", "/changes", "/coverage"):
+        browser.get(server + path)
+        assert csp_violations(browser) == [], path
 
 
 def no_script_ran(browser):
