@@ -78,10 +78,12 @@ const OUTPUTS: &[&str] = &["-o", "--output", "--layer", "--report"];
 /// Why a command cannot run here, if it cannot.
 fn left_out(args: &[String], work: &Path) -> Option<String> {
     // The command word: the first one that is neither a global option nor its value.
-    let mut command = args.iter().enumerate().filter(|(i, a)| {
-        !a.starts_with('-')
-            && !(*i > 0 && matches!(args[i - 1].as_str(), "--data" | "--domain" | "--release"))
-    });
+    let is_option_value =
+        |i: usize| i > 0 && matches!(args[i - 1].as_str(), "--data" | "--domain" | "--release");
+    let mut command = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with('-') && !is_option_value(*i));
     match command.next().map(|(i, a)| (i, a.as_str())) {
         Some((_, "serve")) => return Some("runs until stopped".into()),
         Some((i, "data"))
