@@ -47,7 +47,7 @@ pub use layer::to_layer;
 pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope, UnknownKind};
 pub use report::{to_html, to_markdown};
 pub use rule::{Format, Level, Rule, TechniqueRef};
-pub use stale::{check_references, Finding, ReferenceReport, UnreadFile};
+pub use stale::{check_references, check_references_with, Finding, ReferenceReport, UnreadFile};
 pub use visibility::visibility_layer;
 pub use visibility::{
     join_visibility, visibility, CoverageVisibility, JoinCounts, SourceAnswer, SourceEntry,

@@ -240,6 +240,29 @@ impl Dataset {
         )
     }
 
+    /// The tactic of this release that tactic `shortname` of `earlier` (another release of the
+    /// domain) became, when this release has no tactic of that shortname: the tactic with the
+    /// same STIX ID (ATT&CK 19 renamed Defense Evasion, `defense-evasion`, to Stealth,
+    /// `stealth`, keeping TA0005). `None` when this release knows the shortname, when
+    /// `earlier` does not, or when the tactic is gone.
+    pub fn renamed_tactic(&self, earlier: &Dataset, shortname: &str) -> Option<ObjId> {
+        if self.tactic_by_shortname(shortname).is_some() {
+            return None;
+        }
+        let old = earlier.tactic_by_shortname(shortname)?;
+        self.by_stix_id(earlier.stix_id(old))
+            .filter(|&t| self.concept(t) == Some(Concept::Tactic))
+    }
+
+    /// The live tactics of this release (in matrix order) that `earlier`, another release of
+    /// the domain, does not have (by STIX ID): TA0112 Defense Impairment in 19.x against 18.x.
+    pub fn tactics_new_since(&self, earlier: &Dataset) -> Vec<ObjId> {
+        self.tactics_in_order()
+            .into_iter()
+            .filter(|&t| earlier.by_stix_id(self.stix_id(t)).is_none())
+            .collect()
+    }
+
     /// The tactics of a technique: those whose shortname is one of its kill chain phases, in
     /// matrix order (the library's `get_tactics_by_technique`, which ignores revocation).
     pub fn tactics_of_technique(&self, technique: ObjId) -> Vec<ObjId> {
