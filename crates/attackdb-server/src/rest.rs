@@ -353,7 +353,10 @@ async fn object(
     let dataset = params.dataset(state.kb())?;
     let id = dataset.lookup(&reference)?;
     if params.flag("full")? {
-        return json(&headers, &attackdb_kb::full_answer(dataset, id)?);
+        return json(
+            &headers,
+            &attackdb_kb::full_answer_named(dataset, id, &reference)?,
+        );
     }
     let mut raw = dataset.raw_json(id)?.to_string();
     raw.push('\n');
