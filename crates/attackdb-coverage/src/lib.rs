@@ -47,7 +47,7 @@ pub use layer::to_layer;
 pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope, UnknownKind};
 pub use report::{to_html, to_markdown};
 pub use rule::{Format, Level, Rule, TechniqueRef};
-pub use stale::{check_references, Finding, ReferenceReport, UnreadFile};
+pub use stale::{check_references, check_references_with, Finding, ReferenceReport, UnreadFile};
 pub use visibility::visibility_layer;
 pub use visibility::{
     join_visibility, visibility, CoverageVisibility, JoinCounts, SourceAnswer, SourceEntry,
@@ -102,6 +102,53 @@ impl Analysis<'_> {
         (0..self.ingested.rules.len())
             .filter(|&i| self.mapping.is_mapped(i))
             .count()
+    }
+
+    /// One line when no rule maps onto the release but the technique IDs the rules name are
+    /// techniques of another loaded domain (ICS coverage of Enterprise Sigma rules): which
+    /// domain, and the `--domain` to try. `others` are releases of other domains; `None` when
+    /// a rule maps, when the rules name no technique ID, or when no other domain knows them.
+    pub fn other_domain_note(&self, others: &[&Dataset]) -> Option<String> {
+        if self.rules_mapped() > 0 {
+            return None;
+        }
+        let ids: Vec<&str> = self
+            .mapping
+            .unknown
+            .iter()
+            .filter(|(_, (kind, _))| *kind == UnknownKind::Technique)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        if ids.is_empty() {
+            return None;
+        }
+        let here = self.dataset.domain();
+        let (best, known) = others
+            .iter()
+            .filter(|d| d.domain() != here)
+            .map(|d| {
+                let known = ids
+                    .iter()
+                    .filter(|id| {
+                        d.by_attack_id_typed(id, &[attackdb_kb::ObjectType::AttackPattern])
+                            .is_some()
+                    })
+                    .count();
+                (*d, known)
+            })
+            .max_by_key(|&(d, known)| (known, std::cmp::Reverse(d.domain())))?;
+        if known == 0 {
+            return None;
+        }
+        let other = best.domain();
+        Some(format!(
+            "none of the {} rules' technique IDs are {} techniques: {known} of the {} IDs they name are {} IDs (try --domain {})",
+            self.rules().len(),
+            here.title(),
+            ids.len(),
+            other.title(),
+            other.short_name()
+        ))
     }
 
     /// `", platform P"` when the analysis is limited to a platform, else nothing.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attackdb_kb::{Dataset, ObjectType};
+use attackdb_kb::{Dataset, ObjId, ObjectType};
 use serde::Serialize;
 
 use crate::ingest::Ingested;
@@ -22,7 +22,7 @@ pub struct Finding {
     pub reference: String,
     /// `technique` or `tactic`.
     pub kind: &'static str,
-    /// `unknown`, `revoked` or `deprecated`.
+    /// `unknown`, `revoked`, `deprecated` or (a tactic) `renamed`.
     pub status: &'static str,
     /// What to use instead, if anything.
     pub suggestion: Option<String>,
@@ -54,6 +54,9 @@ pub struct ReferenceReport {
     pub unknown_ids: BTreeSet<String>,
     /// Tactics unknown to the release.
     pub unknown_tactics: BTreeSet<String>,
+    /// Tactics renamed since an earlier loaded release (`defense-evasion` -> `stealth`): the
+    /// shortname as the rules write it -> the tactic's shortname in the release.
+    pub renamed_tactics: BTreeMap<String, String>,
     /// Revoked technique IDs -> their live replacement, if any.
     pub revoked_ids: BTreeMap<String, Option<String>>,
     /// Deprecated technique IDs.
@@ -69,7 +72,21 @@ pub struct ReferenceReport {
 
 /// Checks every technique and tactic reference of `ingested` against `dataset`.
 pub fn check_references(dataset: &Dataset, ingested: &Ingested) -> ReferenceReport {
+    check_references_with(dataset, &[], ingested)
+}
+
+/// [`check_references`], with `earlier`: other releases of the domain (newest first) in which
+/// a tactic the rules name and `dataset` does not know is looked up, so that a renamed tactic
+/// (`defense-evasion`, Stealth in ATT&CK 19) is reported with the shortname to use: its new
+/// one, or the tactics the rule's techniques now sit under when they moved to a tactic split
+/// off from it.
+pub fn check_references_with(
+    dataset: &Dataset,
+    earlier: &[&Dataset],
+    ingested: &Ingested,
+) -> ReferenceReport {
     let release = dataset.release();
+    let mut renamed_tactics: BTreeMap<String, String> = BTreeMap::new();
     let mut findings = Vec::new();
     let mut references = 0usize;
     for rule in &ingested.rules {
@@ -154,20 +171,38 @@ pub fn check_references(dataset: &Dataset, ingested: &Ingested) -> ReferenceRepo
             if !seen.insert(format!("tactic:{key}")) {
                 continue;
             }
-            if resolve_tactic(dataset, raw, &key).is_none() {
-                findings.push(Finding {
-                    file: file.clone(),
-                    rule: rule.name.clone(),
-                    reference: raw.trim().to_string(),
-                    kind: "tactic",
-                    status: "unknown",
-                    suggestion: None,
-                    detail: format!(
+            if resolve_tactic(dataset, raw, &key).is_some() {
+                continue;
+            }
+            let renamed = earlier
+                .iter()
+                .find_map(|&e| dataset.renamed_tactic(e, &key).map(|now| (e, now)));
+            let (status, suggestion, detail) = match renamed {
+                Some((earlier, now)) => {
+                    let (suggestion, detail) = renamed_tactic(dataset, earlier, now, &key, rule);
+                    if let Some(short) = dataset.object(now).shortname.as_deref() {
+                        renamed_tactics.insert(key.clone(), short.to_string());
+                    }
+                    ("renamed", Some(suggestion), detail)
+                }
+                None => (
+                    "unknown",
+                    None,
+                    format!(
                         "not a tactic of {} {release} (a newer release's, or a typo)",
                         dataset.domain()
                     ),
-                });
-            }
+                ),
+            };
+            findings.push(Finding {
+                file: file.clone(),
+                rule: rule.name.clone(),
+                reference: raw.trim().to_string(),
+                kind: "tactic",
+                status,
+                suggestion,
+                detail,
+            });
         }
     }
     let ids = |status: &str| -> BTreeSet<String> {
@@ -189,7 +224,7 @@ pub fn check_references(dataset: &Dataset, ingested: &Ingested) -> ReferenceRepo
         unknown_ids: ids("unknown"),
         unknown_tactics: findings
             .iter()
-            .filter(|f| f.kind == "tactic")
+            .filter(|f| f.kind == "tactic" && f.status == "unknown")
             .map(|f| normalize_tactic(&f.reference))
             .collect(),
         revoked_ids: findings
@@ -198,6 +233,7 @@ pub fn check_references(dataset: &Dataset, ingested: &Ingested) -> ReferenceRepo
             .map(|f| (normalize_id(&f.reference), f.suggestion.clone()))
             .collect(),
         deprecated_ids: ids("deprecated"),
+        renamed_tactics,
         findings: per_file,
         errors: ingested
             .errors
@@ -209,6 +245,91 @@ pub fn check_references(dataset: &Dataset, ingested: &Ingested) -> ReferenceRepo
             .collect(),
         all: findings,
     }
+}
+
+/// The shortname(s) a rule should write for tactic `old` of `earlier`, which is `now` in
+/// `dataset` under another shortname, and why: the new shortname, unless the rule's
+/// techniques (revoked ones followed) sit under other tactics, split off since `earlier`, and
+/// not under it; then those.
+fn renamed_tactic(
+    dataset: &Dataset,
+    earlier: &Dataset,
+    now: ObjId,
+    old: &str,
+    rule: &crate::rule::Rule,
+) -> (String, String) {
+    let release = dataset.release();
+    let new_short = dataset
+        .object(now)
+        .shortname
+        .as_deref()
+        .unwrap_or("")
+        .to_string();
+    let fresh: Vec<ObjId> = dataset.tactics_new_since(earlier);
+    let shortname = |t: ObjId| {
+        dataset
+            .object(t)
+            .shortname
+            .as_deref()
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut in_renamed: Vec<String> = Vec::new();
+    let mut moved: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for reference in &rule.techniques {
+        let id = normalize_id(&reference.id);
+        let Some(mut technique) = dataset.by_attack_id_typed(&id, &[ObjectType::AttackPattern])
+        else {
+            continue;
+        };
+        if dataset.object(technique).revoked {
+            match dataset
+                .revoking_object(technique)
+                .filter(|&r| dataset.is_live(r))
+            {
+                Some(r) => technique = r,
+                None => continue,
+            }
+        }
+        let tactics = dataset.tactics_of_technique(technique);
+        let technique_id = dataset.display_id(technique).to_string();
+        if tactics.contains(&now) {
+            in_renamed.push(technique_id);
+        } else {
+            for &t in tactics.iter().filter(|t| fresh.contains(t)) {
+                moved
+                    .entry(shortname(t))
+                    .or_default()
+                    .insert(technique_id.clone());
+            }
+        }
+    }
+    let old_name = earlier
+        .tactic_by_shortname(old)
+        .map_or(old.to_string(), |t| earlier.display_name(t).to_string());
+    let mut detail = format!(
+        "{old_name} ({}) is {} ({new_short}) in {release}",
+        dataset.display_id(now),
+        dataset.display_name(now)
+    );
+    let mut suggestions: Vec<String> = Vec::new();
+    if !in_renamed.is_empty() || moved.is_empty() {
+        suggestions.push(new_short.clone());
+    }
+    for (tactic, techniques) in &moved {
+        let named = dataset
+            .tactic_by_shortname(tactic)
+            .map(|t| format!("{} {}", dataset.display_id(t), dataset.display_name(t)))
+            .unwrap_or_default();
+        detail.push_str(&format!(
+            "; the rule's {} now sit{} under {tactic} ({named}, split off since {})",
+            techniques.iter().cloned().collect::<Vec<_>>().join(", "),
+            if techniques.len() == 1 { "s" } else { "" },
+            earlier.release()
+        ));
+        suggestions.push(tactic.clone());
+    }
+    (suggestions.join(", "), detail)
 }
 
 impl ReferenceReport {

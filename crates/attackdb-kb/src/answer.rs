@@ -433,6 +433,10 @@ pub struct FullAnswer {
     pub related: Vec<RelatedFamily>,
     /// Its detection (see [`detection_answer`]).
     pub detection: Vec<StrategyAnswer>,
+    /// The other objects the reference named, when it is a name or alias several objects
+    /// share (see [`Dataset::also_named`]); absent when it named one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<ObjectSummary>,
 }
 
 /// The full answer about `id`.
@@ -448,5 +452,64 @@ pub fn full_answer(dataset: &Dataset, id: ObjId) -> crate::Result<FullAnswer> {
         object,
         related: related_answer(dataset, id),
         detection: detection_answer(dataset, id),
+        also: Vec::new(),
     })
+}
+
+/// [`full_answer`] about `id`, found by `query`: with the other objects `query` names
+/// ([`Dataset::also_named`]).
+pub fn full_answer_named(dataset: &Dataset, id: ObjId, query: &str) -> crate::Result<FullAnswer> {
+    let mut answer = full_answer(dataset, id)?;
+    answer.also = also_answer(dataset, query, id);
+    Ok(answer)
+}
+
+/// The other objects `query` names besides `chosen`, as summaries.
+pub fn also_answer(dataset: &Dataset, query: &str, chosen: ObjId) -> Vec<ObjectSummary> {
+    dataset
+        .also_named(query, chosen)
+        .into_iter()
+        .map(|o| ObjectSummary::of(dataset, o))
+        .collect()
+}
+
+/// `Domains: T1584.001 (Compromise Infrastructure: Domains)`: the note every front end
+/// prints when a name or alias several objects share was resolved to one (`None` when `query`
+/// named only `chosen`). Sub-techniques are named with their parent, retired objects say so.
+pub fn also_named_note(dataset: &Dataset, query: &str, chosen: ObjId) -> Option<String> {
+    let others = dataset.also_named(query, chosen);
+    if others.is_empty() {
+        return None;
+    }
+    let qualified = |o: ObjId| match dataset
+        .related(crate::Relation::ParentTechniqueOfSubtechnique, o)
+        .first()
+    {
+        Some(&parent) => format!(
+            "{}: {}",
+            dataset.display_name(parent),
+            dataset.display_name(o)
+        ),
+        None => dataset.display_name(o).to_string(),
+    };
+    let listed: Vec<String> = others
+        .iter()
+        .map(|&o| {
+            let state = if dataset.is_revoked(o) {
+                ", revoked"
+            } else if !dataset.is_live(o) {
+                ", deprecated"
+            } else {
+                ""
+            };
+            format!("{} ({}{state})", dataset.display_id(o), qualified(o))
+        })
+        .collect();
+    Some(format!(
+        "also named {}: {} (showing {} ({}); name it by ID to choose)",
+        query.trim(),
+        listed.join(", "),
+        dataset.display_id(chosen),
+        qualified(chosen)
+    ))
 }

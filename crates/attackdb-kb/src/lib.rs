@@ -33,10 +33,11 @@ mod search;
 mod tables;
 
 pub use answer::{
-    analytic_answer, detection_answer, full_answer, kind_name, list_objects, matrix_answer,
-    related_answer, related_ids, stats_answer, status_name, to_json_pretty, AnalyticAnswer, Counts,
-    FullAnswer, ListQuery, LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique,
-    Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer, StrategyAnswer,
+    also_answer, also_named_note, analytic_answer, detection_answer, full_answer,
+    full_answer_named, kind_name, list_objects, matrix_answer, related_answer, related_ids,
+    stats_answer, status_name, to_json_pretty, AnalyticAnswer, Counts, FullAnswer, ListQuery,
+    LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique, Named, ObjectSummary,
+    RelatedFamily, SearchResult, StatsAnswer, StrategyAnswer,
 };
 pub use attackdb_stix::{
     Bundle, CacheOutcome, Diagnostic, Domain, ObjectType, Objects, Release, StixObject,

@@ -12,7 +12,9 @@ impl Dataset {
     /// by several objects resolves to the kind its prefix names (`T` a technique, `G` a group,
     /// `M` a mitigation...: old deprecated mitigations reuse technique IDs), live before revoked
     /// before deprecated. Among several names or aliases a live object wins over a revoked or
-    /// deprecated one, and a technique, group or software over other kinds.
+    /// deprecated one, then the match in the exact case, and a technique, group or software
+    /// over other kinds. A name or alias several objects share still finds one:
+    /// [`Dataset::also_named`] lists the others, which every front end reports.
     pub fn lookup(&self, query: &str) -> Result<ObjId> {
         self.lookup_where(query, |_| true)
     }
@@ -44,7 +46,25 @@ impl Dataset {
             return Ok(best);
         }
         for candidates in [self.by_name(query), self.by_alias(query)] {
-            if let Some(best) = self.best_of(candidates.iter().copied().filter(|&c| accept(c))) {
+            // The exact-case match first (`Domains` before a `domains`), then as `best_of`.
+            let exact = |c: ObjId| {
+                self.display_name(c) == query
+                    || self.object(c).aliases.iter().any(|a| &**a == query)
+            };
+            let best = candidates
+                .iter()
+                .copied()
+                .filter(|&c| accept(c))
+                .min_by_key(|&c| {
+                    (
+                        !self.is_live(c),
+                        self.is_revoked(c),
+                        !exact(c),
+                        self.kind_rank(c),
+                        c,
+                    )
+                });
+            if let Some(best) = best {
                 return Ok(best);
             }
         }
@@ -111,15 +131,47 @@ impl Dataset {
     }
 
     fn best_of(&self, candidates: impl Iterator<Item = ObjId>) -> Option<ObjId> {
-        candidates.min_by_key(|&c| {
-            let rank = match self.concept(c) {
-                Some(Concept::Technique | Concept::Subtechnique) => 0,
-                Some(Concept::Group | Concept::Software | Concept::Campaign) => 1,
-                Some(_) => 2,
-                None => 3,
-            };
-            (!self.is_live(c), self.is_revoked(c), rank, c)
-        })
+        candidates.min_by_key(|&c| (!self.is_live(c), self.is_revoked(c), self.kind_rank(c), c))
+    }
+
+    /// Techniques first, then groups, software and campaigns, then the rest.
+    fn kind_rank(&self, c: ObjId) -> u8 {
+        match self.concept(c) {
+            Some(Concept::Technique | Concept::Subtechnique) => 0,
+            Some(Concept::Group | Concept::Software | Concept::Campaign) => 1,
+            Some(_) => 2,
+            None => 3,
+        }
+    }
+
+    /// The other objects that `query` names when it is a name or alias several objects share
+    /// (`Domains`: T1583.001 and T1584.001), besides `chosen` (what [`Dataset::lookup`] picked),
+    /// sorted by display ID; revoked and deprecated ones included. Empty when `query` is a
+    /// STIX ID or ATT&CK ID of `chosen`, or names only it.
+    pub fn also_named(&self, query: &str, chosen: ObjId) -> Vec<ObjId> {
+        self.also_named_where(query, chosen, |_| true)
+    }
+
+    /// Like [`Dataset::also_named`], considering only objects for which `accept` holds.
+    pub fn also_named_where(
+        &self,
+        query: &str,
+        chosen: ObjId,
+        accept: impl Fn(ObjId) -> bool,
+    ) -> Vec<ObjId> {
+        let query = query.trim();
+        if self.by_stix_id(query) == Some(chosen) || self.by_attack_id(query).contains(&chosen) {
+            return Vec::new();
+        }
+        let mut others: Vec<ObjId> = self
+            .by_name(query)
+            .iter()
+            .chain(self.by_alias(query).iter())
+            .copied()
+            .filter(|&c| c != chosen && accept(c))
+            .collect();
+        self.sort_dedup(&mut others);
+        others
     }
 
     /// A suggestion key as the user would type it: ATT&CK IDs upper case, names as written.
@@ -238,6 +290,29 @@ impl Dataset {
                 .into_iter()
                 .filter(|&t| self.object(t).shortname.as_deref() == Some(key.as_str())),
         )
+    }
+
+    /// The tactic of this release that tactic `shortname` of `earlier` (another release of the
+    /// domain) became, when this release has no tactic of that shortname: the tactic with the
+    /// same STIX ID (ATT&CK 19 renamed Defense Evasion, `defense-evasion`, to Stealth,
+    /// `stealth`, keeping TA0005). `None` when this release knows the shortname, when
+    /// `earlier` does not, or when the tactic is gone.
+    pub fn renamed_tactic(&self, earlier: &Dataset, shortname: &str) -> Option<ObjId> {
+        if self.tactic_by_shortname(shortname).is_some() {
+            return None;
+        }
+        let old = earlier.tactic_by_shortname(shortname)?;
+        self.by_stix_id(earlier.stix_id(old))
+            .filter(|&t| self.concept(t) == Some(Concept::Tactic))
+    }
+
+    /// The live tactics of this release (in matrix order) that `earlier`, another release of
+    /// the domain, does not have (by STIX ID): TA0112 Defense Impairment in 19.x against 18.x.
+    pub fn tactics_new_since(&self, earlier: &Dataset) -> Vec<ObjId> {
+        self.tactics_in_order()
+            .into_iter()
+            .filter(|&t| earlier.by_stix_id(self.stix_id(t)).is_none())
+            .collect()
     }
 
     /// The tactics of a technique: those whose shortname is one of its kill chain phases, in

@@ -24,6 +24,10 @@ pub enum DecisionKind {
     TacticAdjusted,
     /// The annotation's tactic does not exist in the target release.
     RemovedTactic,
+    /// The annotation's tactic was renamed (same tactic, a new shortname: `defense-evasion` is
+    /// `stealth` in ATT&CK 19); the annotation follows it, or, when the technique is no longer
+    /// in it (it moved to a tactic split off from it), the technique's tactics, for review.
+    TacticRenamed,
     /// The technique gained sub-techniques since the source release: the annotation may belong
     /// to some of them.
     Split,
@@ -40,6 +44,7 @@ impl DecisionKind {
             DecisionKind::Disabled => "disabled",
             DecisionKind::TacticAdjusted => "tactic-adjusted",
             DecisionKind::RemovedTactic => "removed-tactic",
+            DecisionKind::TacticRenamed => "tactic-renamed",
             DecisionKind::Split => "split",
             DecisionKind::Unknown => "unknown",
         }
@@ -99,10 +104,23 @@ fn tactics_of(target: &Dataset, technique: ObjId) -> Vec<String> {
 }
 
 /// Migrates `layer` to the release of `target`. `source` is the release the layer was made
-/// for, when it is loaded: with it, techniques that gained sub-techniques are flagged. Without
-/// it, a layer made for ATT&CK before v7 (or without a version) is taken to predate
-/// sub-techniques.
+/// for, when it is loaded: with it, techniques that gained sub-techniques are flagged, and
+/// tactics renamed since are followed. Without it, a layer made for ATT&CK before v7 (or
+/// without a version) is taken to predate sub-techniques.
 pub fn migrate_layer(layer: &Layer, target: &Dataset, source: Option<&Dataset>) -> Migration {
+    migrate_layer_with(layer, target, source, &[])
+}
+
+/// [`migrate_layer`], with `earlier`: other releases of the domain (newest first) in which a
+/// tactic the layer names and the target release does not know is looked up when `source`
+/// does not know it either (a renamed tactic is found by its STIX ID).
+pub fn migrate_layer_with(
+    layer: &Layer,
+    target: &Dataset,
+    source: Option<&Dataset>,
+    earlier: &[&Dataset],
+) -> Migration {
+    let history: Vec<&Dataset> = source.into_iter().chain(earlier.iter().copied()).collect();
     let release = target.release().as_str();
     let mut decisions = Vec::new();
     let mut out: Vec<Technique> = Vec::new();
@@ -191,24 +209,55 @@ pub fn migrate_layer(layer: &Layer, target: &Dataset, source: Option<&Dataset>) 
         let mut entries = vec![entry];
         if let Some(tactic) = original.tactic.as_deref() {
             if !tactics_now.iter().any(|t| t == tactic) && !tactics_now.is_empty() {
-                let (kind, review) = if known_tactics.contains(tactic) {
-                    (DecisionKind::TacticAdjusted, tactics_now.len() > 1)
-                } else {
-                    (DecisionKind::RemovedTactic, true)
-                };
                 let id_now = entries[0].technique_id.clone();
-                decisions.push(decision(
-                    kind,
-                    vec![id_now.clone()],
-                    format!(
-                        "{id_now} is not in tactic {tactic} in {release}{}; the annotation now applies to {}",
-                        if kind == DecisionKind::RemovedTactic { " (no such tactic any more)" } else { "" },
-                        tactics_now.join(", ")
-                    ),
-                    review,
-                ));
+                let renamed = if known_tactics.contains(tactic) {
+                    None
+                } else {
+                    history.iter().find_map(|&earlier| {
+                        target
+                            .renamed_tactic(earlier, tactic)
+                            .map(|now| (earlier, now))
+                    })
+                };
+                let spread_to: Vec<String> = match renamed {
+                    Some((earlier, now)) => {
+                        let (decision_made, spread) = renamed_tactic_decision(
+                            target,
+                            earlier,
+                            now,
+                            tactic,
+                            &id_now,
+                            &tactics_now,
+                        );
+                        decisions.push(decision(
+                            DecisionKind::TacticRenamed,
+                            vec![id_now.clone()],
+                            decision_made.0,
+                            decision_made.1,
+                        ));
+                        spread
+                    }
+                    None => {
+                        let (kind, review) = if known_tactics.contains(tactic) {
+                            (DecisionKind::TacticAdjusted, tactics_now.len() > 1)
+                        } else {
+                            (DecisionKind::RemovedTactic, true)
+                        };
+                        decisions.push(decision(
+                            kind,
+                            vec![id_now.clone()],
+                            format!(
+                                "{id_now} is not in tactic {tactic} in {release}{}; the annotation now applies to {}",
+                                if kind == DecisionKind::RemovedTactic { " (no such tactic any more)" } else { "" },
+                                tactics_now.join(", ")
+                            ),
+                            review,
+                        ));
+                        tactics_now.clone()
+                    }
+                };
                 let template = entries.remove(0);
-                for tactic in &tactics_now {
+                for tactic in &spread_to {
                     let mut copy = template.clone();
                     copy.tactic = Some(tactic.clone());
                     entries.push(copy);
@@ -229,6 +278,71 @@ pub fn migrate_layer(layer: &Layer, target: &Dataset, source: Option<&Dataset>) 
     Migration {
         layer: migrated,
         decisions,
+    }
+}
+
+/// What to say and where the annotation goes when its tactic `old` (a shortname of
+/// `earlier`) is tactic `now` of `target` under another shortname: `((detail, needs review),
+/// tactics)`. The annotation follows the tactic when the technique is in it (for review when
+/// the technique also sits under a tactic `earlier` did not have); otherwise it goes to the
+/// technique's tactics, for review.
+fn renamed_tactic_decision(
+    target: &Dataset,
+    earlier: &Dataset,
+    now: ObjId,
+    old: &str,
+    technique: &str,
+    tactics_now: &[String],
+) -> ((String, bool), Vec<String>) {
+    let release = target.release().as_str();
+    let new_short = target.object(now).shortname.as_deref().unwrap_or("");
+    let fresh: Vec<String> = target
+        .tactics_new_since(earlier)
+        .into_iter()
+        .filter_map(|t| target.object(t).shortname.as_deref().map(str::to_string))
+        .filter(|t| tactics_now.contains(t))
+        .collect();
+    let named = |shortname: &str| match target.tactic_by_shortname(shortname) {
+        Some(t) => format!(
+            "{shortname} ({} {})",
+            target.display_id(t),
+            target.display_name(t)
+        ),
+        None => shortname.to_string(),
+    };
+    let renamed = format!(
+        "tactic {old} ({} {} in {}) is {} in {release}",
+        target.display_id(now),
+        earlier
+            .tactic_by_shortname(old)
+            .map_or(old, |t| earlier.display_name(t)),
+        earlier.release(),
+        named(new_short)
+    );
+    let fresh_named: Vec<String> = fresh.iter().map(|t| named(t)).collect();
+    if tactics_now.iter().any(|t| t == new_short) {
+        let mut detail = format!("{renamed}; the annotation now applies to {new_short}");
+        if !fresh.is_empty() {
+            detail.push_str(&format!(
+                "; {technique} also sits under {}, new since {}: decide whether the annotation belongs there too",
+                fresh_named.join(", "),
+                earlier.release()
+            ));
+        }
+        ((detail, !fresh.is_empty()), vec![new_short.to_string()])
+    } else {
+        let now_named: Vec<String> = tactics_now.iter().map(|t| named(t)).collect();
+        let detail = format!(
+            "{renamed}, but {technique} is not in it: it now sits under {}{}; the annotation now applies to {}",
+            now_named.join(", "),
+            if fresh.is_empty() {
+                String::new()
+            } else {
+                format!(" (split off since {})", earlier.release())
+            },
+            tactics_now.join(", ")
+        );
+        ((detail, true), tactics_now.to_vec())
     }
 }
 
@@ -433,7 +547,12 @@ pub fn migrate_file(
             from: source.map(|s| s.release().to_string()),
             asked: wanted,
         });
-        let done = migrate_layer(&read.layer, target, source);
+        let earlier: Vec<&Dataset> = kb
+            .releases(target.domain())
+            .rev()
+            .filter(|d| d.release() < target.release())
+            .collect();
+        let done = migrate_layer_with(&read.layer, target, source, &earlier);
         migration
             .decisions
             .extend(done.decisions.into_iter().map(|d| (read.path.clone(), d)));

@@ -361,7 +361,10 @@ async fn object(
     let dataset = params.dataset(state.kb())?;
     let id = dataset.lookup(&reference)?;
     if params.flag("full")? {
-        return json(&headers, &attackdb_kb::full_answer(dataset, id)?);
+        return json(
+            &headers,
+            &attackdb_kb::full_answer_named(dataset, id, &reference)?,
+        );
     }
     let mut raw = dataset.raw_json(id)?.to_string();
     raw.push('\n');
@@ -1086,7 +1089,13 @@ async fn migrate_rules(
     };
     let folder = save_uploads(&mut multipart).await?;
     let ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
-    let report = attackdb_coverage::check_references(dataset, &ingested);
+    let earlier: Vec<&attackdb_kb::Dataset> = state
+        .kb()
+        .releases(domain)
+        .rev()
+        .filter(|d| d.release() < dataset.release())
+        .collect();
+    let report = attackdb_coverage::check_references_with(dataset, &earlier, &ingested);
     let text = to_json_pretty(&report)?;
     let base = folder.path().display().to_string();
     Ok(respond(

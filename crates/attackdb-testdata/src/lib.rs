@@ -5,6 +5,15 @@
 //! repository; the corpora are `corpora/` beside the releases. When they are absent a test
 //! says so loudly and skips (the helpers return `None`), unless `ATTACKDB_REQUIRE_DATA` is set
 //! (as `.ci/run` sets it), in which case absence fails the test.
+//!
+//! [`derived_release`] makes a 19.x-shaped release from the real 18.1 bundles (see
+//! [`nineteen`]), written to a temporary folder at test time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod nineteen;
+
+pub use nineteen::derived_release;
 
 use std::path::{Path, PathBuf};
 

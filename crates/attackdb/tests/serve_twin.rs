@@ -61,6 +61,12 @@ const TWINS: &[(&[&str], &str)] = &[
         "/api/v1/objects/T1059.001",
     ),
     (&["show", "APT29", "--json"], "/api/v1/objects/APT29"),
+    // A name two objects share: the `also` list is the same on both sides.
+    (&["show", "Domains", "--json"], "/api/v1/objects/Domains"),
+    (
+        &["show", "Domains", "--json", "--full"],
+        "/api/v1/objects/Domains?full=true",
+    ),
     (
         &["show", "T1059.001", "--json", "--full"],
         "/api/v1/objects/T1059.001?full=true",

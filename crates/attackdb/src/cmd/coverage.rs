@@ -181,6 +181,16 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
     for warning in &analysis.mapping.warnings {
         eprintln!("warning: {warning}");
     }
+    if analysis.rules_mapped() == 0 {
+        let others: Vec<&attackdb_kb::Dataset> = Domain::ALL
+            .into_iter()
+            .filter(|&d| d != dataset.domain())
+            .filter_map(|d| cli.dataset(d).ok())
+            .collect();
+        if let Some(note) = analysis.other_domain_note(&others) {
+            eprintln!("note: {note}");
+        }
+    }
     if let Some(path) = &args.layer {
         let layer = attackdb_coverage::to_layer(&analysis, &layer_name(&args.paths));
         let text = attackdb_navigator::layer_to_json(&layer)?;

@@ -206,7 +206,7 @@ fn migrate_rules(
     global: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    use attackdb_coverage::{check_references, ingest, Format};
+    use attackdb_coverage::{check_references_with, ingest, Format};
 
     let forced = match format {
         None | Some("auto") => None,
@@ -218,13 +218,17 @@ fn migrate_rules(
     };
     let domain = global.domain_or(Domain::Enterprise);
     let release: Release = to.parse()?;
-    let kb = global.open(&Need::One {
-        domain,
-        release: Some(release.clone()),
-    })?;
+    // Every release of the domain: earlier ones tell what a tactic the target no longer knows
+    // became.
+    let kb = global.open(&Need::Domains(vec![domain]))?;
     let dataset = kb.select(domain, Some(&release))?;
+    let earlier: Vec<&attackdb_kb::Dataset> = kb
+        .releases(domain)
+        .rev()
+        .filter(|d| d.release() < dataset.release())
+        .collect();
     let ingested = ingest(paths, forced)?;
-    let report = check_references(dataset, &ingested);
+    let report = check_references_with(dataset, &earlier, &ingested);
     let chosen = output_format.unwrap_or(if global.json { "json" } else { "table" });
     let text = match chosen {
         "json" => attackdb_kb::to_json_pretty(&report)?,

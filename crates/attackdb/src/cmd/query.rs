@@ -62,8 +62,11 @@ fn one_release(options: &Options) -> Result<&'static Dataset> {
 /// `attackdb show REF`.
 pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> Result<()> {
     let (dataset, id) = find_anywhere(query, options)?;
+    if let Some(note) = attackdb_kb::also_named_note(dataset, query, id) {
+        eprintln!("note: {note}");
+    }
     if options.json && full {
-        return render::json(out, &attackdb_kb::full_answer(dataset, id)?);
+        return render::json(out, &attackdb_kb::full_answer_named(dataset, id, query)?);
     }
     if options.json {
         writeln!(out, "{}", dataset.raw_json(id)?)?;
@@ -467,6 +470,9 @@ pub fn relation(
         return Ok(());
     };
     let key = dataset.lookup_key(relation, query)?;
+    if let Some(note) = attackdb_kb::also_named_note(dataset, query, key) {
+        eprintln!("note: {note}");
+    }
     let related = attackdb_kb::related_ids(dataset, relation, key);
     if as_json {
         return render::json(out, &related);
