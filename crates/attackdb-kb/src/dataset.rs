@@ -456,6 +456,13 @@ impl Dataset {
         }
     }
 
+    /// The fields of the object at `id` that only exports read (detection, impact type, related
+    /// assets...), parsed from its JSON.
+    pub fn details(&self, id: ObjId) -> crate::Result<attackdb_stix::ObjectDetails> {
+        let json = self.raw_json(id)?;
+        Ok(attackdb_stix::ObjectDetails::parse(self.stix_id(id), json)?)
+    }
+
     /// Objects that could not be read back from the prebuilt index or the bundle (both changed
     /// while in use), and why; their answers may be incomplete.
     pub fn read_problems(&self) -> Vec<String> {

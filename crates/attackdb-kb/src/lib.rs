@@ -40,7 +40,8 @@ pub use answer::{
     RelatedFamily, SearchResult, StatsAnswer, StrategyAnswer,
 };
 pub use attackdb_stix::{
-    Bundle, CacheOutcome, Diagnostic, Domain, ObjectType, Objects, Release, StixObject,
+    Bundle, CacheOutcome, Diagnostic, Domain, ObjectDetails, ObjectType, Objects, RelatedAsset,
+    Release, StixObject,
 };
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind};

@@ -66,6 +66,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An object's export-only fields are not of the types ATT&CK gives them.
+    #[error("{id}: {message}")]
+    Details {
+        /// The object's STIX ID.
+        id: String,
+        /// What the parser said.
+        message: String,
+    },
     /// A prebuilt index could not be used after the bundle was loaded from it.
     #[error("{path}: {message}")]
     Index {

@@ -12,6 +12,7 @@
 
 mod bundle;
 mod cache;
+mod details;
 mod domain;
 mod error;
 mod fields;
@@ -27,6 +28,7 @@ pub use cache::{
     index_paths, open_index, unreadable_index_warning, write_index, BundleFile, CacheOutcome,
     IndexedBundle, FORMAT_VERSION, INDEX_SUFFIX,
 };
+pub use details::{ObjectDetails, RelatedAsset};
 pub use domain::{BadRelease, Domain, Release, UnknownDomain};
 pub use error::{Error, Result};
 pub use object::{
