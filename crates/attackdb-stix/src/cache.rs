@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::{parse_bundle, Bundle, Collection, Diagnostic};
 use crate::objects::{Lazy, Objects, Span};
-use crate::read::decode_text;
+use crate::read::{decode_text, Limits};
 use crate::text::{BundleText, Deferred};
 use crate::{Error, Result};
 
@@ -100,11 +100,19 @@ pub struct BundleFile {
     mtime_ns: u64,
     bytes: Option<Vec<u8>>,
     hash: Option<[u8; 32]>,
+    limits: Limits,
 }
 
 impl BundleFile {
-    /// The bundle at `path`; fails when it cannot be looked at.
+    /// The bundle at `path`, read within the default [`Limits`]; fails when it cannot be
+    /// looked at.
     pub fn open(path: &Path) -> Result<BundleFile> {
+        BundleFile::open_limited(path, &Limits::default())
+    }
+
+    /// The bundle at `path`, read within `limits` (its text, and the sections of its prebuilt
+    /// index, at most `limits.max_bundle_bytes`); fails when it cannot be looked at.
+    pub fn open_limited(path: &Path, limits: &Limits) -> Result<BundleFile> {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -115,6 +123,7 @@ impl BundleFile {
             mtime_ns: mtime_ns(&meta),
             bytes: None,
             hash: None,
+            limits: *limits,
         })
     }
 
@@ -127,7 +136,7 @@ impl BundleFile {
     pub fn parse(&mut self) -> Result<Bundle> {
         self.hash()?;
         let bytes = self.bytes.take().unwrap_or_default();
-        parse_bundle(&self.path, decode_text(&self.path, bytes)?)
+        parse_bundle(&self.path, decode_text(&self.path, bytes, &self.limits)?)
     }
 
     fn hash(&mut self) -> Result<[u8; 32]> {
@@ -135,6 +144,12 @@ impl BundleFile {
             return Ok(hash);
         }
         if self.bytes.is_none() {
+            if self.size > self.limits.max_bundle_bytes {
+                return Err(Error::TooLarge {
+                    path: self.path.clone(),
+                    limit: self.limits.max_bundle_bytes,
+                });
+            }
             self.bytes = Some(std::fs::read(&self.path).map_err(|source| Error::Io {
                 path: self.path.clone(),
                 source,
@@ -273,6 +288,7 @@ fn read_index(
         len: text_len,
         checksum: text_sum,
         bundle: key.path.clone(),
+        limits: key.limits,
     }));
     let objects = Objects::lazy(Lazy {
         spans,
