@@ -343,3 +343,45 @@ fn a_folder_without_write_permission_is_left_untouched() {
         CacheOutcome::Used(candidates[1].clone())
     );
 }
+
+/// Sets the u64 header word at `at` of `index` to `value` and makes the file (sparsely) as
+/// long as the header then promises.
+fn claim_section_length(index: &Path, at: usize, value: u64) {
+    let mut bytes = std::fs::read(index).unwrap();
+    let word = |bytes: &[u8], at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    let total = 108 + word(&bytes, 60) + word(&bytes, 68) + word(&bytes, 76) + word(&bytes, 84);
+    std::fs::write(index, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(index).unwrap();
+    file.set_len(total).unwrap();
+}
+
+#[test]
+fn finding_5_huge_section_lengths_in_a_sparse_index_are_damage_not_an_abort() {
+    let Some((_temp, path, index)) = indexed_ics_copy() else {
+        return;
+    };
+    let good = std::fs::read(&index).unwrap();
+    let from_json = dataset(load_bundle(&path).unwrap());
+    // Facts, table, the user's section and the text each claiming 40 GiB, the file sparse to
+    // match: every size check passes, and reading it used to allocate 40 GiB and abort.
+    for (what, at) in [("facts", 60), ("table", 68), ("tables", 76), ("text", 84)] {
+        std::fs::write(&index, &good).unwrap();
+        claim_section_length(&index, at, 40 << 30);
+        let loaded = load(&path);
+        assert_eq!(
+            loaded.outcome,
+            CacheOutcome::Written(index.clone()),
+            "{what}"
+        );
+        assert_eq!(loaded.warnings.len(), 1, "{what}: {:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("ignoring unreadable prebuilt index")
+                && loaded.warnings[0].contains("limit"),
+            "{what}: {:?}",
+            loaded.warnings
+        );
+        assert_same_answers(&loaded.dataset.unwrap(), &from_json);
+        assert_eq!(std::fs::read(&index).unwrap(), good, "{what}: rewritten");
+    }
+}

@@ -256,7 +256,10 @@ fn read_index(
     if size != expected {
         return Err(format!("{size} bytes where its header promises {expected}").into());
     }
-    let mut head = Vec::with_capacity(head_len as usize);
+    // A file can be as long as its header says and still lie (a sparse file): no section is
+    // read, or memory reserved for it, past what a bundle within the limits can have.
+    check_section_lengths(head_len, text_len, &key.limits)?;
+    let mut head = Vec::new();
     (&mut file)
         .take(head_len)
         .read_to_end(&mut head)
@@ -319,6 +322,25 @@ fn read_index(
     }))
 }
 
+/// Fails, saying why, when the sections of an index are larger than any bundle within `limits`
+/// can give: its text longer than `limits.max_bundle_bytes` (or than 4 GiB, which is never
+/// indexed), or the facts, object table and user's section together longer than that limit
+/// (they are about a tenth of the text for ATT&CK's bundles).
+fn check_section_lengths(head_len: u64, text_len: u64, limits: &Limits) -> Result<(), String> {
+    let limit = limits.max_bundle_bytes.min(u64::from(u32::MAX));
+    if text_len > limit {
+        return Err(format!(
+            "its text section claims {text_len} bytes, over the limit of {limit}"
+        ));
+    }
+    if head_len > limit {
+        return Err(format!(
+            "its table sections claim {head_len} bytes, over the limit of {limit}"
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the prebuilt index of `bundle` (parsed from `file`) with `extra` as its user's
 /// section, to the first of `index_paths` that can be written. What could not be written is
 /// noted in `warnings`.
@@ -336,7 +358,7 @@ pub fn write_index(
             errors.push(format!("{}: its folder is read-only", index.display()));
             continue;
         }
-        match write_one(index, &hash, file.size, file.mtime_ns, bundle, extra) {
+        match write_one(index, &hash, file, bundle, extra) {
             Ok(()) => return Ok(CacheOutcome::Written(index.clone())),
             Err(e) => errors.push(format!("{}: {e}", index.display())),
         }
@@ -367,11 +389,11 @@ fn folder_is_read_only(index: &Path) -> bool {
 fn write_one(
     index: &Path,
     hash: &[u8; 32],
-    size: u64,
-    mtime_ns: u64,
+    file: &BundleFile,
     bundle: &Bundle,
     extra: &[u8],
 ) -> std::io::Result<()> {
+    let (size, mtime_ns) = (file.size, file.mtime_ns);
     use std::io::{Seek, SeekFrom};
 
     let text = bundle.text.get().map_err(std::io::Error::other)?.as_bytes();
@@ -400,6 +422,9 @@ fn write_one(
         }
         .encode(&mut table);
     }
+    let head_len = (facts.len() + table.len() + extra.len()) as u64;
+    check_section_lengths(head_len, text.len() as u64, &file.limits)
+        .map_err(|reason| std::io::Error::other(format!("not indexed: {reason}")))?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     for part in [&facts[..], &table, extra] {
         hasher.update(part);
