@@ -385,3 +385,73 @@ fn finding_5_huge_section_lengths_in_a_sparse_index_are_damage_not_an_abort() {
         assert_eq!(std::fs::read(&index).unwrap(), good, "{what}: rewritten");
     }
 }
+
+#[test]
+fn finding_11_a_bundle_edited_in_place_with_the_same_size_and_mtime_is_not_trusted() {
+    let Some(dir) = common::data_dir() else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let path = temp.path().join("ics-attack-18.1.json");
+    let text = attackdb_stix::read_text(&dir.join("ics-attack/ics-attack-18.1.json.gz")).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let index = index_paths(&path, None)[0].clone();
+    assert_eq!(load(&path).outcome, CacheOutcome::Written(index.clone()));
+    let before = load(&path);
+    assert_eq!(before.outcome, CacheOutcome::Used(index.clone()));
+    let technique = before.dataset.as_ref().unwrap().by_attack_id("T0800")[0];
+    let name = before
+        .dataset
+        .as_ref()
+        .unwrap()
+        .object(technique)
+        .name
+        .as_deref()
+        .unwrap()
+        .to_string();
+    // The same bytes but one letter of a name, the same size and modification time.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let edited_name: String = name
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                if c == 'X' {
+                    'Y'
+                } else {
+                    'X'
+                }
+            } else {
+                c
+            }
+        })
+        .collect();
+    let edited = text.replacen(
+        &format!("\"name\": \"{name}\""),
+        &format!("\"name\": \"{edited_name}\""),
+        1,
+    );
+    assert_ne!(edited, text, "the name is in the bundle");
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&path, &edited).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+    let after = load(&path);
+    assert_eq!(after.outcome, CacheOutcome::Written(index.clone()));
+    let dataset = after.dataset.unwrap();
+    assert_eq!(
+        dataset.object(technique).name.as_deref(),
+        Some(&*edited_name)
+    );
+    assert_same_answers(&dataset, &dataset_from(&path));
+    assert_eq!(load(&path).outcome, CacheOutcome::Used(index));
+}
+
+fn dataset_from(path: &Path) -> Dataset {
+    dataset(load_bundle(path).unwrap())
+}

@@ -5,13 +5,14 @@
 //! of the bundle text. Opening it reads everything but the text; objects are then parsed one
 //! by one from the text when first asked for ([`crate::Objects`]).
 //!
-//! It is keyed by the SHA-256 of the bundle file and by [`FORMAT_VERSION`]: when either changes
-//! it is rebuilt; when it is unreadable or damaged (a checksum does not match) it is ignored
-//! with a warning and rebuilt, never trusted. As git does for its index, the bundle's size and
-//! modification time are kept beside its hash: while both are unchanged the bundle is not read
-//! again to hash it.
+//! It is keyed by the content of the bundle file (XXH3-128 of its bytes, read and hashed at every
+//! start: a few milliseconds, and an edited bundle is noticed even when its size and
+//! modification time did not change) and by [`FORMAT_VERSION`]: when either changes it is
+//! rebuilt; when it is unreadable or damaged (a checksum does not match, a section is longer than
+//! any bundle within the [`Limits`]) it is ignored with a warning and rebuilt, never trusted.
 //!
-//! File layout: `MAGIC`, format version (u32 LE), bundle SHA-256 (32 bytes), then u64 LE each:
+//! File layout: `MAGIC`, format version (u32 LE), bundle key (XXH3-128 of the bundle file's
+//! bytes, LE, then 16 zero bytes: 32 bytes), then u64 LE each:
 //! bundle size, bundle modification time (ns), lengths of the facts, the table, the user's
 //! section and the text, XXH3-64 of facts + table + user's section, XXH3-64 of the text. Then
 //! the facts (postcard), the table (per object: start and length in the text as u32 LE, XXH3-64
@@ -32,7 +33,7 @@ use crate::{Error, Result};
 
 /// Version of the prebuilt index format; bump it whenever `StixObject` or the layout changes
 /// (users of the extra section version their own content inside it).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const MAGIC: &[u8; 8] = b"ATKDBIX\0";
 const HEADER_LEN: usize = 8 + 4 + 32 + 8 * 8;
@@ -91,8 +92,8 @@ pub fn index_paths(bundle_path: &Path, fallback_dir: Option<&Path>) -> Vec<PathB
     paths
 }
 
-/// A bundle file's identity: its size, modification time, and (read and computed only when
-/// needed) its bytes and SHA-256.
+/// A bundle file's identity: its size, modification time, and (read and computed when first
+/// needed) its bytes and their XXH3-128, the key of its prebuilt index.
 #[derive(Debug)]
 pub struct BundleFile {
     path: PathBuf,
@@ -155,7 +156,9 @@ impl BundleFile {
                 source,
             })?);
         }
-        let hash: [u8; 32] = Sha256::digest(self.bytes.as_deref().unwrap_or_default()).into();
+        let digest = xxhash_rust::xxh3::xxh3_128(self.bytes.as_deref().unwrap_or_default());
+        let mut hash = [0u8; 32];
+        hash[..16].copy_from_slice(&digest.to_le_bytes());
         self.hash = Some(hash);
         Ok(hash)
     }
@@ -236,11 +239,14 @@ fn read_index(
     if u32::from_le_bytes(version) != FORMAT_VERSION {
         return Ok(None);
     }
-    if (word(44), word(52)) != (key.size, key.mtime_ns) {
-        let hash = key.hash().map_err(IndexProblem::Bundle)?;
-        if header[12..44] != hash {
-            return Ok(None);
-        }
+    // Keyed by content: a bundle of another size is another bundle; one of the same size is
+    // hashed (an edit in place may keep its size and modification time).
+    if word(44) != key.size {
+        return Ok(None);
+    }
+    let hash = key.hash().map_err(IndexProblem::Bundle)?;
+    if header[12..44] != hash {
+        return Ok(None);
     }
     let (facts_len, table_len, extra_len, text_len) = (word(60), word(68), word(76), word(84));
     let (head_sum, text_sum) = (word(92), word(100));
