@@ -92,14 +92,13 @@ pub fn index_paths(bundle_path: &Path, fallback_dir: Option<&Path>) -> Vec<PathB
     paths
 }
 
-/// A bundle file's identity: its size, modification time, and (read and computed when first
-/// needed) its bytes and their XXH3-128, the key of its prebuilt index.
+/// A bundle file's identity: its size, modification time, and (computed when first needed) the
+/// XXH3-128 of its bytes, the key of its prebuilt index.
 #[derive(Debug)]
 pub struct BundleFile {
     path: PathBuf,
     size: u64,
     mtime_ns: u64,
-    bytes: Option<Vec<u8>>,
     hash: Option<[u8; 32]>,
     limits: Limits,
 }
@@ -122,7 +121,6 @@ impl BundleFile {
             path: path.to_path_buf(),
             size: meta.len(),
             mtime_ns: mtime_ns(&meta),
-            bytes: None,
             hash: None,
             limits: *limits,
         })
@@ -133,35 +131,63 @@ impl BundleFile {
         &self.path
     }
 
-    /// Reads and parses the bundle (its hash is then computed from the same bytes, if needed).
+    /// Reads and parses the bundle; its key is then the hash of the very bytes parsed.
     pub fn parse(&mut self) -> Result<Bundle> {
-        self.hash()?;
-        let bytes = self.bytes.take().unwrap_or_default();
+        self.check_size()?;
+        let bytes = std::fs::read(&self.path).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.hash = Some(key_of(&bytes));
         parse_bundle(&self.path, decode_text(&self.path, bytes, &self.limits)?)
     }
 
+    fn check_size(&self) -> Result<()> {
+        if self.size > self.limits.max_bundle_bytes {
+            return Err(Error::TooLarge {
+                path: self.path.clone(),
+                limit: self.limits.max_bundle_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// The bundle's key: XXH3-128 of its bytes, streamed from the file (no copy of it kept).
     fn hash(&mut self) -> Result<[u8; 32]> {
         if let Some(hash) = self.hash {
             return Ok(hash);
         }
-        if self.bytes.is_none() {
-            if self.size > self.limits.max_bundle_bytes {
-                return Err(Error::TooLarge {
-                    path: self.path.clone(),
-                    limit: self.limits.max_bundle_bytes,
-                });
+        self.check_size()?;
+        let io = |source| Error::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(&self.path).map_err(io)?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut buffer = vec![0u8; 256 << 10];
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => hasher.update(&buffer[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
             }
-            self.bytes = Some(std::fs::read(&self.path).map_err(|source| Error::Io {
-                path: self.path.clone(),
-                source,
-            })?);
         }
-        let digest = xxhash_rust::xxh3::xxh3_128(self.bytes.as_deref().unwrap_or_default());
-        let mut hash = [0u8; 32];
-        hash[..16].copy_from_slice(&digest.to_le_bytes());
+        let hash = key_bytes(hasher.digest128());
         self.hash = Some(hash);
         Ok(hash)
     }
+}
+
+/// The key of a bundle's bytes: their XXH3-128 (LE), then 16 zero bytes.
+fn key_of(bytes: &[u8]) -> [u8; 32] {
+    key_bytes(xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+fn key_bytes(digest: u128) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(&digest.to_le_bytes());
+    key
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
