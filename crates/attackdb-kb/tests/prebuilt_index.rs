@@ -455,3 +455,40 @@ fn finding_11_a_bundle_edited_in_place_with_the_same_size_and_mtime_is_not_trust
 fn dataset_from(path: &Path) -> Dataset {
     dataset(load_bundle(path).unwrap())
 }
+
+#[test]
+fn finding_12_temporary_index_files_of_killed_writers_are_removed() {
+    let Some((temp, path)) = copy_bundle("ics", "18.1") else {
+        return;
+    };
+    let dir = temp.path();
+    let name = |pid: &str| format!(".ics-attack-18.1.json.gz.attackdb-index.{pid}.tmp");
+    // A writer killed during a first load (no such process: PIDs stop at 2^22), one of a live
+    // process (PID 1) written a moment ago, and files that are not temporary indexes.
+    let dead = dir.join(name("999999999"));
+    let live = dir.join(name("1"));
+    let others = [dir.join(".notes.tmp"), dir.join(name("x1"))];
+    for file in [&dead, &live].into_iter().chain(&others) {
+        std::fs::write(file, b"partial").unwrap();
+    }
+    let loaded = load(&path);
+    assert!(matches!(loaded.outcome, CacheOutcome::Written(_)));
+    assert!(!dead.exists(), "a dead writer's temporary file is removed");
+    if cfg!(target_os = "linux") {
+        assert!(
+            live.exists(),
+            "a live writer's recent temporary file is kept"
+        );
+    }
+    for other in &others {
+        assert!(other.exists(), "{} is kept", other.display());
+    }
+    // Older than an hour: removed whoever wrote it.
+    let file = std::fs::OpenOptions::new().write(true).open(&live).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    drop(file);
+    std::fs::remove_file(index_paths(&path, None)[0].clone()).unwrap();
+    load(&path);
+    assert!(!live.exists(), "an hour-old temporary file is removed");
+}

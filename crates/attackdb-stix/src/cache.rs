@@ -416,6 +416,56 @@ fn folder_is_read_only(index: &Path) -> bool {
     std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly())
 }
 
+/// How old a temporary index file of a process that may still be alive must be to be removed.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes temporary index files (`.NAME.attackdb-index.PID.tmp`) left in `dir` by writers that
+/// were killed: those of processes that no longer exist (where that can be told) and those
+/// older than an hour. Best effort: what cannot be looked at or removed is left.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_file_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if old || process_is_gone(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The writer's process ID in the name of a temporary index file, if `name` is one.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (index, pid) = rest.rsplit_once('.')?;
+    if !index.ends_with(INDEX_SUFFIX) || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Returns true if and only if no process `pid` exists (known on Linux, through `/proc`;
+/// elsewhere never assumed, so only age removes temporary files there).
+fn process_is_gone(pid: u32) -> bool {
+    cfg!(target_os = "linux")
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Writes one index atomically: a temporary file in the same folder, its header written last,
 /// then renamed into place.
 fn write_one(
@@ -466,6 +516,7 @@ fn write_one(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
+    remove_stale_temp_files(dir);
     let temp = dir.join(format!(
         ".{}.{}.tmp",
         index
