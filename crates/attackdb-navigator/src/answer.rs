@@ -240,6 +240,8 @@ pub struct MigrationReport {
     pub decisions: Vec<DecisionAnswer>,
     /// How many need review.
     pub needs_review: usize,
+    /// Warnings found reading the layers (as `layer validate` reports them).
+    pub problems: Vec<ProblemAnswer>,
 }
 
 impl MigrationReport {
@@ -269,6 +271,7 @@ impl MigrationReport {
                 })
                 .collect(),
             needs_review: decisions.iter().filter(|(_, d)| d.needs_review).count(),
+            problems: Vec::new(),
         }
     }
 
