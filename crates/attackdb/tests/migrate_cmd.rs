@@ -250,3 +250,57 @@ fn finding_7_migrate_layer_refuses_invalid_layers_and_reports_warnings() {
     assert_eq!(report["problems"][0]["severity"], "warning", "{report}");
     assert!(out.exists());
 }
+
+#[test]
+fn finding_10_migrate_rules_says_why_files_could_not_be_read() {
+    let temp = tempfile::tempdir().unwrap();
+    let yaml = temp.path().join("bad.yml");
+    std::fs::write(&yaml, "title: [unclosed\ntags:\n  - attack.t1059\n").unwrap();
+    let toml = temp.path().join("bad.toml");
+    std::fs::write(&toml, "[rule\nname = 1\n").unwrap();
+    for file in [&yaml, &toml] {
+        let args = ["migrate", "rules", file.to_str().unwrap(), "--to", "18.1"];
+        let Some((ok, stdout, stderr)) = run_on_18_1(&args) else {
+            return;
+        };
+        assert!(!ok, "{stdout}");
+        assert!(
+            stderr.contains(&format!("warning: {}: ", file.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("no rule could be read"), "{stderr}");
+    }
+    // A CSV with an unterminated quote: its good rows are read, the error is reported, and the
+    // rest of the file is not read as technique IDs.
+    let csv = temp.path().join("rules.csv");
+    let mut text = String::from("name,techniques\nGood,T1059\nBad,\"T1003\n");
+    for i in 0..1000 {
+        text.push_str(&format!("word{i} T{i}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let args = [
+        "--json",
+        "migrate",
+        "rules",
+        csv.to_str().unwrap(),
+        "--to",
+        "18.1",
+    ];
+    let (ok, stdout, stderr) = run_on_18_1(&args).unwrap();
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["rules"], 1);
+    assert_eq!(
+        report["unknown_ids"].as_array().unwrap().len(),
+        0,
+        "{report}"
+    );
+    assert!(
+        report["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 3: a quoted field opens here and is never closed"),
+        "{report}"
+    );
+    assert!(stderr.contains("never closed"), "{stderr}");
+}

@@ -233,6 +233,15 @@ fn migrate_rules(
     })?;
     let dataset = kb.select(domain, Some(&release))?;
     let ingested = ingest(paths, forced)?;
+    for error in &ingested.errors {
+        eprintln!("warning: {}: {}", error.file.display(), error.reason);
+    }
+    if ingested.nothing_read() {
+        return Err(super::coverage::NothingRead {
+            files: ingested.files,
+        }
+        .into());
+    }
     let report = check_references(dataset, &ingested);
     let chosen = output_format.unwrap_or(if global.json { "json" } else { "table" });
     let text = match chosen {
