@@ -20,9 +20,24 @@ pub struct BundleRelease {
 /// Reads and parses the bundle at `path` (a temporary file; `label` is what to call it) and
 /// returns what its collection object says it is.
 pub fn check_bundle(path: &Path, label: &str) -> Result<BundleRelease, FetchError> {
+    check_bundle_limited(path, label, &attackdb_stix::Limits::default())
+}
+
+/// [`check_bundle`] within `limits`: a bundle text larger than `limits.max_bundle_bytes` (a
+/// gzip bomb) is a [`FetchError::TooLarge`], found without holding more than that in memory.
+pub fn check_bundle_limited(
+    path: &Path,
+    label: &str,
+    limits: &attackdb_stix::Limits,
+) -> Result<BundleRelease, FetchError> {
     use attackdb_stix::Error as StixError;
-    let text = attackdb_stix::read_text(path).map_err(|e| match e {
+    let text = attackdb_stix::read_text_limited(path, limits).map_err(|e| match e {
         StixError::Io { source, .. } => io_error(source, path, "cannot read"),
+        StixError::TooLarge { limit, .. } => FetchError::TooLarge {
+            url: label.to_string(),
+            limit,
+            setting: Some(crate::transfer::LIMIT_SETTING),
+        },
         StixError::Gzip { source, .. } => FetchError::BrokenJson {
             url: label.to_string(),
             detail: format!("broken gzip data: {source}"),

@@ -120,6 +120,16 @@ pub enum FetchError {
         /// The timeout.
         seconds: f64,
     },
+    /// The whole transfer took longer than its deadline (`HttpConfig::deadline`).
+    #[error("{url}: the transfer took longer than {seconds}s (ATTACKDB_HTTP_DEADLINE) after {got} bytes")]
+    Deadline {
+        /// The URL.
+        url: String,
+        /// Bytes received.
+        got: u64,
+        /// The deadline.
+        seconds: f64,
+    },
     /// The body ended before its announced length, or the connection broke while reading it.
     #[error("{url}: download cut short after {got} bytes{of}: {detail}", of = expected.map(|e| format!(" of {e}")).unwrap_or_default())]
     Truncated {
@@ -143,13 +153,16 @@ pub enum FetchError {
     /// The body is not the ATT&CK bundle expected.
     #[error("{0}")]
     WrongContent(String),
-    /// The body is larger than any ATT&CK bundle.
-    #[error("{url}: larger than {limit}; refusing to store it", limit = human_bytes(*limit))]
+    /// The body, or the bundle text it decompresses to, is larger than the limit
+    /// (`HttpConfig::limits`).
+    #[error("{url}: larger than the limit of {limit} ({bytes} bytes); refusing to store it{raise}", limit = human_bytes(*limit), bytes = limit, raise = setting.map(|s| format!(" (set {s} to raise it)")).unwrap_or_default())]
     TooLarge {
         /// The URL.
         url: String,
         /// The limit in bytes.
         limit: u64,
+        /// The variable that sets the limit, if one does.
+        setting: Option<&'static str>,
     },
     /// Another transport failure.
     #[error("{url}: {detail}")]
@@ -190,6 +203,7 @@ impl FetchError {
             FetchError::Dns { .. }
             | FetchError::WrongContent(_)
             | FetchError::TooLarge { .. }
+            | FetchError::Deadline { .. }
             | FetchError::DiskFull { .. }
             | FetchError::Io { .. } => false,
         }
@@ -206,6 +220,9 @@ impl FetchError {
             ),
             FetchError::Timeout { .. } => {
                 Some("set ATTACKDB_HTTP_TIMEOUT=SECONDS to wait longer".into())
+            }
+            FetchError::Deadline { .. } => {
+                Some("set ATTACKDB_HTTP_DEADLINE=SECONDS to allow a longer transfer".into())
             }
             FetchError::Truncated { .. } | FetchError::BrokenJson { .. } => {
                 Some("run the command again; nothing half-written was kept".into())

@@ -30,7 +30,7 @@ mod settings;
 mod transfer;
 
 pub use catalogue::{Catalogue, Offered, Wanted};
-pub use check::{check_bundle, BundleRelease};
+pub use check::{check_bundle, check_bundle_limited, BundleRelease};
 pub use error::{human_bytes, io_error, Error, FetchError, NoData, Result};
 pub use fetch::{
     fetch, import, newest_held, releases, status, DomainRelease, Failed, OfferedRelease,
@@ -40,5 +40,5 @@ pub use home::{utc_timestamp, Held, Home, HomeFrom, Pending, Record};
 pub use location::Location;
 pub use open::{named_releases, open, Need, OpenOptions, Origin, Sources};
 pub use progress::{Progress, Silent, Task};
-pub use settings::{HttpConfig, Settings, DEFAULT_CATALOGUE};
+pub use settings::{bundle_limits_from_vars, parse_bytes, HttpConfig, Settings, DEFAULT_CATALOGUE};
 pub use transfer::Fetcher;

@@ -118,6 +118,8 @@ pub struct OpenOptions {
     pub use_index: bool,
     /// Where prebuilt indexes of bundles in read-only folders go (`<data home>/index`).
     pub index_fallback: Option<PathBuf>,
+    /// Bounds on reading bundles (and their prebuilt indexes).
+    pub limits: attackdb_stix::Limits,
 }
 
 impl OpenOptions {
@@ -126,6 +128,7 @@ impl OpenOptions {
         OpenOptions {
             use_index,
             index_fallback: settings.home.as_ref().map(|home| home.root.join("index")),
+            limits: settings.limits,
         }
     }
 }
@@ -166,14 +169,15 @@ pub fn open(
         let mut diagnostics = Vec::new();
         for file in &files {
             let indexes = attackdb_stix::index_paths(file, options.index_fallback.as_deref());
-            let loaded = match attackdb_kb::load_dataset_cached(file, &indexes) {
-                Ok(loaded) => loaded,
-                Err(attackdb_kb::Error::Stix(error)) => {
-                    skip_or_fail(file, error)?;
-                    continue;
-                }
-                Err(other) => return Err(other.into()),
-            };
+            let loaded =
+                match attackdb_kb::load_dataset_cached_limited(file, &indexes, &options.limits) {
+                    Ok(loaded) => loaded,
+                    Err(attackdb_kb::Error::Stix(error)) => {
+                        skip_or_fail(file, error)?;
+                        continue;
+                    }
+                    Err(other) => return Err(other.into()),
+                };
             for warning in &loaded.warnings {
                 progress.warn(warning);
             }
@@ -184,7 +188,7 @@ pub fn open(
     } else {
         let mut bundles = Vec::with_capacity(files.len());
         for file in &files {
-            match attackdb_stix::load_bundle(file) {
+            match attackdb_stix::load_bundle_limited(file, &options.limits) {
                 Ok(bundle) => bundles.push(bundle),
                 Err(error) => skip_or_fail(file, error)?,
             }

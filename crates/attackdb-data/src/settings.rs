@@ -14,34 +14,86 @@ use crate::{Error, Result};
 pub const DEFAULT_CATALOGUE: &str =
     "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/index.json";
 
-/// Timeouts and retries of transfers.
+/// Timeouts, retries and size limits of transfers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HttpConfig {
-    /// Bound on connecting and on every wait for data.
+    /// Bound on connecting and on every wait for data (the idle timeout).
     pub timeout: Duration,
+    /// Bound on a whole transfer, however steadily data arrives (default 10 minutes); checked
+    /// between reads, so a transfer ends at most `timeout` after it.
+    pub deadline: Duration,
     /// How many times a transient failure is retried.
     pub retries: u32,
+    /// Bounds on what is stored: a download, or its decompressed text, larger than
+    /// `limits.max_bundle_bytes` is refused (and not retried).
+    pub limits: attackdb_stix::Limits,
+}
+
+/// A number of seconds (`2.5`) from `name`, or an error naming the variable.
+fn seconds_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<Duration>> {
+    let Some(value) = var(name) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy().to_string();
+    let seconds: f64 = value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e6)
+        .ok_or_else(|| {
+            Error::Selection(format!("{name} must be a number of seconds, not {value:?}"))
+        })?;
+    Ok(Some(Duration::from_secs_f64(seconds)))
+}
+
+/// Parses a size in bytes: a whole number, optionally with a binary unit (`512MiB`, `2G`,
+/// `64k`; K, M and G count 1024s).
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().ok()?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return None,
+    };
+    number.checked_mul(1u64 << shift).filter(|n| *n > 0)
+}
+
+/// The bundle limits: `ATTACKDB_MAX_BUNDLE_BYTES` (default 512 MiB), looked up through `var`.
+pub fn bundle_limits_from_vars(
+    var: impl Fn(&str) -> Option<OsString>,
+) -> Result<attackdb_stix::Limits> {
+    let mut limits = attackdb_stix::Limits::default();
+    if let Some(value) = var("ATTACKDB_MAX_BUNDLE_BYTES") {
+        let value = value.to_string_lossy().to_string();
+        limits.max_bundle_bytes = parse_bytes(&value).ok_or_else(|| {
+            Error::Selection(format!(
+                "ATTACKDB_MAX_BUNDLE_BYTES must be a size in bytes (e.g. 536870912 or 512MiB), not {value:?}"
+            ))
+        })?;
+    }
+    Ok(limits)
 }
 
 impl HttpConfig {
-    /// `ATTACKDB_HTTP_TIMEOUT` (seconds, default 30) and `ATTACKDB_HTTP_RETRIES` (default 2),
-    /// looked up through `var`; a malformed value is an error naming the variable.
+    /// `ATTACKDB_HTTP_TIMEOUT` (seconds, default 30), `ATTACKDB_HTTP_DEADLINE` (seconds, default
+    /// 600), `ATTACKDB_HTTP_RETRIES` (default 2) and `ATTACKDB_MAX_BUNDLE_BYTES` (default 512
+    /// MiB), looked up through `var`; a malformed value is an error naming the variable.
     pub fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Result<HttpConfig> {
         let mut http = HttpConfig::default();
-        if let Some(value) = var("ATTACKDB_HTTP_TIMEOUT") {
-            let value = value.to_string_lossy().to_string();
-            let seconds: f64 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e6)
-                .ok_or_else(|| {
-                    Error::Selection(format!(
-                        "ATTACKDB_HTTP_TIMEOUT must be a number of seconds, not {value:?}"
-                    ))
-                })?;
-            http.timeout = Duration::from_secs_f64(seconds);
+        if let Some(timeout) = seconds_var(&var, "ATTACKDB_HTTP_TIMEOUT")? {
+            http.timeout = timeout;
         }
+        if let Some(deadline) = seconds_var(&var, "ATTACKDB_HTTP_DEADLINE")? {
+            http.deadline = deadline;
+        }
+        http.limits = bundle_limits_from_vars(&var)?;
         if let Some(value) = var("ATTACKDB_HTTP_RETRIES") {
             let value = value.to_string_lossy().to_string();
             http.retries = value
@@ -63,7 +115,9 @@ impl Default for HttpConfig {
     fn default() -> HttpConfig {
         HttpConfig {
             timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(600),
             retries: 2,
+            limits: attackdb_stix::Limits::default(),
         }
     }
 }
@@ -76,12 +130,15 @@ pub struct Settings {
     /// Data paths named by the environment (`ATTACKDB_DATA`, a path list); `--data` options
     /// come on top of these, see [`crate::Sources`].
     pub env_data: Vec<PathBuf>,
+    /// Bounds on reading bundles (`ATTACKDB_MAX_BUNDLE_BYTES`).
+    pub limits: attackdb_stix::Limits,
 }
 
 impl Settings {
     /// Settings from environment variables, looked up through `var` (pass
     /// `|name| std::env::var_os(name)`): `ATTACKDB_HOME` (else the platform's user data
-    /// directory + `attackdb`) and `ATTACKDB_DATA` (a path list).
+    /// directory + `attackdb`), `ATTACKDB_DATA` (a path list) and `ATTACKDB_MAX_BUNDLE_BYTES`
+    /// (the most bytes of bundle text read, default 512 MiB).
     pub fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Result<Settings> {
         let home = match var("ATTACKDB_HOME").filter(|v| !v.is_empty()) {
             Some(value) => Some(Home {
@@ -97,7 +154,12 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Settings { home, env_data })
+        let limits = bundle_limits_from_vars(&var)?;
+        Ok(Settings {
+            home,
+            env_data,
+            limits,
+        })
     }
 
     /// The data home, or an error saying how to name one.
@@ -134,8 +196,14 @@ mod tests {
             ("ATTACKDB_HOME", "/srv/attackdb"),
             ("ATTACKDB_HTTP_TIMEOUT", "2.5"),
             ("ATTACKDB_HTTP_RETRIES", "0"),
+            ("ATTACKDB_HTTP_DEADLINE", "90"),
+            ("ATTACKDB_MAX_BUNDLE_BYTES", "64MiB"),
         ]);
         let settings = Settings::from_vars(&given).ok();
+        assert_eq!(
+            settings.as_ref().map(|s| s.limits.max_bundle_bytes),
+            Some(64 << 20)
+        );
         assert_eq!(
             settings.and_then(|s| s.home).map(|h| h.root),
             Some(PathBuf::from("/srv/attackdb"))
@@ -144,17 +212,28 @@ mod tests {
             HttpConfig::from_vars(&given).ok(),
             Some(HttpConfig {
                 timeout: Duration::from_millis(2500),
-                retries: 0
+                deadline: Duration::from_secs(90),
+                retries: 0,
+                limits: attackdb_stix::Limits {
+                    max_bundle_bytes: 64 << 20
+                },
             })
         );
         for bad in [
             ("ATTACKDB_HTTP_TIMEOUT", "soon"),
             ("ATTACKDB_HTTP_RETRIES", "99"),
+            ("ATTACKDB_HTTP_DEADLINE", "-1"),
+            ("ATTACKDB_MAX_BUNDLE_BYTES", "lots"),
         ] {
             let error = HttpConfig::from_vars(vars(&[bad]))
                 .err()
                 .map(|e| e.to_string());
             assert!(error.is_some_and(|e| e.contains(bad.0)), "{bad:?}");
         }
+        assert_eq!(parse_bytes("512MiB"), Some(512 << 20));
+        assert_eq!(parse_bytes("2g"), Some(2 << 30));
+        assert_eq!(parse_bytes(" 1000 "), Some(1000));
+        assert_eq!(parse_bytes("0"), None);
+        assert_eq!(parse_bytes("5 parsecs"), None);
     }
 }

@@ -11,13 +11,13 @@ use std::error::Error as StdError;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use sha2::{Digest, Sha256};
 
 use crate::catalogue::{Catalogue, Offered};
-use crate::check::check_bundle;
+use crate::check::check_bundle_limited;
 use crate::error::{io_error, FetchError};
 use crate::home::{Held, Home, Pending};
 use crate::location::Location;
@@ -25,8 +25,8 @@ use crate::progress::{Progress, Task};
 use crate::settings::HttpConfig;
 use crate::Result;
 
-/// The largest bundle stored (the largest release today is about 50 MB).
-const MAX_BUNDLE: u64 = 1 << 30;
+/// The variable that sets the bundle limit, for messages.
+pub(crate) const LIMIT_SETTING: &str = "ATTACKDB_MAX_BUNDLE_BYTES";
 /// The largest index read.
 const MAX_INDEX: u64 = 16 << 20;
 /// The first wait before a retry; it doubles each time.
@@ -126,10 +126,12 @@ impl<'p> Fetcher<'p> {
             return Err(FetchError::TooLarge {
                 url: label.to_string(),
                 limit: MAX_INDEX,
+                setting: None,
             });
         }
         let mut bytes = Vec::new();
-        (&mut response)
+        let mut bounded = Deadline::new(&mut response, self.config.deadline);
+        (&mut bounded)
             .take(MAX_INDEX + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| read_error(label, &e, bytes.len() as u64, expected, self.config))?;
@@ -137,6 +139,7 @@ impl<'p> Fetcher<'p> {
             return Err(FetchError::TooLarge {
                 url: label.to_string(),
                 limit: MAX_INDEX,
+                setting: None,
             });
         }
         if let Some(expected) = expected.filter(|n| *n != bytes.len() as u64) {
@@ -196,10 +199,12 @@ impl<'p> Fetcher<'p> {
                     (Box::new(input), expected)
                 }
             };
-            if expected.is_some_and(|n| n > MAX_BUNDLE) {
+            let limit = self.config.limits.max_bundle_bytes;
+            if expected.is_some_and(|n| n > limit) {
                 return Err(FetchError::TooLarge {
                     url: label.clone(),
-                    limit: MAX_BUNDLE,
+                    limit,
+                    setting: Some(LIMIT_SETTING),
                 });
             }
             self.stage(home, &mut input, expected, &label, &name, Some(wanted))
@@ -249,7 +254,7 @@ impl<'p> Fetcher<'p> {
         )
         .and_then(|transferred| {
             bar.message(&format!("{name} (checking)"));
-            let found = check_bundle(&path, label)?;
+            let found = check_bundle_limited(&path, label, &self.config.limits)?;
             if let Some((domain, release)) = wanted {
                 if found.domain != domain || &found.release != release {
                     return Err(FetchError::WrongContent(format!(
@@ -296,6 +301,8 @@ fn copy(
     let mut buffer = vec![0u8; 64 * 1024];
     let mut got: u64 = 0;
     let mut head: Vec<u8> = Vec::with_capacity(2);
+    let limit = config.limits.max_bundle_bytes;
+    let mut input = Deadline::new(input, config.deadline);
     loop {
         let n = match input.read(&mut buffer) {
             Ok(0) => break,
@@ -308,10 +315,11 @@ fn copy(
             head.extend(chunk.iter().take(2 - head.len()));
         }
         got += n as u64;
-        if got > MAX_BUNDLE {
+        if got > limit {
             return Err(FetchError::TooLarge {
                 url: label.to_string(),
-                limit: MAX_BUNDLE,
+                limit,
+                setting: Some(LIMIT_SETTING),
             });
         }
         file.write_all(chunk)
@@ -334,6 +342,68 @@ fn copy(
         sha256: format!("{:x}", hasher.finalize()),
         gzip: head == [0x1f, 0x8b],
     })
+}
+
+/// A reader that fails once `deadline` has passed since it was made: the bound on a whole
+/// transfer (each read is bounded by the idle timeout, so a transfer ends at most one timeout
+/// after its deadline).
+struct Deadline<'a> {
+    input: &'a mut dyn Read,
+    until: Option<Instant>,
+    seconds: f64,
+}
+
+impl<'a> Deadline<'a> {
+    fn new(input: &'a mut dyn Read, deadline: Duration) -> Deadline<'a> {
+        Deadline {
+            input,
+            until: Instant::now().checked_add(deadline),
+            seconds: deadline.as_secs_f64(),
+        }
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.until.is_some_and(|until| Instant::now() >= until) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                DeadlinePassed(self.seconds),
+            ));
+        }
+        self.input.read(buffer)
+    }
+}
+
+/// The error of a [`Deadline`] reader.
+#[derive(Debug)]
+struct DeadlinePassed(f64);
+
+impl std::fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the transfer took longer than {}s", self.0)
+    }
+}
+
+impl StdError for DeadlinePassed {}
+
+/// The host a failure happened at when it is not the one asked (a redirect), found in the
+/// error chain.
+fn other_host(error: &(dyn StdError + 'static), asked: &str) -> Option<String> {
+    let asked_host = Url::parse(asked).ok()?.host_str()?.to_string();
+    causes(error).iter().find_map(|e| {
+        let url = e.downcast_ref::<reqwest::Error>()?.url()?;
+        let host = url.host_str()?;
+        (host != asked_host).then(|| host.to_string())
+    })
+}
+
+/// `label`, and the host that failed when a redirect led elsewhere.
+fn naming_host(label: &str, error: &(dyn StdError + 'static)) -> String {
+    match other_host(error, label) {
+        Some(host) => format!("{label} (redirected to {host})"),
+        None => label.to_string(),
+    }
 }
 
 /// The innermost message of an error chain (looking inside `io::Error`s too).
@@ -373,8 +443,13 @@ fn is_timeout(error: &(dyn StdError + 'static)) -> bool {
 }
 
 fn send_error(url: &Url, error: &reqwest::Error, config: HttpConfig) -> FetchError {
-    let label = url.as_str().to_string();
-    let host = url.host_str().unwrap_or_default().to_string();
+    let label = naming_host(url.as_str(), error);
+    let host = error
+        .url()
+        .and_then(|u| u.host_str())
+        .or(url.host_str())
+        .unwrap_or_default()
+        .to_string();
     let text: Vec<String> = causes(error).iter().map(|e| e.to_string()).collect();
     let detail = deepest(error);
     if is_timeout(error) {
@@ -394,7 +469,11 @@ fn send_error(url: &Url, error: &reqwest::Error, config: HttpConfig) -> FetchErr
         };
     }
     if error.is_connect() {
-        let port = url.port_or_known_default().unwrap_or(0);
+        let port = error
+            .url()
+            .unwrap_or(url)
+            .port_or_known_default()
+            .unwrap_or(0);
         return FetchError::Connect {
             url: label,
             host: format!("{host}:{port}"),
@@ -411,14 +490,25 @@ fn read_error(
     expected: Option<u64>,
     config: HttpConfig,
 ) -> FetchError {
+    let label = naming_host(label, error);
+    if let Some(passed) = causes(error)
+        .iter()
+        .find_map(|e| e.downcast_ref::<DeadlinePassed>())
+    {
+        return FetchError::Deadline {
+            url: label,
+            got,
+            seconds: passed.0,
+        };
+    }
     if is_timeout(error) {
         return FetchError::Timeout {
-            url: label.to_string(),
+            url: label,
             seconds: config.timeout.as_secs_f64(),
         };
     }
     FetchError::Truncated {
-        url: label.to_string(),
+        url: label,
         got,
         expected,
         detail: deepest(error),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use attackdb_stix::{
     discover_bundles, load_bundle, open_index, unreadable_index_warning, write_index, Bundle,
-    BundleFile, CacheOutcome, Diagnostic, DiagnosticKind, Domain, IndexedBundle, Release,
+    BundleFile, CacheOutcome, Diagnostic, DiagnosticKind, Domain, IndexedBundle, Limits, Release,
 };
 
 use crate::dataset::Dataset;
@@ -189,7 +189,17 @@ pub struct CachedDataset {
 /// written. Either way the dataset answers exactly the same. Errors are those of reading the
 /// bundle itself; index problems are only warnings.
 pub fn load_dataset_cached(path: &Path, index_paths: &[PathBuf]) -> Result<CachedDataset> {
-    let mut file = BundleFile::open(path)?;
+    load_dataset_cached_limited(path, index_paths, &Limits::default())
+}
+
+/// [`load_dataset_cached`] within `limits`: a bundle text larger than
+/// `limits.max_bundle_bytes` is an error, and an index whose sections claim more is ignored.
+pub fn load_dataset_cached_limited(
+    path: &Path,
+    index_paths: &[PathBuf],
+    limits: &Limits,
+) -> Result<CachedDataset> {
+    let mut file = BundleFile::open_limited(path, limits)?;
     let mut warnings = Vec::new();
     let mut diagnostics = Vec::new();
     if let Some(found) = open_index(&mut file, index_paths, &mut warnings)? {

@@ -52,7 +52,7 @@ pub use diff_report::{
     TypeDiffAnswer,
 };
 pub use error::{Error, Result};
-pub use kb::{load_dataset_cached, CachedDataset, Kb};
+pub use kb::{load_dataset_cached, load_dataset_cached_limited, CachedDataset, Kb};
 pub use markup::escape_markup;
 pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
 pub use relations::{Relation, RelationMap};

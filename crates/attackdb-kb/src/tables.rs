@@ -351,4 +351,16 @@ mod tests {
         out.u32s(&[2]);
         assert!(Reader::new(&out.out).strings_of(1).is_err());
     }
+
+    #[test]
+    fn finding_5_lengths_past_the_section_are_refused_before_any_allocation() {
+        // Every length prefix claims 4 Gi entries of a few bytes each: checked against what the
+        // section holds, never reserved.
+        let huge = u32::MAX.to_le_bytes();
+        assert!(Reader::new(&huge).bytes().is_err());
+        assert!(Reader::new(&huge).u32s().is_err());
+        assert!(Reader::new(&huge).strings_of(1).is_err());
+        assert!(Reader::new(&huge).keyed(1).is_err());
+        assert!(Reader::new(&huge).csr(1, 1).is_err());
+    }
 }

@@ -343,3 +343,152 @@ fn a_folder_without_write_permission_is_left_untouched() {
         CacheOutcome::Used(candidates[1].clone())
     );
 }
+
+/// Sets the u64 header word at `at` of `index` to `value` and makes the file (sparsely) as
+/// long as the header then promises.
+fn claim_section_length(index: &Path, at: usize, value: u64) {
+    let mut bytes = std::fs::read(index).unwrap();
+    let word = |bytes: &[u8], at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    let total = 108 + word(&bytes, 60) + word(&bytes, 68) + word(&bytes, 76) + word(&bytes, 84);
+    std::fs::write(index, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(index).unwrap();
+    file.set_len(total).unwrap();
+}
+
+#[test]
+fn finding_5_huge_section_lengths_in_a_sparse_index_are_damage_not_an_abort() {
+    let Some((_temp, path, index)) = indexed_ics_copy() else {
+        return;
+    };
+    let good = std::fs::read(&index).unwrap();
+    let from_json = dataset(load_bundle(&path).unwrap());
+    // Facts, table, the user's section and the text each claiming 40 GiB, the file sparse to
+    // match: every size check passes, and reading it used to allocate 40 GiB and abort.
+    for (what, at) in [("facts", 60), ("table", 68), ("tables", 76), ("text", 84)] {
+        std::fs::write(&index, &good).unwrap();
+        claim_section_length(&index, at, 40 << 30);
+        let loaded = load(&path);
+        assert_eq!(
+            loaded.outcome,
+            CacheOutcome::Written(index.clone()),
+            "{what}"
+        );
+        assert_eq!(loaded.warnings.len(), 1, "{what}: {:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("ignoring unreadable prebuilt index")
+                && loaded.warnings[0].contains("limit"),
+            "{what}: {:?}",
+            loaded.warnings
+        );
+        assert_same_answers(&loaded.dataset.unwrap(), &from_json);
+        assert_eq!(std::fs::read(&index).unwrap(), good, "{what}: rewritten");
+    }
+}
+
+#[test]
+fn finding_11_a_bundle_edited_in_place_with_the_same_size_and_mtime_is_not_trusted() {
+    let Some(dir) = common::data_dir() else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let path = temp.path().join("ics-attack-18.1.json");
+    let text = attackdb_stix::read_text(&dir.join("ics-attack/ics-attack-18.1.json.gz")).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let index = index_paths(&path, None)[0].clone();
+    assert_eq!(load(&path).outcome, CacheOutcome::Written(index.clone()));
+    let before = load(&path);
+    assert_eq!(before.outcome, CacheOutcome::Used(index.clone()));
+    let technique = before.dataset.as_ref().unwrap().by_attack_id("T0800")[0];
+    let name = before
+        .dataset
+        .as_ref()
+        .unwrap()
+        .object(technique)
+        .name
+        .as_deref()
+        .unwrap()
+        .to_string();
+    // The same bytes but one letter of a name, the same size and modification time.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let edited_name: String = name
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                if c == 'X' {
+                    'Y'
+                } else {
+                    'X'
+                }
+            } else {
+                c
+            }
+        })
+        .collect();
+    let edited = text.replacen(
+        &format!("\"name\": \"{name}\""),
+        &format!("\"name\": \"{edited_name}\""),
+        1,
+    );
+    assert_ne!(edited, text, "the name is in the bundle");
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&path, &edited).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+    let after = load(&path);
+    assert_eq!(after.outcome, CacheOutcome::Written(index.clone()));
+    let dataset = after.dataset.unwrap();
+    assert_eq!(
+        dataset.object(technique).name.as_deref(),
+        Some(&*edited_name)
+    );
+    assert_same_answers(&dataset, &dataset_from(&path));
+    assert_eq!(load(&path).outcome, CacheOutcome::Used(index));
+}
+
+fn dataset_from(path: &Path) -> Dataset {
+    dataset(load_bundle(path).unwrap())
+}
+
+#[test]
+fn finding_12_temporary_index_files_of_killed_writers_are_removed() {
+    let Some((temp, path)) = copy_bundle("ics", "18.1") else {
+        return;
+    };
+    let dir = temp.path();
+    let name = |pid: &str| format!(".ics-attack-18.1.json.gz.attackdb-index.{pid}.tmp");
+    // A writer killed during a first load (no such process: PIDs stop at 2^22), one of a live
+    // process (PID 1) written a moment ago, and files that are not temporary indexes.
+    let dead = dir.join(name("999999999"));
+    let live = dir.join(name("1"));
+    let others = [dir.join(".notes.tmp"), dir.join(name("x1"))];
+    for file in [&dead, &live].into_iter().chain(&others) {
+        std::fs::write(file, b"partial").unwrap();
+    }
+    let loaded = load(&path);
+    assert!(matches!(loaded.outcome, CacheOutcome::Written(_)));
+    assert!(!dead.exists(), "a dead writer's temporary file is removed");
+    if cfg!(target_os = "linux") {
+        assert!(
+            live.exists(),
+            "a live writer's recent temporary file is kept"
+        );
+    }
+    for other in &others {
+        assert!(other.exists(), "{} is kept", other.display());
+    }
+    // Older than an hour: removed whoever wrote it.
+    let file = std::fs::OpenOptions::new().write(true).open(&live).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    drop(file);
+    std::fs::remove_file(index_paths(&path, None)[0].clone()).unwrap();
+    load(&path);
+    assert!(!live.exists(), "an hour-old temporary file is removed");
+}

@@ -58,7 +58,7 @@ pub struct LayerValidation {
 pub struct ValidationReport {
     /// The file.
     pub file: String,
-    /// Whether every layer is valid.
+    /// Whether the file holds a layer and every layer is valid.
     pub valid: bool,
     /// The releases the techniques were checked against (`enterprise-attack 18.1`).
     pub checked_against: Vec<String>,
@@ -83,7 +83,7 @@ impl ValidationReport {
             .collect();
         ValidationReport {
             file: file.to_string(),
-            valid: layers.iter().all(|l| l.valid),
+            valid: !layers.is_empty() && layers.iter().all(|l| l.valid),
             checked_against,
             layers,
         }
@@ -240,6 +240,8 @@ pub struct MigrationReport {
     pub decisions: Vec<DecisionAnswer>,
     /// How many need review.
     pub needs_review: usize,
+    /// Warnings found reading the layers (as `layer validate` reports them).
+    pub problems: Vec<ProblemAnswer>,
 }
 
 impl MigrationReport {
@@ -269,6 +271,7 @@ impl MigrationReport {
                 })
                 .collect(),
             needs_review: decisions.iter().filter(|(_, d)| d.needs_review).count(),
+            problems: Vec::new(),
         }
     }
 

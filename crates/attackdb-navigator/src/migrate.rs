@@ -484,6 +484,9 @@ pub struct FileMigration {
     pub sources: Vec<crate::answer::MigrationSource>,
     /// Every decision, with the path of its layer in the file.
     pub decisions: Vec<(String, Decision)>,
+    /// The warnings found reading the layers (as `layer validate` reports them; errors refuse
+    /// the file instead).
+    pub warnings: Vec<crate::problem::Problem>,
 }
 
 /// The domains of the layers of `file` (each must be one of ATT&CK's), in order, without
@@ -505,7 +508,8 @@ pub fn layer_domains(
     Ok(domains)
 }
 
-/// Carries every layer of `file` to release `to` of its domain in `kb`. Each layer's source
+/// Carries every layer of `file` to release `to` of its domain in `kb`; a file with an invalid
+/// layer is refused ([`crate::problem::Error::Invalid`]), its warnings are kept. Each layer's source
 /// release is `from` if given, else its `versions.attack` (`8`, `8.2`: that release, or the
 /// newest loaded of that major version), when loaded.
 pub fn migrate_file(
@@ -519,10 +523,25 @@ pub fn migrate_file(
             "no layer in the file".to_string(),
         )));
     }
+    // A layer with errors (a score that is not a number, colours that are not colours) is
+    // refused, as `layer upgrade` refuses it: migrating it would drop what it says silently.
+    if let Some(invalid) = file.layers.iter().find(|l| !l.is_valid()) {
+        return Err(MigrateFileError::Layer(crate::problem::Error::Invalid {
+            layer: invalid.path.clone(),
+            problems: invalid.errors().cloned().collect(),
+        }));
+    }
     let mut migration = FileMigration {
         layers: Vec::new(),
         sources: Vec::new(),
         decisions: Vec::new(),
+        warnings: file
+            .layers
+            .iter()
+            .flat_map(|l| &l.problems)
+            .filter(|p| p.severity == crate::problem::Severity::Warning)
+            .cloned()
+            .collect(),
     };
     for read in &file.layers {
         let domain = read

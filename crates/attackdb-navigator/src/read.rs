@@ -274,9 +274,18 @@ pub fn is_technique_id(id: &str) -> bool {
 
 /// The major and minor numbers of a version string (`"4.3"` -> (4, 3), `"2"` -> (2, 0)).
 fn version_numbers(version: &str) -> Option<(u32, u32)> {
-    let mut parts = version.trim().split('.');
+    let version = version.trim();
+    let version = version.strip_prefix(['v', 'V']).unwrap_or(version);
+    let mut parts = version.split('.');
     let major = parts.next()?.parse().ok()?;
-    let minor = parts.next().map_or(Some(0), |m| m.parse().ok())?;
+    // `4.5`, `4`, `4.5.1`, `4.5-beta`: the minor version is the digits after the first dot.
+    let minor = match parts.next() {
+        None => 0,
+        Some(part) => {
+            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()?
+        }
+    };
     Some((major, minor))
 }
 
@@ -302,13 +311,29 @@ fn read_layer_object(object: &Map<String, Value>, root: &str) -> ReadLayer {
         }
     }
     let numbers = version_numbers(&source_version);
-    if let Some((major, _)) = numbers {
-        if major > 4 {
-            r.warning(
-                "versions.layer",
-                format!("layer format {source_version} is newer than 4.5; read as 4.5"),
+    match numbers {
+        Some((major, _)) if major > 4 => r.warning(
+            "versions.layer",
+            format!("layer format {source_version} is newer than 4.5; read as 4.5"),
+        ),
+        None if source_version != "unknown" => {
+            let in_versions = object
+                .get("versions")
+                .and_then(|v| v.get("layer"))
+                .is_some_and(Value::is_string);
+            let field = if in_versions {
+                "versions.layer"
+            } else {
+                "version"
+            };
+            r.error(
+                field,
+                format!(
+                    "`{source_version}` is not a layer format version (expected X.Y, e.g. {LAYER_VERSION})"
+                ),
             );
         }
+        _ => {}
     }
     if source_version != LAYER_VERSION {
         r.note(

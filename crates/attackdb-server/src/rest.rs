@@ -1053,13 +1053,18 @@ async fn migrate_layer(
             MigrateFileError::Kb(error) => ApiError::from(error),
             MigrateFileError::Layer(error) => ApiError::invalid(error.to_string()),
         })?;
-    let report = nav::MigrationReport::new(
+    let mut report = nav::MigrationReport::new(
         "request body",
         "response",
         to.as_str(),
         migration.sources,
         &migration.decisions,
     );
+    report.problems = migration
+        .warnings
+        .iter()
+        .map(nav::ProblemAnswer::of)
+        .collect();
     let mut value = serde_json::to_value(&report)?;
     let layers: Vec<serde_json::Value> = migration
         .layers

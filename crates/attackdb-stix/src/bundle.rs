@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 use crate::object::{JsonObject, ObjectType, StixObject};
 use crate::objects::Objects;
-use crate::read::read_text;
+use crate::read::{read_text_limited, Limits};
 use crate::text::BundleText;
 use crate::{Domain, Error, Release, Result};
 
@@ -147,7 +147,13 @@ impl Bundle {
 
 /// Reads and parses the bundle at `path` (`.json` or gzip).
 pub fn load_bundle(path: &Path) -> Result<Bundle> {
-    let text = read_text(path)?;
+    load_bundle_limited(path, &Limits::default())
+}
+
+/// [`load_bundle`] within `limits` (a bundle text larger than `limits.max_bundle_bytes` is an
+/// [`Error::TooLarge`]).
+pub fn load_bundle_limited(path: &Path, limits: &Limits) -> Result<Bundle> {
+    let text = read_text_limited(path, limits)?;
     parse_bundle(path, text)
 }
 

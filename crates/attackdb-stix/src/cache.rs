@@ -5,13 +5,14 @@
 //! of the bundle text. Opening it reads everything but the text; objects are then parsed one
 //! by one from the text when first asked for ([`crate::Objects`]).
 //!
-//! It is keyed by the SHA-256 of the bundle file and by [`FORMAT_VERSION`]: when either changes
-//! it is rebuilt; when it is unreadable or damaged (a checksum does not match) it is ignored
-//! with a warning and rebuilt, never trusted. As git does for its index, the bundle's size and
-//! modification time are kept beside its hash: while both are unchanged the bundle is not read
-//! again to hash it.
+//! It is keyed by the content of the bundle file (XXH3-128 of its bytes, read and hashed at every
+//! start: a few milliseconds, and an edited bundle is noticed even when its size and
+//! modification time did not change) and by [`FORMAT_VERSION`]: when either changes it is
+//! rebuilt; when it is unreadable or damaged (a checksum does not match, a section is longer than
+//! any bundle within the [`Limits`]) it is ignored with a warning and rebuilt, never trusted.
 //!
-//! File layout: `MAGIC`, format version (u32 LE), bundle SHA-256 (32 bytes), then u64 LE each:
+//! File layout: `MAGIC`, format version (u32 LE), bundle key (XXH3-128 of the bundle file's
+//! bytes, LE, then 16 zero bytes: 32 bytes), then u64 LE each:
 //! bundle size, bundle modification time (ns), lengths of the facts, the table, the user's
 //! section and the text, XXH3-64 of facts + table + user's section, XXH3-64 of the text. Then
 //! the facts (postcard), the table (per object: start and length in the text as u32 LE, XXH3-64
@@ -26,13 +27,13 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::{parse_bundle, Bundle, Collection, Diagnostic};
 use crate::objects::{Lazy, Objects, Span};
-use crate::read::decode_text;
+use crate::read::{decode_text, Limits};
 use crate::text::{BundleText, Deferred};
 use crate::{Error, Result};
 
 /// Version of the prebuilt index format; bump it whenever `StixObject` or the layout changes
 /// (users of the extra section version their own content inside it).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const MAGIC: &[u8; 8] = b"ATKDBIX\0";
 const HEADER_LEN: usize = 8 + 4 + 32 + 8 * 8;
@@ -91,20 +92,27 @@ pub fn index_paths(bundle_path: &Path, fallback_dir: Option<&Path>) -> Vec<PathB
     paths
 }
 
-/// A bundle file's identity: its size, modification time, and (read and computed only when
-/// needed) its bytes and SHA-256.
+/// A bundle file's identity: its size, modification time, and (computed when first needed) the
+/// XXH3-128 of its bytes, the key of its prebuilt index.
 #[derive(Debug)]
 pub struct BundleFile {
     path: PathBuf,
     size: u64,
     mtime_ns: u64,
-    bytes: Option<Vec<u8>>,
     hash: Option<[u8; 32]>,
+    limits: Limits,
 }
 
 impl BundleFile {
-    /// The bundle at `path`; fails when it cannot be looked at.
+    /// The bundle at `path`, read within the default [`Limits`]; fails when it cannot be
+    /// looked at.
     pub fn open(path: &Path) -> Result<BundleFile> {
+        BundleFile::open_limited(path, &Limits::default())
+    }
+
+    /// The bundle at `path`, read within `limits` (its text, and the sections of its prebuilt
+    /// index, at most `limits.max_bundle_bytes`); fails when it cannot be looked at.
+    pub fn open_limited(path: &Path, limits: &Limits) -> Result<BundleFile> {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -113,8 +121,8 @@ impl BundleFile {
             path: path.to_path_buf(),
             size: meta.len(),
             mtime_ns: mtime_ns(&meta),
-            bytes: None,
             hash: None,
+            limits: *limits,
         })
     }
 
@@ -123,27 +131,63 @@ impl BundleFile {
         &self.path
     }
 
-    /// Reads and parses the bundle (its hash is then computed from the same bytes, if needed).
+    /// Reads and parses the bundle; its key is then the hash of the very bytes parsed.
     pub fn parse(&mut self) -> Result<Bundle> {
-        self.hash()?;
-        let bytes = self.bytes.take().unwrap_or_default();
-        parse_bundle(&self.path, decode_text(&self.path, bytes)?)
+        self.check_size()?;
+        let bytes = std::fs::read(&self.path).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.hash = Some(key_of(&bytes));
+        parse_bundle(&self.path, decode_text(&self.path, bytes, &self.limits)?)
     }
 
+    fn check_size(&self) -> Result<()> {
+        if self.size > self.limits.max_bundle_bytes {
+            return Err(Error::TooLarge {
+                path: self.path.clone(),
+                limit: self.limits.max_bundle_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// The bundle's key: XXH3-128 of its bytes, streamed from the file (no copy of it kept).
     fn hash(&mut self) -> Result<[u8; 32]> {
         if let Some(hash) = self.hash {
             return Ok(hash);
         }
-        if self.bytes.is_none() {
-            self.bytes = Some(std::fs::read(&self.path).map_err(|source| Error::Io {
-                path: self.path.clone(),
-                source,
-            })?);
+        self.check_size()?;
+        let io = |source| Error::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(&self.path).map_err(io)?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut buffer = vec![0u8; 256 << 10];
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => hasher.update(&buffer[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
+            }
         }
-        let hash: [u8; 32] = Sha256::digest(self.bytes.as_deref().unwrap_or_default()).into();
+        let hash = key_bytes(hasher.digest128());
         self.hash = Some(hash);
         Ok(hash)
     }
+}
+
+/// The key of a bundle's bytes: their XXH3-128 (LE), then 16 zero bytes.
+fn key_of(bytes: &[u8]) -> [u8; 32] {
+    key_bytes(xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+fn key_bytes(digest: u128) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(&digest.to_le_bytes());
+    key
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
@@ -221,11 +265,14 @@ fn read_index(
     if u32::from_le_bytes(version) != FORMAT_VERSION {
         return Ok(None);
     }
-    if (word(44), word(52)) != (key.size, key.mtime_ns) {
-        let hash = key.hash().map_err(IndexProblem::Bundle)?;
-        if header[12..44] != hash {
-            return Ok(None);
-        }
+    // Keyed by content: a bundle of another size is another bundle; one of the same size is
+    // hashed (an edit in place may keep its size and modification time).
+    if word(44) != key.size {
+        return Ok(None);
+    }
+    let hash = key.hash().map_err(IndexProblem::Bundle)?;
+    if header[12..44] != hash {
+        return Ok(None);
     }
     let (facts_len, table_len, extra_len, text_len) = (word(60), word(68), word(76), word(84));
     let (head_sum, text_sum) = (word(92), word(100));
@@ -241,7 +288,10 @@ fn read_index(
     if size != expected {
         return Err(format!("{size} bytes where its header promises {expected}").into());
     }
-    let mut head = Vec::with_capacity(head_len as usize);
+    // A file can be as long as its header says and still lie (a sparse file): no section is
+    // read, or memory reserved for it, past what a bundle within the limits can have.
+    check_section_lengths(head_len, text_len, &key.limits)?;
+    let mut head = Vec::new();
     (&mut file)
         .take(head_len)
         .read_to_end(&mut head)
@@ -273,6 +323,7 @@ fn read_index(
         len: text_len,
         checksum: text_sum,
         bundle: key.path.clone(),
+        limits: key.limits,
     }));
     let objects = Objects::lazy(Lazy {
         spans,
@@ -303,6 +354,25 @@ fn read_index(
     }))
 }
 
+/// Fails, saying why, when the sections of an index are larger than any bundle within `limits`
+/// can give: its text longer than `limits.max_bundle_bytes` (or than 4 GiB, which is never
+/// indexed), or the facts, object table and user's section together longer than that limit
+/// (they are about a tenth of the text for ATT&CK's bundles).
+fn check_section_lengths(head_len: u64, text_len: u64, limits: &Limits) -> Result<(), String> {
+    let limit = limits.max_bundle_bytes.min(u64::from(u32::MAX));
+    if text_len > limit {
+        return Err(format!(
+            "its text section claims {text_len} bytes, over the limit of {limit}"
+        ));
+    }
+    if head_len > limit {
+        return Err(format!(
+            "its table sections claim {head_len} bytes, over the limit of {limit}"
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the prebuilt index of `bundle` (parsed from `file`) with `extra` as its user's
 /// section, to the first of `index_paths` that can be written. What could not be written is
 /// noted in `warnings`.
@@ -320,7 +390,7 @@ pub fn write_index(
             errors.push(format!("{}: its folder is read-only", index.display()));
             continue;
         }
-        match write_one(index, &hash, file.size, file.mtime_ns, bundle, extra) {
+        match write_one(index, &hash, file, bundle, extra) {
             Ok(()) => return Ok(CacheOutcome::Written(index.clone())),
             Err(e) => errors.push(format!("{}: {e}", index.display())),
         }
@@ -346,16 +416,66 @@ fn folder_is_read_only(index: &Path) -> bool {
     std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly())
 }
 
+/// How old a temporary index file of a process that may still be alive must be to be removed.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes temporary index files (`.NAME.attackdb-index.PID.tmp`) left in `dir` by writers that
+/// were killed: those of processes that no longer exist (where that can be told) and those
+/// older than an hour. Best effort: what cannot be looked at or removed is left.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_file_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if old || process_is_gone(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The writer's process ID in the name of a temporary index file, if `name` is one.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (index, pid) = rest.rsplit_once('.')?;
+    if !index.ends_with(INDEX_SUFFIX) || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Returns true if and only if no process `pid` exists (known on Linux, through `/proc`;
+/// elsewhere never assumed, so only age removes temporary files there).
+fn process_is_gone(pid: u32) -> bool {
+    cfg!(target_os = "linux")
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Writes one index atomically: a temporary file in the same folder, its header written last,
 /// then renamed into place.
 fn write_one(
     index: &Path,
     hash: &[u8; 32],
-    size: u64,
-    mtime_ns: u64,
+    file: &BundleFile,
     bundle: &Bundle,
     extra: &[u8],
 ) -> std::io::Result<()> {
+    let (size, mtime_ns) = (file.size, file.mtime_ns);
     use std::io::{Seek, SeekFrom};
 
     let text = bundle.text.get().map_err(std::io::Error::other)?.as_bytes();
@@ -384,6 +504,9 @@ fn write_one(
         }
         .encode(&mut table);
     }
+    let head_len = (facts.len() + table.len() + extra.len()) as u64;
+    check_section_lengths(head_len, text.len() as u64, &file.limits)
+        .map_err(|reason| std::io::Error::other(format!("not indexed: {reason}")))?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     for part in [&facts[..], &table, extra] {
         hasher.update(part);
@@ -393,6 +516,7 @@ fn write_one(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
+    remove_stale_temp_files(dir);
     let temp = dir.join(format!(
         ".{}.{}.tmp",
         index

@@ -24,6 +24,14 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// The bundle text (after decompression) is larger than [`crate::Limits::max_bundle_bytes`].
+    #[error("{path}: the bundle text is larger than the limit of {limit} bytes (a gzip bomb, or not a bundle); set ATTACKDB_MAX_BUNDLE_BYTES (Limits::max_bundle_bytes) to raise it")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The file is not UTF-8 text.
     #[error("{path}: not UTF-8 text (byte {offset})")]
     NotUtf8 {

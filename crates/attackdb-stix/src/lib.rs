@@ -22,7 +22,8 @@ mod read;
 mod text;
 
 pub use bundle::{
-    discover_bundles, load_bundle, parse_bundle, Bundle, Collection, Diagnostic, DiagnosticKind,
+    discover_bundles, load_bundle, load_bundle_limited, parse_bundle, Bundle, Collection,
+    Diagnostic, DiagnosticKind,
 };
 pub use cache::{
     index_paths, open_index, unreadable_index_warning, write_index, BundleFile, CacheOutcome,
@@ -35,7 +36,7 @@ pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
 };
 pub use objects::{Iter as ObjectsIter, Objects};
-pub use read::read_text;
+pub use read::{read_text, read_text_limited, Limits};
 pub use text::BundleText;
 
 /// The `source_name`s of `external_references` entries that carry an ATT&CK ID.

@@ -1,34 +1,93 @@
-//! Reading a bundle file into memory: plain JSON or gzip, decided by the file's magic bytes.
+//! Reading a bundle file into memory: plain JSON or gzip, decided by the file's magic bytes,
+//! never more than [`Limits::max_bundle_bytes`] of text.
 
 use std::io::Read;
 use std::path::Path;
 
 use crate::{Error, Result};
 
-/// Reads `path` whole as UTF-8 text, decompressing it first when it is gzip (by its magic bytes,
-/// whatever its name).
-pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    decode_text(path, bytes)
+/// Bounds on what reading a bundle may cost. The defaults are generous: the largest ATT&CK
+/// bundle today is 47 MB of JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes of bundle text read, after decompression (default
+    /// [`Limits::DEFAULT_MAX_BUNDLE_BYTES`], 512 MiB). A larger bundle, or a gzip stream that
+    /// expands past it, is refused with [`Error::TooLarge`] before it is read whole. Prebuilt
+    /// indexes whose sections claim more are ignored as damaged.
+    pub max_bundle_bytes: u64,
 }
 
-/// Turns the bytes of the file at `path` into text: gunzips them when they are gzip, then
-/// checks they are UTF-8.
-pub(crate) fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String> {
+impl Limits {
+    /// The default of [`Limits::max_bundle_bytes`]: 512 MiB.
+    pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 512 << 20;
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_bundle_bytes: Limits::DEFAULT_MAX_BUNDLE_BYTES,
+        }
+    }
+}
+
+/// Reads `path` whole as UTF-8 text, decompressing it first when it is gzip (by its magic bytes,
+/// whatever its name), within the default [`Limits`].
+pub fn read_text(path: &Path) -> Result<String> {
+    read_text_limited(path, &Limits::default())
+}
+
+/// [`read_text`] within `limits`: a file, or its decompressed text, larger than
+/// `limits.max_bundle_bytes` is an [`Error::TooLarge`] (and is never held in memory whole).
+pub fn read_text_limited(path: &Path, limits: &Limits) -> Result<String> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let too_large = || Error::TooLarge {
+        path: path.to_path_buf(),
+        limit: limits.max_bundle_bytes,
+    };
+    if file.metadata().map_err(io)?.len() > limits.max_bundle_bytes {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limits.max_bundle_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limits.max_bundle_bytes {
+        return Err(too_large());
+    }
+    decode_text(path, bytes, limits)
+}
+
+/// Turns the bytes of the file at `path` into text: gunzips them when they are gzip (stopping
+/// with [`Error::TooLarge`] past `limits.max_bundle_bytes`), then checks they are UTF-8.
+pub(crate) fn decode_text(path: &Path, bytes: Vec<u8>, limits: &Limits) -> Result<String> {
+    let limit = limits.max_bundle_bytes;
+    let too_large = || Error::TooLarge {
+        path: path.to_path_buf(),
+        limit,
+    };
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        // Typical ATT&CK bundles compress about 5:1.
-        let mut out = Vec::with_capacity(bytes.len().saturating_mul(6));
+        // Typical ATT&CK bundles compress about 5:1; reserve no more than the limit allows.
+        let guess = (bytes.len() as u64).saturating_mul(6).min(limit);
+        let mut out = Vec::with_capacity(usize::try_from(guess).unwrap_or(0));
         flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .take(limit.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|source| Error::Gzip {
                 path: path.to_path_buf(),
                 source,
             })?;
+        if out.len() as u64 > limit {
+            return Err(too_large());
+        }
         out
     } else {
+        if bytes.len() as u64 > limit {
+            return Err(too_large());
+        }
         bytes
     };
     String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {

@@ -24,6 +24,8 @@ pub(crate) struct Deferred {
     /// The bundle itself: if the index's copy of the text is damaged, the text is read from here
     /// (it is the same text when the bundle is unchanged, which the checksum confirms).
     pub(crate) bundle: PathBuf,
+    /// The limits the bundle was opened with.
+    pub(crate) limits: crate::Limits,
 }
 
 impl BundleText {
@@ -75,7 +77,8 @@ fn read_deferred(deferred: &Deferred) -> std::result::Result<String, String> {
     match read_from_index(deferred) {
         Ok(text) => Ok(text),
         Err(index_problem) => {
-            let text = crate::read::read_text(&deferred.bundle).map_err(|e| e.to_string())?;
+            let text = crate::read::read_text_limited(&deferred.bundle, &deferred.limits)
+                .map_err(|e| e.to_string())?;
             if text.len() as u64 == deferred.len
                 && xxhash_rust::xxh3::xxh3_64(text.as_bytes()) == deferred.checksum
             {

@@ -236,3 +236,43 @@ fn symlink_loops_and_fifos_do_not_hang_discovery() {
         assert!(!found.contains(&fifo));
     }
 }
+
+#[test]
+fn finding_3_a_gzip_bomb_stops_at_the_limit() {
+    use attackdb_stix::{load_bundle_limited, read_text_limited, BundleFile, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    // Valid JSON: the bundle with 8 MiB of spaces before it, about 8 KiB compressed.
+    let mut text = vec![b' '; 8 << 20];
+    text.extend_from_slice(GOOD.as_bytes());
+    let bomb = write(dir.path(), "bomb.json.gz", &gzip(&text));
+    let plain = write(dir.path(), "big.json", &text);
+    let limits = Limits {
+        max_bundle_bytes: 1 << 20,
+    };
+    for path in [&bomb, &plain] {
+        for error in [
+            read_text_limited(path, &limits).unwrap_err(),
+            load_bundle_limited(path, &limits).unwrap_err(),
+            BundleFile::open_limited(path, &limits)
+                .unwrap()
+                .parse()
+                .unwrap_err(),
+        ] {
+            assert!(matches!(error, Error::TooLarge { limit, .. } if limit == 1 << 20));
+            let message = error.to_string();
+            assert!(
+                message.starts_with(&format!("{}: ", path.display()))
+                    && message.contains("1048576 bytes")
+                    && message.contains("ATTACKDB_MAX_BUNDLE_BYTES"),
+                "{message}"
+            );
+        }
+    }
+    // Within the limit (the default is 512 MiB) the same file loads.
+    assert_eq!(Limits::default().max_bundle_bytes, 512 << 20);
+    let roomy = Limits {
+        max_bundle_bytes: 16 << 20,
+    };
+    assert_eq!(load_bundle_limited(&bomb, &roomy).unwrap().objects.len(), 3);
+    assert_eq!(load_bundle(&bomb).unwrap().objects.len(), 3);
+}

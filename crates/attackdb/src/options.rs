@@ -39,6 +39,9 @@ impl Options {
             Some(name) if name.eq_ignore_ascii_case("all") => None,
             Some(name) => Some(name.parse::<Domain>()?),
         };
+        crate::render::set_limits(crate::render::Limits::from_vars(|name| {
+            std::env::var_os(name)
+        })?);
         Ok(Options {
             data: global.data.clone(),
             domain,

@@ -1,7 +1,13 @@
 //! Human output: aligned tables whose last column wraps to the terminal, matrices whose columns
 //! fit it, wrapped paragraphs; and JSON output (keys sorted, as serde_json's map sorts them).
+//!
+//! Human output is bounded: a table cell or matrix entry longer than
+//! [`Limits::max_cell_chars`] and a paragraph longer than [`Limits::max_text_chars`] are cut,
+//! with an ellipsis, so what is printed grows linearly with the input whatever the data holds
+//! (`--json` always has the full values).
 
 use std::io::Write;
+use std::sync::OnceLock;
 
 use anyhow::Result;
 use unicode_width::UnicodeWidthStr;
@@ -15,6 +21,79 @@ pub fn width() -> usize {
         .or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
         .unwrap_or(100)
         .max(40)
+}
+
+/// Bounds on human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most characters of a table cell or matrix entry shown (default 10000,
+    /// `ATTACKDB_MAX_CELL_CHARS`).
+    pub max_cell_chars: usize,
+    /// The most characters of a paragraph shown, e.g. a description (default 100000,
+    /// `ATTACKDB_MAX_TEXT_CHARS`).
+    pub max_text_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_cell_chars: 10_000,
+            max_text_chars: 100_000,
+        }
+    }
+}
+
+impl Limits {
+    /// `ATTACKDB_MAX_CELL_CHARS` and `ATTACKDB_MAX_TEXT_CHARS` (whole numbers, at least 10),
+    /// looked up through `var`; a malformed value is an error naming the variable.
+    pub fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<Limits> {
+        let mut limits = Limits::default();
+        for (name, field) in [
+            ("ATTACKDB_MAX_CELL_CHARS", &mut limits.max_cell_chars),
+            ("ATTACKDB_MAX_TEXT_CHARS", &mut limits.max_text_chars),
+        ] {
+            if let Some(value) = var(name) {
+                let value = value.to_string_lossy().to_string();
+                *field = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n: &usize| *n >= 10)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{name} must be a number of characters (10 or more), not {value:?}"
+                        )
+                    })?;
+            }
+        }
+        Ok(limits)
+    }
+}
+
+static LIMITS: OnceLock<Limits> = OnceLock::new();
+
+/// Sets the limits of this run's human output (once, from the options; later calls are
+/// ignored).
+pub fn set_limits(limits: Limits) {
+    let _ = LIMITS.set(limits);
+}
+
+fn limits() -> Limits {
+    LIMITS.get().copied().unwrap_or_default()
+}
+
+/// `text` cut to `max` characters: its first `max - 1` and an ellipsis.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(_) => {
+            let keep = text
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(text.len(), |(at, _)| at);
+            std::borrow::Cow::Owned(format!("{}…", &text[..keep]))
+        }
+    }
 }
 
 /// Columns between table or matrix columns.
@@ -43,8 +122,17 @@ impl Table {
         self.caps.push((column, width));
     }
 
-    /// Adds a row (missing cells are empty).
+    /// Adds a row (missing cells are empty; cells longer than [`Limits::max_cell_chars`] are
+    /// cut).
     pub fn row(&mut self, cells: Vec<String>) {
+        let max = limits().max_cell_chars;
+        let cells = cells
+            .into_iter()
+            .map(|cell| match cut(&cell, max) {
+                std::borrow::Cow::Borrowed(_) => cell,
+                std::borrow::Cow::Owned(short) => short,
+            })
+            .collect();
         self.rows.push(cells);
     }
 
@@ -162,11 +250,13 @@ pub fn matrix(out: &mut dyn Write, columns: &[MatrixColumn], width: usize) -> Re
     let bands = columns.len().div_ceil(fit);
     let per_band = columns.len().div_ceil(bands);
     let column_width = (width.saturating_sub(GAP * (per_band - 1)) / per_band).max(1);
+    let max = limits().max_cell_chars;
     let wrap = |text: &str, first: &str, rest: &str| -> Vec<String> {
+        let text = cut(text, max);
         let options = textwrap::Options::new(column_width)
             .initial_indent(first)
             .subsequent_indent(rest);
-        textwrap::wrap(text, options)
+        textwrap::wrap(&text, options)
             .into_iter()
             .map(|l| l.into_owned())
             .collect()
@@ -213,8 +303,11 @@ pub fn matrix(out: &mut dyn Write, columns: &[MatrixColumn], width: usize) -> Re
     Ok(())
 }
 
-/// Writes `text` wrapped to `width`, each line indented by `indent` spaces.
+/// Writes `text` wrapped to `width`, each line indented by `indent` spaces (cut at
+/// [`Limits::max_text_chars`]).
 pub fn paragraph(out: &mut dyn Write, text: &str, width: usize, indent: usize) -> Result<()> {
+    let text = cut(text, limits().max_text_chars);
+    let indent = indent.min(width / 2);
     let pad = " ".repeat(indent);
     let options = textwrap::Options::new(width.saturating_sub(indent).max(20));
     for source_line in text.lines() {
@@ -233,4 +326,46 @@ pub fn paragraph(out: &mut dyn Write, text: &str, width: usize, indent: usize) -
 pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
     out.write_all(attackdb_kb::to_json_pretty(value)?.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_keeps_short_text_and_ends_long_text_with_an_ellipsis() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+        assert_eq!(cut("Zürich!", 4), "Zür…");
+        assert_eq!(cut("", 1), "");
+    }
+
+    #[test]
+    fn finding_2_output_is_linear_in_the_input() {
+        // A 1 MB cell of words and one of a single word, in a table, a matrix and a paragraph:
+        // the output is bounded by the cell limit, not by the cell.
+        for huge in ["ab ".repeat(1 << 18), "x".repeat(1 << 20)] {
+            let mut table = Table::new(&["ID", "NAME", "TACTICS"]);
+            table.row(vec!["T1".into(), huge.clone(), "execution".into()]);
+            table.row(vec!["T2".into(), "Short".into(), huge.clone()]);
+            let mut out = Vec::new();
+            table.write(&mut out, 100).unwrap();
+            assert!(out.len() < 400_000, "table: {} bytes", out.len());
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.contains('…'));
+            let columns = vec![MatrixColumn {
+                header: huge.clone(),
+                entries: vec![MatrixEntry {
+                    text: huge.clone(),
+                    depth: 1,
+                }],
+            }];
+            let mut out = Vec::new();
+            matrix(&mut out, &columns, 100).unwrap();
+            assert!(out.len() < 400_000, "matrix: {} bytes", out.len());
+            let mut out = Vec::new();
+            paragraph(&mut out, &huge, 100, 6).unwrap();
+            assert!(out.len() < 200_000, "paragraph: {} bytes", out.len());
+        }
+    }
 }

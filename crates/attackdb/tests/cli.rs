@@ -503,3 +503,39 @@ fn techniques_seen_by_datacomponent_is_what_the_datacomponent_layer_shows() {
         "{text}"
     );
 }
+
+#[test]
+fn finding_2_a_huge_name_is_cut_in_human_output_and_kept_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("enterprise-attack-99.1.json");
+    let huge = "ab ".repeat(1 << 18);
+    let objects = serde_json::json!([
+        {"type": "x-mitre-collection", "id": "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
+         "name": "Enterprise ATT&CK", "x_mitre_version": "99.1", "spec_version": "2.1"},
+        {"type": "x-mitre-tactic", "id": "x-mitre-tactic--1", "name": "Execution",
+         "x_mitre_shortname": "execution",
+         "external_references": [{"source_name": "mitre-attack", "external_id": "TA0002"}]},
+        {"type": "attack-pattern", "id": "attack-pattern--1", "name": huge,
+         "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "execution"}],
+         "x_mitre_platforms": ["Windows"],
+         "external_references": [{"source_name": "mitre-attack", "external_id": "T9999"}]}
+    ]);
+    let text = serde_json::json!({"type": "bundle", "id": "bundle--1", "objects": objects});
+    std::fs::write(&bundle, text.to_string()).unwrap();
+    for args in [&["list", "techniques"][..], &["matrix"], &["search", "ab"]] {
+        let output = common::attackdb(&bundle, args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            output.stdout.len() < 400_000,
+            "{args:?}: {} bytes for a {} byte name",
+            output.stdout.len(),
+            huge.len()
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains('…'),
+            "{args:?}"
+        );
+    }
+    let output = common::attackdb(&bundle, &["--json", "show", "T9999"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&huge));
+}

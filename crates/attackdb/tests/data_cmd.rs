@@ -40,6 +40,8 @@ enum Reply {
     CutShortUnannounced(Arc<Vec<u8>>),
     /// The whole body's `Content-Length` and a few bytes, then nothing (at most 30 s).
     Stall(Arc<Vec<u8>>),
+    /// The whole body's `Content-Length`, then one byte every 50 ms (at most 30 s).
+    Trickle(Arc<Vec<u8>>),
 }
 
 type Route = Arc<dyn Fn(&str) -> Reply + Send + Sync>;
@@ -177,6 +179,18 @@ fn serve(
             let started = Instant::now();
             while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(30) {
                 thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Reply::Trickle(body) => {
+            stream.write_all(header("200 OK", Some(body.len())).as_bytes())?;
+            let started = Instant::now();
+            for byte in body.iter() {
+                if stop.load(Ordering::SeqCst) || started.elapsed() > Duration::from_secs(30) {
+                    break;
+                }
+                stream.write_all(&[*byte])?;
+                stream.flush()?;
+                thread::sleep(Duration::from_millis(50));
             }
         }
     }
@@ -873,6 +887,42 @@ fn a_stall_past_the_timeout_is_reported() {
             ("ATTACKDB_HTTP_RETRIES", "0"),
         ],
         "timed out",
+    );
+}
+
+#[test]
+fn finding_3_a_gzip_bomb_is_refused_at_the_limit_and_not_retried() {
+    // 40 MiB of spaces in 40 KiB of gzip: parsed whole, it was "the JSON ends early", retried
+    // twice more, each time holding all of it in memory.
+    let bomb = {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&vec![b' '; 40 << 20]).unwrap();
+        Arc::new(encoder.finish().unwrap())
+    };
+    let Some(server) = failing_fetch(
+        move |_| Reply::Body(Arc::clone(&bomb)),
+        &[("ATTACKDB_MAX_BUNDLE_BYTES", "8MiB")],
+        "larger than the limit of 8.00 MiB (8388608 bytes); refusing to store it (set ATTACKDB_MAX_BUNDLE_BYTES to raise it)",
+    ) else {
+        return;
+    };
+    assert_eq!(server.hits(TARGET), 1, "oversized content is not retried");
+}
+
+#[test]
+fn finding_6_a_trickle_past_the_deadline_is_reported() {
+    let Some(server) = failing_fetch(
+        |data| Reply::Trickle(release_bytes(data, "ics-attack", "18.1")),
+        &[("ATTACKDB_HTTP_DEADLINE", "1")],
+        "the transfer took longer than 1s (ATTACKDB_HTTP_DEADLINE)",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        server.hits(TARGET),
+        1,
+        "a transfer past its deadline is not retried"
     );
 }
 

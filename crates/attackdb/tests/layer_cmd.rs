@@ -238,3 +238,42 @@ fn batch_layer_names_from_the_data_are_never_paths() {
         "{names:?}"
     );
 }
+
+#[test]
+fn finding_12_validate_reports_a_garbage_version_and_an_empty_list() {
+    let Some(data) = data_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(
+        &garbage,
+        r#"{"name": "g", "domain": "enterprise-attack", "versions": {"layer": "garbage"}, "techniques": []}"#,
+    )
+    .unwrap();
+    let output = attackdb(&data, &["layer", "validate", garbage.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(stdout.starts_with("INVALID $"), "{stdout}");
+    assert!(
+        stdout.contains("versions.layer: `garbage` is not a layer format version"),
+        "{stdout}"
+    );
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "[]").unwrap();
+    let output = attackdb(&data, &["layer", "validate", empty.to_str().unwrap()]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(!output.status.success());
+    assert!(stdout.contains("no layer (an empty list)"), "{stdout}");
+    assert!(stderr.contains("no layer in the file"), "{stderr}");
+    let output = attackdb(
+        &data,
+        &["--json", "layer", "validate", empty.to_str().unwrap()],
+    );
+    assert!(!output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+}

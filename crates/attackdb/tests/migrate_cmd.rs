@@ -168,3 +168,139 @@ fn migrate_rules_reports_exactly_the_sigma_ids_unknown_to_a_release() {
         }
     }
 }
+
+/// `attackdb --data <enterprise 18.1> ARGS` with the tests' home: status, stdout, stderr.
+fn run_on_18_1(args: &[&str]) -> Option<(bool, String, String)> {
+    let data = common::data_dir()?;
+    let bundle = data.join("enterprise-attack/enterprise-attack-18.1.json.gz");
+    let output = common::attackdb(&bundle, args);
+    Some((
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    ))
+}
+
+#[test]
+fn finding_7_migrate_layer_refuses_invalid_layers_and_reports_warnings() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out.json");
+    for (what, layer, path) in [
+        (
+            "a score that is not a number",
+            r#"{"name": "x", "domain": "enterprise-attack", "versions": {"layer": "4.5", "attack": "18"},
+                "techniques": [{"techniqueID": "T1059", "score": "garbage"}]}"#,
+            "techniques[0].score",
+        ),
+        (
+            "colours that are not a list",
+            r#"{"name": "x", "domain": "enterprise-attack", "versions": {"layer": "4.5", "attack": "18"},
+                "gradient": {"colors": "garbage", "minValue": 0, "maxValue": 1}, "techniques": []}"#,
+            "gradient.colors",
+        ),
+    ] {
+        let file = temp.path().join("layer.json");
+        std::fs::write(&file, layer).unwrap();
+        let args = [
+            "migrate",
+            "layer",
+            file.to_str().unwrap(),
+            "--to",
+            "18.1",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        let Some((ok, _, stderr)) = run_on_18_1(&args) else {
+            return;
+        };
+        assert!(!ok, "{what}: {stderr}");
+        assert!(
+            stderr.contains(path) && stderr.contains("invalid"),
+            "{what}: {stderr}"
+        );
+        assert!(!out.exists(), "{what}: nothing written");
+    }
+    // A warning (a format newer than 4.5) is said on stderr and kept in --json; the layer is
+    // migrated.
+    let file = temp.path().join("newer.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "x", "domain": "enterprise-attack", "versions": {"layer": "5.0", "attack": "18"},
+            "techniques": [{"techniqueID": "T1059", "score": 1}]}"#,
+    )
+    .unwrap();
+    let args = [
+        "--json",
+        "migrate",
+        "layer",
+        file.to_str().unwrap(),
+        "--to",
+        "18.1",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let (ok, stdout, stderr) = run_on_18_1(&args).unwrap();
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("versions.layer: layer format 5.0 is newer"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["problems"][0]["severity"], "warning", "{report}");
+    assert!(out.exists());
+}
+
+#[test]
+fn finding_10_migrate_rules_says_why_files_could_not_be_read() {
+    let temp = tempfile::tempdir().unwrap();
+    let yaml = temp.path().join("bad.yml");
+    std::fs::write(&yaml, "title: [unclosed\ntags:\n  - attack.t1059\n").unwrap();
+    let toml = temp.path().join("bad.toml");
+    std::fs::write(&toml, "[rule\nname = 1\n").unwrap();
+    for file in [&yaml, &toml] {
+        let args = ["migrate", "rules", file.to_str().unwrap(), "--to", "18.1"];
+        let Some((ok, stdout, stderr)) = run_on_18_1(&args) else {
+            return;
+        };
+        assert!(!ok, "{stdout}");
+        assert!(
+            stderr.contains(&format!("warning: {}: ", file.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("no rule could be read"), "{stderr}");
+    }
+    // A CSV with an unterminated quote: its good rows are read, the error is reported, and the
+    // rest of the file is not read as technique IDs.
+    let csv = temp.path().join("rules.csv");
+    let mut text = String::from("name,techniques\nGood,T1059\nBad,\"T1003\n");
+    for i in 0..1000 {
+        text.push_str(&format!("word{i} T{i}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let args = [
+        "--json",
+        "migrate",
+        "rules",
+        csv.to_str().unwrap(),
+        "--to",
+        "18.1",
+    ];
+    let (ok, stdout, stderr) = run_on_18_1(&args).unwrap();
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["rules"], 1);
+    assert_eq!(
+        report["unknown_ids"].as_array().unwrap().len(),
+        0,
+        "{report}"
+    );
+    assert!(
+        report["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 3: a quoted field opens here and is never closed"),
+        "{report}"
+    );
+    assert!(stderr.contains("never closed"), "{stderr}");
+}

@@ -56,6 +56,14 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<(Vec<Rule>, Vec<String>), 
     ];
     let mut rules = Vec::new();
     let mut problems = Vec::new();
+    // The csv crate reads a quoted field that is never closed to the end of the file as one
+    // cell: the rows from the line where it opens are not rows, and are reported instead.
+    let unclosed = unclosed_quote_line(text);
+    if let Some(line) = unclosed {
+        problems.push(format!(
+            "line {line}: a quoted field opens here and is never closed (an unterminated `\"`); the rest of the file is not read"
+        ));
+    }
     let mut first = true;
     for record in reader.records() {
         let record = match record {
@@ -66,6 +74,12 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<(Vec<Rule>, Vec<String>), 
             }
         };
         let line = record.position().map_or(0, |p| p.line());
+        if let Some(unclosed) = unclosed {
+            // The record holding the unclosed quote starts on or before its line.
+            if line + lines_in(&record) >= unclosed {
+                break;
+            }
+        }
         if first {
             first = false;
             let named: Vec<Column> = record.iter().map(column).collect();
@@ -86,6 +100,54 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<(Vec<Rule>, Vec<String>), 
         return Err(problems.join("; "));
     }
     Ok((rules, problems))
+}
+
+/// How many line breaks the cells of `record` hold (a quoted cell may span lines).
+fn lines_in(record: &csv::StringRecord) -> u64 {
+    record
+        .iter()
+        .map(|cell| cell.matches('\n').count() as u64)
+        .sum()
+}
+
+/// The 1-based line where a quoted field opens that is never closed, if one does: CSV's quoting
+/// (a field starting with `"` runs to the next `"` not doubled), with `#` comment lines, as the
+/// reader reads it.
+fn unclosed_quote_line(text: &str) -> Option<u64> {
+    #[derive(PartialEq)]
+    enum State {
+        RecordStart,
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+        Comment,
+    }
+    let mut state = State::RecordStart;
+    let mut line: u64 = 1;
+    let mut opened_at = 0;
+    for c in text.chars() {
+        state = match (state, c) {
+            (State::Comment, '\n') => State::RecordStart,
+            (State::Comment, _) => State::Comment,
+            (State::RecordStart, '#') => State::Comment,
+            (State::RecordStart | State::FieldStart, '"') => {
+                opened_at = line;
+                State::Quoted
+            }
+            (State::Quoted, '"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, '"') => State::Quoted,
+            (_, '\n') => State::RecordStart,
+            (_, ',') => State::FieldStart,
+            // Spaces before a quote make it an ordinary character, as the reader has it.
+            (_, _) => State::Unquoted,
+        };
+        if c == '\n' {
+            line += 1;
+        }
+    }
+    (state == State::Quoted).then_some(opened_at)
 }
 
 fn row(path: &Path, columns: &[Column], record: &csv::StringRecord) -> Result<Rule, String> {
@@ -139,6 +201,32 @@ fn row(path: &Path, columns: &[Column], record: &csv::StringRecord) -> Result<Ru
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_10_an_unterminated_quote_is_reported_not_read_as_ids() {
+        // The quote on line 3 is never closed: the csv crate reads the rest of the file as one
+        // cell, which was one rule with a thousand junk "IDs" and no error.
+        let mut text = String::from("name,techniques\nGood,T1059\nBad,\"T1003\n");
+        for i in 0..1000 {
+            text.push_str(&format!("word{i} T{i}\n"));
+        }
+        let (rules, problems) = read(Path::new("i.csv"), &text).unwrap_or_default();
+        assert_eq!(rules.len(), 1, "{problems:?}");
+        assert_eq!(rules[0].name, "Good");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 3: a quoted field opens here and is never closed"),
+            "{problems:?}"
+        );
+        // Only the unclosed quote: the whole file unreadable.
+        let error = read(Path::new("i.csv"), "name,techniques\nBad,\"T1003").unwrap_err();
+        assert!(error.contains("line 2"), "{error}");
+        // Quoted fields that close, doubled quotes, quotes inside cells and in comments are fine.
+        let fine = "# a \"comment\nname,techniques\n\"Multi\nline \"\"name\"\"\",T1059\nSay \"hi\",T1003\n";
+        assert_eq!(unclosed_quote_line(fine), None);
+        let (rules, problems) = read(Path::new("i.csv"), fine).unwrap_or_default();
+        assert_eq!((rules.len(), problems.len()), (2, 0), "{problems:?}");
+    }
 
     #[test]
     fn headers_order_columns_and_bad_rows_are_reported() {

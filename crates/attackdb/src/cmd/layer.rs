@@ -273,6 +273,8 @@ fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
     let invalid = report.invalid();
     if global.json {
         render::json(out, &report)?;
+    } else if read.layers.is_empty() {
+        writeln!(out, "INVALID {}: no layer (an empty list)", file.display())?;
     } else {
         for l in &read.layers {
             let errors = l.errors().count();
@@ -312,6 +314,12 @@ fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
                 checked_against.join(", ")
             )?;
         }
+    }
+    if read.layers.is_empty() {
+        return Err(anyhow!(
+            "{}: no layer in the file (an empty list)",
+            file.display()
+        ));
     }
     if invalid > 0 {
         return Err(anyhow!(

@@ -110,18 +110,27 @@ fn migrate_layer_file(
     let kb = global.open(&Need::Domains(domains.clone()))?;
     let migration = attackdb_navigator::migrate::migrate_file(&layer_file, kb, &to_release, from)
         .with_context(|| file.display().to_string())?;
+    for warning in &migration.warnings {
+        eprintln!("warning: {}: {warning}", file.display());
+    }
+    let problems = migration
+        .warnings
+        .iter()
+        .map(attackdb_navigator::ProblemAnswer::of)
+        .collect();
     let (migrated_layers, sources, all_decisions) =
         (migration.layers, migration.sources, migration.decisions);
     let written = layers_to_json(&migrated_layers, is_list)?;
     std::fs::write(target_path, written)
         .with_context(|| format!("cannot write {}", target_path.display()))?;
-    let json_report = MigrationReport::new(
+    let mut json_report = MigrationReport::new(
         &file.display().to_string(),
         &target_path.display().to_string(),
         to,
         sources,
         &all_decisions,
     );
+    json_report.problems = problems;
     let review = json_report.needs_review;
     if let Some(report) = report {
         let content = if report.extension().is_some_and(|e| e == "json") {
@@ -228,6 +237,15 @@ fn migrate_rules(
         .filter(|d| d.release() < dataset.release())
         .collect();
     let ingested = ingest(paths, forced)?;
+    for error in &ingested.errors {
+        eprintln!("warning: {}: {}", error.file.display(), error.reason);
+    }
+    if ingested.nothing_read() {
+        return Err(super::coverage::NothingRead {
+            files: ingested.files,
+        }
+        .into());
+    }
     let report = check_references_with(dataset, &earlier, &ingested);
     let chosen = output_format.unwrap_or(if global.json { "json" } else { "table" });
     let text = match chosen {
