@@ -5,7 +5,7 @@
 //!
 //! attackToExcel builds each sheet as a pandas DataFrame from one dict per object, so a sheet's
 //! columns are the union of the keys its rows have, in the order they first appear (objects in
-//! bundle order), and a column no object fills is absent. [`Frame`] does the same. Revoked and
+//! bundle order), and a column no object fills is absent. `Frame` does the same. Revoked and
 //! deprecated objects and relationships are left out, as attackToExcel does.
 //!
 //! Where attackToExcel is wrong attackdb is right, and says so here and in the README:

@@ -100,6 +100,18 @@ impl Site {
 }
 
 impl Site {
+    /// Computes the default changes of each domain (its two newest releases), so that the
+    /// first visit of the changes page does not wait for the diff; for a server to call on a
+    /// background thread at start.
+    pub fn warm_changes(&self) {
+        for domain in Domain::ALL {
+            let releases: Vec<&Release> = self.kb.releases(domain).map(|d| d.release()).collect();
+            if let [.., from, to] = releases.as_slice() {
+                let _ = self.diff_view(domain, from, to);
+            }
+        }
+    }
+
     /// The changes from `from` to `to`, laid out for the page, computed once per pair (the
     /// releases never change while served; the last 16 pairs asked are kept).
     fn diff_view(

@@ -97,6 +97,13 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
         }
     }
     let state = AppState::from_static(kb, config);
+    // The changes page's default diffs are made while the server starts answering.
+    let warming = state.clone();
+    std::thread::spawn(move || {
+        if let Ok(site) = warming.site() {
+            site.warm_changes();
+        }
+    });
     let mut kept = Vec::new();
     if !args.rules.is_empty() {
         let site = state.site().context("the web UI could not start")?;
