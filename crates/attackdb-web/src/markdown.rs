@@ -85,18 +85,7 @@ pub fn render(
 /// Renders a short text (a name, a citation) with no Markdown: escaped only. Templates escape
 /// on their own; this is for text put into HTML built here.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    attackdb_kb::escape_markup(text)
 }
 
 /// Replaces each `(Citation: Name)` with a superscript link to its numbered reference.

@@ -237,13 +237,10 @@ impl Builder<'_, '_> {
         };
         let mut table = Table::new(title, headers);
         for (other, relationship) in pairs {
-            let link = Link::to(self.linker, other);
             let text = self.relationship_text(relationship);
-            table.rows.push(vec![
-                Cell::link(link.id.clone(), link.href.clone()),
-                Cell::link(link.name, link.href),
-                Cell::html(text),
-            ]);
+            table
+                .rows
+                .push(described_row(Link::to(self.linker, other), text));
         }
         table.note = Some(count_note(table.rows.len()));
         self.page.tables.push(table);
@@ -272,13 +269,10 @@ impl Builder<'_, '_> {
                 let Some(source) = dataset.relationship_source(relationship) else {
                     continue;
                 };
-                let link = Link::to(self.linker, source);
                 let text = self.relationship_text(relationship);
-                table.rows.push(vec![
-                    Cell::link(link.id.clone(), link.href.clone()),
-                    Cell::link(link.name, link.href),
-                    Cell::html(text),
-                ]);
+                table
+                    .rows
+                    .push(described_row(Link::to(self.linker, source), text));
             }
             table.note = Some(count_note(table.rows.len()));
             self.page.tables.push(table);
@@ -489,11 +483,7 @@ impl Builder<'_, '_> {
                     markdown::escape(&via.join(", "))
                 ));
             }
-            table.rows.push(vec![
-                Cell::link(link.id.clone(), link.href.clone()),
-                Cell::link(link.name, link.href),
-                Cell::html(html),
-            ]);
+            table.rows.push(described_row(link, html));
         }
         table.note = Some(count_note(used.len()));
         self.page.tables.push(table);
@@ -641,6 +631,15 @@ impl Builder<'_, '_> {
 /// strategies that reference them (18.x), else through `detects` relationships.
 pub fn techniques_seen_by(dataset: &Dataset, component: ObjId) -> Vec<ObjId> {
     dataset.related(Relation::TechniquesSeenByDatacomponent, component)
+}
+
+/// A table row: the object's ID and name, linked, and a sanitised text about it.
+fn described_row(link: Link, html: String) -> Vec<Cell> {
+    vec![
+        Cell::link(link.id.clone(), link.href.clone()),
+        Cell::link(link.name, link.href),
+        Cell::html(html),
+    ]
 }
 
 fn count_note(n: usize) -> String {
