@@ -1,9 +1,8 @@
 //! One object's page, as the ATT&CK website shows it, with what the website lacks: every
 //! relationship family, the 18.x detection chain down to log sources, and a heatmap.
 
-use attackdb_kb::{Concept, Dataset, Domain, ObjId, ObjectType, RelKind, Relation};
+use attackdb_kb::{Concept, Dataset, Domain, ObjId, ObjectDetails, ObjectType, RelKind, Relation};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::markdown::{self, Citations, Reference};
 use crate::site::{concept_label, datasets_for, Linker};
@@ -102,11 +101,9 @@ pub fn object_page(linker: &Linker<'_>, object: ObjId) -> ObjectPage {
     let stix = dataset.object(object);
     let prefix = linker.prefix();
     let mut citations = Citations::default();
-    let raw: Value = dataset
-        .raw_json(object)
-        .ok()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or(Value::Null);
+    // The fields the model leaves to its raw JSON (detection text, permissions...), read by
+    // the stix crate; an object whose JSON cannot be read shows without them.
+    let details = dataset.details(object).unwrap_or_default();
     let description = markdown::render(
         stix.description.as_deref().unwrap_or(""),
         &stix.external_references,
@@ -135,7 +132,7 @@ pub fn object_page(linker: &Linker<'_>, object: ObjId) -> ObjectPage {
         elsewhere: elsewhere(linker, object),
         matrix_href: linker.matrix_href(),
     };
-    page.facts = facts(linker, object, &raw);
+    page.facts = facts(linker, object, &details);
     let mut builder = Builder {
         linker,
         citations: &mut citations,
@@ -143,7 +140,7 @@ pub fn object_page(linker: &Linker<'_>, object: ObjId) -> ObjectPage {
         page: &mut page,
     };
     match stix.kind {
-        ObjectType::AttackPattern => builder.technique(object, &raw),
+        ObjectType::AttackPattern => builder.technique(object, &details),
         ObjectType::Tactic => builder.tactic(object),
         ObjectType::IntrusionSet
         | ObjectType::Malware
@@ -257,7 +254,7 @@ impl Builder<'_, '_> {
         self.page.layer_spec = spec;
     }
 
-    fn technique(&mut self, object: ObjId, raw: &Value) {
+    fn technique(&mut self, object: ObjId, details: &ObjectDetails) {
         let dataset = self.linker.dataset();
         let subs = dataset.related(Relation::SubtechniquesOfTechnique, object);
         self.list_table("Sub-techniques", &subs);
@@ -278,7 +275,7 @@ impl Builder<'_, '_> {
             self.page.tables.push(table);
         }
         self.usage_table("Mitigations", object, RelKind::Mitigates, false);
-        self.detection(object, raw);
+        self.detection(object, details);
         let assets = dataset.related(Relation::AssetsTargetedByTechnique, object);
         self.list_table("Targeted Assets", &assets);
         for (title, relation) in [
@@ -291,7 +288,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    fn detection(&mut self, technique: ObjId, raw: &Value) {
+    fn detection(&mut self, technique: ObjId, details: &ObjectDetails) {
         let dataset = self.linker.dataset();
         let strategies =
             dataset.related(Relation::DetectionStrategiesDetectingTechnique, technique);
@@ -304,7 +301,7 @@ impl Builder<'_, '_> {
         }
         // Before 18: data components that detect it, and the detection text.
         self.usage_table("Detection", technique, RelKind::Detects, false);
-        if let Some(text) = raw.get("x_mitre_detection").and_then(Value::as_str) {
+        if let Some(text) = details.detection.as_deref() {
             let html = markdown::render(
                 text,
                 &dataset.object(technique).external_references,
@@ -694,7 +691,7 @@ fn elsewhere(linker: &Linker<'_>, object: ObjId) -> Vec<Link> {
     out
 }
 
-fn facts(linker: &Linker<'_>, object: ObjId, raw: &Value) -> Vec<Fact> {
+fn facts(linker: &Linker<'_>, object: ObjId, details: &ObjectDetails) -> Vec<Fact> {
     let dataset = linker.dataset();
     let stix = dataset.object(object);
     let mut facts = Vec::new();
@@ -774,29 +771,29 @@ fn facts(linker: &Linker<'_>, object: ObjId, raw: &Value) -> Vec<Fact> {
         }
     }
     push("Sectors", texts(&stix.sectors));
-    for (label, field) in [
-        ("Permissions Required", "x_mitre_permissions_required"),
-        ("Effective Permissions", "x_mitre_effective_permissions"),
-        ("Defense Bypassed", "x_mitre_defense_bypassed"),
-        ("System Requirements", "x_mitre_system_requirements"),
-        ("Impact Type", "x_mitre_impact_type"),
-        ("Supports Remote", "x_mitre_remote_support"),
-        ("Data Sources", "x_mitre_data_sources"),
-        ("Collection Layers", "x_mitre_collection_layers"),
-        ("Tactic Type", "x_mitre_tactic_type"),
-    ] {
-        let values: Vec<Link> = match raw.get(field) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(|s| Link::plain(s.to_string(), None))
-                .collect(),
-            Some(Value::Bool(b)) => vec![Link::plain(if *b { "Yes" } else { "No" }, None)],
-            Some(Value::String(s)) => vec![Link::plain(s.clone(), None)],
-            _ => Vec::new(),
-        };
-        push(label, values);
+    let lists = |list: &Option<Vec<String>>| -> Vec<Link> {
+        list.iter()
+            .flatten()
+            .map(|s| Link::plain(s.clone(), None))
+            .collect()
+    };
+    push("Permissions Required", lists(&details.permissions_required));
+    push(
+        "Effective Permissions",
+        lists(&details.effective_permissions),
+    );
+    push("Defense Bypassed", lists(&details.defense_bypassed));
+    push("System Requirements", lists(&details.system_requirements));
+    push("Impact Type", lists(&details.impact_type));
+    if let Some(remote) = details.remote_support {
+        push(
+            "Supports Remote",
+            vec![Link::plain(if remote { "Yes" } else { "No" }, None)],
+        );
     }
+    push("Data Sources", lists(&details.data_sources));
+    push("Collection Layers", lists(&details.collection_layers));
+    push("Tactic Type", lists(&details.tactic_type));
     push("Contributors", texts(&stix.contributors));
     if let Some(version) = &stix.version {
         push("Version", vec![Link::plain(version.to_string(), None)]);
@@ -832,19 +829,8 @@ pub fn find<'k>(
     wanted: Option<Domain>,
 ) -> Result<(&'k Dataset, ObjId), crate::WebError> {
     let types = crate::site::section_types(section);
-    let datasets = datasets_for(kb, version)?;
-    let ordered = datasets
-        .iter()
-        .filter(|d| wanted.is_none_or(|w| d.domain() == w))
-        .chain(
-            datasets
-                .iter()
-                .filter(|d| wanted.is_some_and(|w| d.domain() != w)),
-        );
-    for dataset in ordered {
-        if let Some(object) = dataset.by_attack_id_typed(id, types) {
-            return Ok((dataset, object));
-        }
+    if let Some(found) = first_holding(kb, version, wanted, |d| d.by_attack_id_typed(id, types))? {
+        return Ok(found);
     }
     Err(crate::WebError::NotFound(format!(
         "{id}: no {} has this ID in the loaded releases{}",
@@ -860,24 +846,33 @@ pub fn find_stix<'k>(
     id: &str,
     wanted: Option<Domain>,
 ) -> Result<(&'k Dataset, ObjId), crate::WebError> {
-    let datasets = datasets_for(kb, version)?;
-    let ordered = datasets
-        .iter()
-        .filter(|d| wanted.is_none_or(|w| d.domain() == w))
-        .chain(
-            datasets
-                .iter()
-                .filter(|d| wanted.is_some_and(|w| d.domain() != w)),
-        );
-    for dataset in ordered {
-        if let Some(object) = dataset.by_stix_id(id) {
-            if crate::site::section_of(&dataset.object(object).kind).is_some() {
-                return Ok((dataset, object));
-            }
-        }
+    let has_page = |d: &Dataset| {
+        d.by_stix_id(id)
+            .filter(|&o| crate::site::section_of(&d.object(o).kind).is_some())
+    };
+    if let Some(found) = first_holding(kb, version, wanted, has_page)? {
+        return Ok(found);
     }
     Err(crate::WebError::NotFound(format!(
         "{id}: no object with this STIX ID has a page in the loaded releases{}",
         version.map(|v| format!(" of v{v}")).unwrap_or_default()
     )))
+}
+
+/// The first dataset of `version` (the `wanted` domain first, then domain order) where `pick`
+/// finds the object.
+fn first_holding<'k>(
+    kb: &'k attackdb_kb::Kb,
+    version: Option<&str>,
+    wanted: Option<Domain>,
+    pick: impl Fn(&Dataset) -> Option<ObjId>,
+) -> Result<Option<(&'k Dataset, ObjId)>, crate::WebError> {
+    let datasets = datasets_for(kb, version)?;
+    let (first, rest): (Vec<&Dataset>, Vec<&Dataset>) = datasets
+        .into_iter()
+        .partition(|d| wanted.is_none_or(|w| d.domain() == w));
+    Ok(first
+        .into_iter()
+        .chain(rest)
+        .find_map(|d| pick(d).map(|o| (d, o))))
 }

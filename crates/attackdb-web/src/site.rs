@@ -137,20 +137,31 @@ pub fn prefix(kb: &Kb, dataset: &Dataset) -> String {
 }
 
 /// Links to objects of one dataset: the path of each object on this site.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Linker<'k> {
     kb: &'k Kb,
     dataset: &'k Dataset,
     prefix_newest: bool,
+    /// The datasets of the same version in the domains before this one: a path they also hold
+    /// would open their object, so links to it name this domain.
+    earlier: Vec<&'k Dataset>,
 }
 
 impl<'k> Linker<'k> {
     /// The linker of `dataset`.
     pub fn new(kb: &'k Kb, dataset: &'k Dataset) -> Linker<'k> {
+        let prefix_newest = is_newest(kb, dataset);
+        let version = (!prefix_newest).then(|| dataset.release().to_string());
+        let earlier = datasets_for(kb, version.as_deref())
+            .unwrap_or_default()
+            .into_iter()
+            .take_while(|d| d.domain() != dataset.domain())
+            .collect();
         Linker {
             kb,
             dataset,
-            prefix_newest: is_newest(kb, dataset),
+            prefix_newest,
+            earlier,
         }
     }
 
@@ -173,20 +184,11 @@ impl<'k> Linker<'k> {
         }
     }
 
-    /// `?domain=...` when a path of this dataset would otherwise open another domain's object.
-    fn domain_query(&self, section: &str, id: &str) -> String {
-        let domain = self.dataset.domain();
-        if domain == Domain::Enterprise {
-            return String::new();
-        }
-        let version = (!self.prefix_newest).then(|| self.dataset.release().to_string());
-        let earlier = datasets_for(self.kb, version.as_deref())
-            .unwrap_or_default()
-            .into_iter()
-            .take_while(|d| d.domain() != domain)
-            .any(|d| d.by_attack_id_typed(id, section_types(section)).is_some());
-        if earlier {
-            format!("?domain={}", domain.short_name())
+    /// `?domain=...` when a path of this dataset would otherwise open another domain's object
+    /// (`held` tells whether an earlier domain's dataset has it).
+    fn domain_query(&self, held: impl Fn(&Dataset) -> bool) -> String {
+        if self.earlier.iter().any(|d| held(d)) {
+            format!("?domain={}", self.dataset.domain().short_name())
         } else {
             String::new()
         }
@@ -199,19 +201,7 @@ impl<'k> Linker<'k> {
         let stix = dataset.object(object);
         let section = section_of(&stix.kind)?;
         let Some(id) = stix.attack_id() else {
-            let earlier = self.dataset.domain() != Domain::Enterprise && {
-                let version = (!self.prefix_newest).then(|| self.dataset.release().to_string());
-                datasets_for(self.kb, version.as_deref())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .take_while(|d| d.domain() != self.dataset.domain())
-                    .any(|d| d.by_stix_id(&stix.id).is_some())
-            };
-            let query = if earlier {
-                format!("?domain={}", self.dataset.domain().short_name())
-            } else {
-                String::new()
-            };
+            let query = self.domain_query(|d| d.by_stix_id(&stix.id).is_some());
             return Some(format!("{}/stix/{}/{query}", self.prefix(), stix.id));
         };
         if section == "analytics" {
@@ -224,7 +214,8 @@ impl<'k> Linker<'k> {
             {
                 let (page, anchor) = path.split_once('#').unwrap_or((path, id));
                 let strategy = page.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-                let query = self.domain_query("detectionstrategies", strategy);
+                let types = section_types("detectionstrategies");
+                let query = self.domain_query(|d| d.by_attack_id_typed(strategy, types).is_some());
                 return Some(format!("{}{page}/{query}#{anchor}", self.prefix()));
             }
             return Some(format!("{}/analytics/{id}/", self.prefix()));
@@ -233,7 +224,8 @@ impl<'k> Linker<'k> {
             ("techniques", Some((parent, sub))) => format!("{parent}/{sub}"),
             _ => id.to_string(),
         };
-        let query = self.domain_query(section, id);
+        let types = section_types(section);
+        let query = self.domain_query(|d| d.by_attack_id_typed(id, types).is_some());
         Some(format!("{}/{section}/{tail}/{query}", self.prefix()))
     }
 
