@@ -3,8 +3,9 @@
 //! must be deliberate: run with `ATTACKDB_UPDATE_SNAPSHOTS=1` to rewrite the files under
 //! `tests/snapshots/`, and list the change in the README.
 //!
-//! Paths in the output (the shared data, the tests' data home, temporary folders) are written as
-//! `$SHARED`, `$HOME` and `$OUT`, so the snapshots do not depend on where the repository is.
+//! Each command runs in a fresh folder, naming the shared data as `shared/` and its output folder
+//! as `out/`, and the tests' data home is written as `$HOME`, so the snapshots do not depend on
+//! where the repository or the temporary folder is.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,8 +13,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-/// One snapshot: its file name and the arguments after `--data DATA`. `$SHARED` in an argument
-/// is the shared folder and `$OUT` a fresh temporary folder.
+/// One snapshot: its file name and the arguments after `--data shared/attack-stix-data`.
+/// `$SHARED` in an argument is the shared folder and `$OUT` a fresh output folder.
 const CASES: &[(&str, &[&str])] = &[
     ("show-T1059.001", &["show", "T1059.001"]),
     ("show-T1059.001.json", &["show", "T1059.001", "--json"]),
@@ -354,21 +355,21 @@ fn snapshot_dir() -> PathBuf {
 /// Runs one case and returns what it printed (stdout, then stderr after a marker line, and
 /// the exit code), with machine-specific paths replaced.
 fn run_case(shared: &Path, args: &[&str]) -> String {
-    let out = tempfile::tempdir().unwrap();
+    // The command runs in a fresh folder holding `shared` (a link to the shared data) and `out`
+    // (for what it writes), and its arguments name files relative to it: what it prints, wrapped
+    // at 100 columns, is then the same wherever the repository and the temporary folder are.
+    let work = tempfile::tempdir().unwrap();
     let shared = std::fs::canonicalize(shared).unwrap();
-    let shared_text = shared.display().to_string();
-    let out_text = out.path().display().to_string();
+    std::os::unix::fs::symlink(&shared, work.path().join("shared")).unwrap();
+    std::fs::create_dir(work.path().join("out")).unwrap();
     let args: Vec<String> = args
         .iter()
-        .map(|a| {
-            a.replace("$SHARED", &shared_text)
-                .replace("$OUT", &out_text)
-        })
+        .map(|a| a.replace("$SHARED", "shared").replace("$OUT", "out"))
         .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let data = shared.join("attack-stix-data");
+    let data = Path::new("shared/attack-stix-data");
     let home = common::home().display().to_string();
-    let output = common::attackdb(&data, &args);
+    let output = common::attackdb_in(work.path(), data, &args);
     let mut text = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !stderr.is_empty() {
@@ -379,9 +380,10 @@ fn run_case(shared: &Path, args: &[&str]) -> String {
         "\n----- exit {} -----\n",
         output.status.code().unwrap_or(-1)
     ));
-    text.replace(&out_text, "$OUT")
+    let work_text = work.path().display().to_string();
+    text.replace(&work_text, ".")
         .replace(&home, "$HOME")
-        .replace(&shared_text, "$SHARED")
+        .replace(&shared.display().to_string(), "shared")
 }
 
 #[test]

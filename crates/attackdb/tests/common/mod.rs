@@ -32,15 +32,28 @@ pub fn attackdb(data: &Path, args: &[&str]) -> Output {
 
 /// [`attackdb`] on `columns` columns (`COLUMNS`).
 pub fn attackdb_columns(data: &Path, args: &[&str], columns: usize) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attackdb"))
+    attackdb_command(data, args, columns).output().unwrap()
+}
+
+/// [`attackdb`] run from the folder `cwd`, so relative paths in `args` are read from there.
+#[allow(dead_code)]
+pub fn attackdb_in(cwd: &Path, data: &Path, args: &[&str]) -> Output {
+    attackdb_command(data, args, 100)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn attackdb_command(data: &Path, args: &[&str], columns: usize) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_attackdb"));
+    command
         .arg("--data")
         .arg(data)
         .args(args)
         .env("ATTACKDB_HOME", home())
         .env_remove("ATTACKDB_DATA")
-        .env("COLUMNS", columns.to_string())
-        .output()
-        .unwrap()
+        .env("COLUMNS", columns.to_string());
+    command
 }
 
 /// `shared/` itself, with the releases and the corpora.
