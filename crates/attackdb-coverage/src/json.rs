@@ -131,6 +131,7 @@ pub fn to_json(analysis: &Analysis<'_>) -> Value {
         "tactics": tactics,
         "unknown_ids": unknown,
         "revoked_ids": analysis.mapping.revoked,
+        "renamed_tactics": analysis.mapping.renamed_tactics,
         "deprecated_ids": deprecated,
         "errors": errors,
         "warnings": analysis.mapping.warnings,

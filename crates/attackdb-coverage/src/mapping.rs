@@ -111,7 +111,12 @@ pub struct Mapping {
     pub revoked: BTreeMap<String, String>,
     /// Deprecated technique IDs -> the rules naming them (they are counted, and flagged).
     pub deprecated: BTreeMap<String, BTreeSet<usize>>,
-    /// One line per problem worth a warning (revoked IDs, tactics that do not fit).
+    /// Tactic names (normalised) this release no longer has -> the shortnames of the tactics
+    /// in their place, which the rules naming them are read as (`defense-evasion` ->
+    /// `stealth`, `defense-impairment` on ATT&CK 19).
+    pub renamed_tactics: BTreeMap<String, Vec<String>>,
+    /// One line per problem worth a warning (revoked IDs, renamed tactics, tactics that do not
+    /// fit).
     pub warnings: Vec<String>,
 }
 
@@ -155,17 +160,34 @@ fn looks_like_technique(id: &str) -> bool {
 /// Resolves tactic names to tactics; each cached.
 struct Tactics<'a> {
     dataset: &'a Dataset,
-    cache: HashMap<String, Option<ObjId>>,
+    cache: HashMap<String, Resolved>,
+}
+
+/// What a tactic name resolved to.
+#[derive(Debug, Clone)]
+enum Resolved {
+    /// A tactic of the release.
+    Tactic(ObjId),
+    /// A tactic this release no longer has, with the tactics that took its place.
+    Renamed(Vec<ObjId>),
+    /// Nothing.
+    Unknown,
 }
 
 impl Tactics<'_> {
-    fn resolve(&mut self, raw: &str) -> (String, Option<ObjId>) {
+    fn resolve(&mut self, raw: &str) -> (String, Resolved) {
         let key = normalize_tactic(raw);
         if let Some(found) = self.cache.get(&key) {
-            return (key, *found);
+            return (key, found.clone());
         }
-        let found = resolve_tactic(self.dataset, raw, &key);
-        self.cache.insert(key.clone(), found);
+        let found = match resolve_tactic(self.dataset, raw, &key) {
+            Some(tactic) => Resolved::Tactic(tactic),
+            None => match self.dataset.successor_tactics(&key, &[]) {
+                now if now.is_empty() => Resolved::Unknown,
+                now => Resolved::Renamed(now),
+            },
+        };
+        self.cache.insert(key.clone(), found.clone());
         (key, found)
     }
 }
@@ -195,15 +217,20 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
     let mut techniques: HashMap<String, Option<(ObjId, Option<String>)>> = HashMap::new();
     let mut revoked_rules: BTreeMap<String, usize> = BTreeMap::new();
     let mut misfits: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut renamed_refs: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     for (index, rule) in rules.iter().enumerate() {
         let mut rule_tactics = Vec::new();
         for raw in &rule.tactics {
-            match tactics.resolve(raw) {
-                (_, Some(tactic)) => rule_tactics.push(tactic),
-                (key, None) => {
-                    note_unknown(&mut mapping, key, UnknownKind::Tactic, index);
-                }
-            }
+            let (key, found) = tactics.resolve(raw);
+            take_tactic(
+                dataset,
+                &mut mapping,
+                &mut renamed_refs,
+                key,
+                found,
+                index,
+                &mut rule_tactics,
+            );
         }
         for raw in &rule.objects {
             let id = normalize_id(raw);
@@ -234,10 +261,16 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
             }
             let mut wanted = Vec::new();
             for raw in &reference.tactics {
-                match tactics.resolve(raw) {
-                    (_, Some(tactic)) => wanted.push(tactic),
-                    (key, None) => note_unknown(&mut mapping, key, UnknownKind::Tactic, index),
-                }
+                let (key, found) = tactics.resolve(raw);
+                take_tactic(
+                    dataset,
+                    &mut mapping,
+                    &mut renamed_refs,
+                    key,
+                    found,
+                    index,
+                    &mut wanted,
+                );
             }
             let own_tactics = matrix.tactics_of(technique);
             let explicit = !wanted.is_empty();
@@ -304,6 +337,19 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
             if rules.len() == 1 { "" } else { "s" }
         ));
     }
+    for (old, rules) in renamed_refs {
+        let Some(now) = mapping.renamed_tactics.get(&old) else {
+            continue;
+        };
+        mapping.warnings.push(format!(
+            "tactic {old} is not in {} {}: read as {}, the tactics in its place ({} rule{})",
+            dataset.domain(),
+            dataset.release(),
+            now.join(", "),
+            rules.len(),
+            if rules.len() == 1 { "" } else { "s" }
+        ));
+    }
     for ((technique, wanted), count) in misfits {
         mapping.warnings.push(format!(
             "{technique} is not in tactic {wanted}: counted under all its tactics ({count} reference{})",
@@ -311,6 +357,41 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
         ));
     }
     mapping
+}
+
+/// Adds the tactics `found` for tactic name `key` (of rule `rule`) to `into`, noting unknown
+/// and renamed ones.
+fn take_tactic(
+    dataset: &Dataset,
+    mapping: &mut Mapping,
+    renamed_refs: &mut BTreeMap<String, BTreeSet<usize>>,
+    key: String,
+    found: Resolved,
+    rule: usize,
+    into: &mut Vec<ObjId>,
+) {
+    match found {
+        Resolved::Tactic(tactic) => into.push(tactic),
+        Resolved::Renamed(now) => {
+            into.extend(
+                now.iter()
+                    .copied()
+                    .filter(|t| !into.contains(t))
+                    .collect::<Vec<_>>(),
+            );
+            renamed_refs.entry(key.clone()).or_default().insert(rule);
+            mapping.renamed_tactics.entry(key).or_insert_with(|| {
+                now.iter()
+                    .map(|&t| {
+                        let object = dataset.object(t);
+                        let short = object.shortname.as_deref();
+                        short.unwrap_or(dataset.display_id(t)).to_string()
+                    })
+                    .collect()
+            });
+        }
+        Resolved::Unknown => note_unknown(mapping, key, UnknownKind::Tactic, rule),
+    }
 }
 
 fn note_unknown(mapping: &mut Mapping, id: String, kind: UnknownKind, rule: usize) {

@@ -188,12 +188,13 @@ pub fn open(
     } else {
         let mut bundles = Vec::with_capacity(files.len());
         for file in &files {
-            match attackdb_stix::load_bundle_limited(file, &options.limits) {
+            match attackdb_kb::ScannedBundle::load(file, &options.limits) {
                 Ok(bundle) => bundles.push(bundle),
-                Err(error) => skip_or_fail(file, error)?,
+                Err(attackdb_kb::Error::Stix(error)) => skip_or_fail(file, error)?,
+                Err(other) => return Err(other.into()),
             }
         }
-        Kb::from_bundles(bundles)
+        Kb::from_scanned(bundles)
     };
     if let Some(first) = skipped.first() {
         let what = match skipped.len() {

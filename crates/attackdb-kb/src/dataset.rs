@@ -116,6 +116,100 @@ pub struct Dataset {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// What a dataset's tables take from one object.
+#[derive(Debug)]
+struct Row {
+    id: Box<str>,
+    attack_id: Option<Box<str>>,
+    name: Option<Box<str>>,
+    /// `REVOKED`, `DEPRECATED`, `NAMED`.
+    flags: u8,
+    concept: u8,
+    kind: u8,
+    aliases: Vec<Box<str>>,
+    /// A relationship's type, `source_ref` and `target_ref` (when it has both).
+    link: Option<(RelKind, Box<str>, Box<str>)>,
+}
+
+impl Row {
+    fn of(object: &StixObject) -> Row {
+        let flags = [
+            (object.revoked, REVOKED),
+            (object.deprecated, DEPRECATED),
+            (object.name.is_some(), NAMED),
+        ]
+        .into_iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |flags, (_, flag)| flags | flag);
+        let link = match (&object.kind, &object.source_ref, &object.target_ref) {
+            (ObjectType::Relationship, Some(source), Some(target)) => Some((
+                RelKind::parse(object.relationship_type.as_deref().unwrap_or("")),
+                source.clone(),
+                target.clone(),
+            )),
+            _ => None,
+        };
+        Row {
+            id: object.id.clone(),
+            attack_id: object.attack_id().map(Box::from),
+            name: object.name.clone(),
+            flags,
+            concept: Concept::of(object).map_or(NO_CONCEPT, concept_code),
+            kind: kind_index(&object.kind) as u8,
+            aliases: object.aliases.clone(),
+            link,
+        }
+    }
+
+    fn is_relationship(&self) -> bool {
+        usize::from(self.kind) == kind_index(&ObjectType::Relationship)
+    }
+}
+
+/// A bundle read from JSON with what its dataset's tables need of each object, gathered while
+/// each object was parsed: a dataset built from it ([`Dataset::from_scanned`]) never held every
+/// object at once, and parses each again only when asked for.
+#[derive(Debug)]
+pub struct ScannedBundle {
+    bundle: Bundle,
+    rows: Vec<Row>,
+}
+
+impl ScannedBundle {
+    /// Reads the bundle at `path` (`.json` or gzip) within `limits`.
+    pub fn load(
+        path: &std::path::Path,
+        limits: &attackdb_stix::Limits,
+    ) -> crate::Result<ScannedBundle> {
+        let (bundle, rows) = attackdb_stix::load_bundle_scanned(path, limits, Row::of)?;
+        Ok(ScannedBundle { bundle, rows })
+    }
+
+    /// Reads the bundle `file`, which then knows the key of the bytes read (for its prebuilt
+    /// index).
+    pub fn parse(file: &mut attackdb_stix::BundleFile) -> crate::Result<ScannedBundle> {
+        let (bundle, rows) = file.parse_scanned(Row::of)?;
+        Ok(ScannedBundle { bundle, rows })
+    }
+
+    /// Parses `text` (the content of `path`) as a bundle.
+    pub fn from_text(path: &std::path::Path, text: String) -> crate::Result<ScannedBundle> {
+        let (bundle, rows) = attackdb_stix::parse_bundle_scanned(path, text, Row::of)?;
+        Ok(ScannedBundle { bundle, rows })
+    }
+
+    /// A bundle already parsed whole.
+    pub fn from_bundle(bundle: Bundle) -> ScannedBundle {
+        let rows = bundle.objects.iter().map(Row::of).collect();
+        ScannedBundle { bundle, rows }
+    }
+
+    /// The bundle.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+}
+
 const REVOKED: u8 = 1;
 const DEPRECATED: u8 = 2;
 const NAMED: u8 = 4;
@@ -127,7 +221,14 @@ const TABLES_TAG: &[u8] = b"attackdb-kb tables 1";
 impl Dataset {
     /// Indexes `bundle` as the given domain and release.
     pub fn build(domain: Domain, release: Release, bundle: Bundle) -> Dataset {
-        let count = bundle.objects.len();
+        Dataset::from_scanned(domain, release, ScannedBundle::from_bundle(bundle))
+    }
+
+    /// Indexes a bundle read by [`ScannedBundle::load`] as the given domain and release; its
+    /// objects are parsed again only when first asked for.
+    pub fn from_scanned(domain: Domain, release: Release, scanned: ScannedBundle) -> Dataset {
+        let ScannedBundle { bundle, rows } = scanned;
+        let count = rows.len();
         let mut diagnostics = bundle.diagnostics.clone();
         let mut stix_ids = Strings::with_capacity(count);
         let mut attack_ids = Strings::with_capacity(count);
@@ -141,57 +242,43 @@ impl Dataset {
         let mut alias_pairs = Vec::new();
         let mut first_of: HashMap<&str, ObjId> = HashMap::default();
         first_of.reserve(count);
-        for (i, object) in bundle.objects.iter().enumerate() {
+        for (i, row) in rows.iter().enumerate() {
             let id = i as ObjId;
-            stix_ids.push(&object.id);
-            attack_ids.push(object.attack_id().unwrap_or_default());
-            names.push(object.name.as_deref().unwrap_or_default());
-            flags.push(
-                [
-                    (object.revoked, REVOKED),
-                    (object.deprecated, DEPRECATED),
-                    (object.name.is_some(), NAMED),
-                ]
-                .into_iter()
-                .filter(|(set, _)| *set)
-                .fold(0, |flags, (_, flag)| flags | flag),
-            );
-            concepts.push(Concept::of(object).map_or(NO_CONCEPT, concept_code));
-            let kind = kind_index(&object.kind);
-            kinds.push(kind as u8);
-            kind_pairs.push((kind as u32, id));
-            if first_of.contains_key(&*object.id) {
+            stix_ids.push(&row.id);
+            attack_ids.push(row.attack_id.as_deref().unwrap_or_default());
+            names.push(row.name.as_deref().unwrap_or_default());
+            flags.push(row.flags);
+            concepts.push(row.concept);
+            kinds.push(row.kind);
+            kind_pairs.push((u32::from(row.kind), id));
+            if first_of.contains_key(&*row.id) {
                 diagnostics.push(Diagnostic {
                     path: bundle.path.clone(),
                     kind: DiagnosticKind::DuplicateId {
-                        id: object.id.to_string(),
+                        id: row.id.to_string(),
                     },
                 });
                 continue;
             }
-            first_of.insert(&object.id, id);
-            if object.kind == ObjectType::Relationship {
+            first_of.insert(&row.id, id);
+            if row.is_relationship() {
                 continue;
             }
-            if let Some(attack_id) = object.attack_id() {
+            if let Some(attack_id) = &row.attack_id {
                 attack_pairs.push((attack_id.to_ascii_uppercase(), id));
             }
-            if let Some(name) = &object.name {
+            if let Some(name) = &row.name {
                 name_pairs.push((name.to_lowercase(), id));
             }
-            for alias in &object.aliases {
+            for alias in &row.aliases {
                 alias_pairs.push((alias.to_lowercase(), id));
             }
         }
         let mut links = Vec::new();
         let mut out_pairs = Vec::new();
         let mut in_pairs = Vec::new();
-        for (i, object) in bundle.objects.iter().enumerate() {
-            if object.kind != ObjectType::Relationship {
-                continue;
-            }
-            let (Some(source_ref), Some(target_ref)) = (&object.source_ref, &object.target_ref)
-            else {
+        for (i, row) in rows.iter().enumerate() {
+            let Some((kind, source_ref, target_ref)) = &row.link else {
                 continue;
             };
             let source = first_of.get(&**source_ref).copied();
@@ -201,7 +288,7 @@ impl Dataset {
                     let link_index = links.len() as u32;
                     links.push(Link {
                         relationship: i as ObjId,
-                        kind: RelKind::parse(object.relationship_type.as_deref().unwrap_or("")),
+                        kind: *kind,
                         source,
                         target,
                     });
@@ -217,7 +304,7 @@ impl Dataset {
                     diagnostics.push(Diagnostic {
                         path: bundle.path.clone(),
                         kind: DiagnosticKind::DanglingReference {
-                            relationship: object.id.to_string(),
+                            relationship: row.id.to_string(),
                             missing: missing.to_string(),
                         },
                     });
@@ -227,6 +314,7 @@ impl Dataset {
         let mut stix_order: Vec<ObjId> = first_of.into_values().collect();
         stix_order
             .sort_unstable_by(|&a, &b| stix_ids.get(a as usize).cmp(stix_ids.get(b as usize)));
+        drop(rows);
         Dataset {
             domain,
             release,

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use attackdb_stix::{
-    discover_bundles, load_bundle, open_index, unreadable_index_warning, write_index, Bundle,
-    BundleFile, CacheOutcome, Diagnostic, DiagnosticKind, Domain, IndexedBundle, Limits, Release,
+    discover_bundles, open_index, unreadable_index_warning, write_index, Bundle, BundleFile,
+    CacheOutcome, Diagnostic, DiagnosticKind, Domain, IndexedBundle, Limits, Release,
 };
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, ScannedBundle};
 use crate::{Error, Result};
 
 /// Every loaded domain and release.
@@ -27,35 +27,47 @@ impl Kb {
         }
         let mut bundles = Vec::with_capacity(files.len());
         for file in &files {
-            bundles.push(load_bundle(file)?);
+            bundles.push(ScannedBundle::load(file, &Limits::default())?);
         }
-        Ok(Kb::from_bundles(bundles))
+        Ok(Kb::from_scanned(bundles))
     }
 
     /// Indexes already-loaded bundles, one thread per bundle. Bundles whose domain cannot be
     /// told are skipped with a diagnostic; a second bundle of the same domain and release is
     /// skipped with a diagnostic.
     pub fn from_bundles(bundles: Vec<Bundle>) -> Kb {
+        Kb::from_scanned(
+            bundles
+                .into_iter()
+                .map(ScannedBundle::from_bundle)
+                .collect(),
+        )
+    }
+
+    /// [`Kb::from_bundles`] of bundles read by [`ScannedBundle::load`] (whose objects are
+    /// parsed only when asked for).
+    pub fn from_scanned(bundles: Vec<ScannedBundle>) -> Kb {
         let mut diagnostics = Vec::new();
-        let mut kept: Vec<(Domain, Release, Bundle)> = Vec::new();
-        for bundle in bundles {
-            let Some((domain, release)) = domain_and_release(&bundle, &mut diagnostics) else {
+        let mut kept: Vec<(Domain, Release, ScannedBundle)> = Vec::new();
+        for scanned in bundles {
+            let bundle = scanned.bundle();
+            let Some((domain, release)) = domain_and_release(bundle, &mut diagnostics) else {
                 continue;
             };
             if let Some(note) = already_loaded(
-                kept.iter().map(|(d, r, b)| (*d, r, &*b.path)),
+                kept.iter().map(|(d, r, b)| (*d, r, &*b.bundle().path)),
                 (domain, &release, &bundle.path),
             ) {
                 diagnostics.push(note);
                 continue;
             }
-            kept.push((domain, release, bundle));
+            kept.push((domain, release, scanned));
         }
         let datasets = std::thread::scope(|scope| {
             let handles: Vec<_> = kept
                 .into_iter()
-                .map(|(domain, release, bundle)| {
-                    scope.spawn(move || Dataset::build(domain, release, bundle))
+                .map(|(domain, release, scanned)| {
+                    scope.spawn(move || Dataset::from_scanned(domain, release, scanned))
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -229,10 +241,10 @@ pub fn load_dataset_cached_limited(
             Err(reason) => warnings.push(unreadable_index_warning(&index, &reason)),
         }
     }
-    let bundle = file.parse()?;
-    let (dataset, outcome) = match domain_and_release(&bundle, &mut diagnostics) {
+    let scanned = ScannedBundle::parse(&mut file)?;
+    let (dataset, outcome) = match domain_and_release(scanned.bundle(), &mut diagnostics) {
         Some((domain, release)) => {
-            let dataset = Dataset::build(domain, release, bundle);
+            let dataset = Dataset::from_scanned(domain, release, scanned);
             let tables = dataset.index_tables();
             let outcome = write_index(
                 &mut file,
@@ -247,7 +259,7 @@ pub fn load_dataset_cached_limited(
         // skips it without parsing it again.
         None => (
             None,
-            write_index(&mut file, &bundle, &[], index_paths, &mut warnings)?,
+            write_index(&mut file, scanned.bundle(), &[], index_paths, &mut warnings)?,
         ),
     };
     Ok(CachedDataset {

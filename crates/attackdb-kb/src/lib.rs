@@ -44,7 +44,7 @@ pub use attackdb_stix::{
     Release, StixObject,
 };
 pub use concept::{Concept, Visibility};
-pub use dataset::{Dataset, Link, ObjId, RelKind};
+pub use dataset::{Dataset, Link, ObjId, RelKind, ScannedBundle};
 pub use detection::{AnalyticDetail, DetectionChain, LogSourceUse, StrategyDetail};
 pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
 pub use diff_report::{
@@ -55,5 +55,6 @@ pub use error::{Error, Result};
 pub use kb::{load_dataset_cached, load_dataset_cached_limited, CachedDataset, Kb};
 pub use markup::escape_markup;
 pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
+pub use query::RENAMED_TACTICS;
 pub use relations::{Relation, RelationMap};
 pub use search::SearchHit;

@@ -7,6 +7,13 @@ use crate::concept::{Concept, Visibility};
 use crate::dataset::{Dataset, ObjId, RelKind};
 use crate::{Error, Result};
 
+/// Tactics ATT&CK renamed or split, by their old shortname, with the ATT&CK IDs of the tactics
+/// that took their place: ATT&CK 19.0 split Defense Evasion (`defense-evasion`) into Stealth
+/// (TA0005, the ID kept, shortname `stealth`) and Defense Impairment (TA0112). Used by
+/// [`Dataset::successor_tactics`] when no earlier release of the domain is loaded, so that
+/// rules and layers written for older releases keep meaning what they meant.
+pub const RENAMED_TACTICS: &[(&str, &[&str])] = &[("defense-evasion", &["TA0005", "TA0112"])];
+
 impl Dataset {
     /// Finds one object by STIX ID, ATT&CK ID, name or alias, in that order. An ATT&CK ID held
     /// by several objects resolves to the kind its prefix names (`T` a technique, `G` a group,
@@ -304,6 +311,39 @@ impl Dataset {
         let old = earlier.tactic_by_shortname(shortname)?;
         self.by_stix_id(earlier.stix_id(old))
             .filter(|&t| self.concept(t) == Some(Concept::Tactic))
+    }
+
+    /// The tactics of this release that took the place of tactic `shortname`, which this
+    /// release does not have: through the first release among `earlier` (other releases of the
+    /// domain) that has it, the tactic of the same STIX ID and the tactics new since; else
+    /// through the tactics ATT&CK is known to have renamed or split ([`RENAMED_TACTICS`]).
+    /// Empty when this release knows `shortname`, or nothing took its place. In matrix order.
+    pub fn successor_tactics(&self, shortname: &str, earlier: &[&Dataset]) -> Vec<ObjId> {
+        if self.tactic_by_shortname(shortname).is_some() {
+            return Vec::new();
+        }
+        let key = shortname
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' '], "-");
+        let mut found: Vec<ObjId> = match earlier
+            .iter()
+            .find_map(|e| self.renamed_tactic(e, &key).map(|now| (e, now)))
+        {
+            Some((earlier, now)) => std::iter::once(now)
+                .chain(self.tactics_new_since(earlier))
+                .collect(),
+            None => RENAMED_TACTICS
+                .iter()
+                .filter(|(old, _)| *old == key)
+                .flat_map(|(_, ids)| ids.iter())
+                .filter_map(|id| self.by_attack_id_typed(id, &[ObjectType::Tactic]))
+                .collect(),
+        };
+        let order = self.tactics_in_order();
+        found.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
+        found.dedup();
+        found
     }
 
     /// The live tactics of this release (in matrix order) that `earlier`, another release of

@@ -55,3 +55,35 @@ fn the_split_tactic_is_found_by_stix_id_and_the_new_one_listed() {
         );
     }
 }
+
+#[test]
+fn defense_evasion_is_followed_to_stealth_and_defense_impairment_with_or_without_18() {
+    let Some(kb) = kb() else { return };
+    let release = |r: &str| r.parse::<Release>().unwrap();
+    let new = kb
+        .select(Domain::Enterprise, Some(&release("19.1")))
+        .unwrap();
+    let old = kb
+        .select(Domain::Enterprise, Some(&release("18.1")))
+        .unwrap();
+    let ids =
+        |found: Vec<u32>| -> Vec<&str> { found.into_iter().map(|t| new.display_id(t)).collect() };
+    // Through the loaded 18.1 (same STIX ID, plus what is new since), and through ATT&CK's
+    // own history when no earlier release is loaded: the same two tactics, in matrix order.
+    assert_eq!(
+        ids(new.successor_tactics("defense-evasion", &[old])),
+        ["TA0005", "TA0112"]
+    );
+    assert_eq!(
+        ids(new.successor_tactics("defense_evasion", &[])),
+        ["TA0005", "TA0112"]
+    );
+    // Known tactics and unknown names have no successors; 18.1 itself knows defense-evasion.
+    assert!(new.successor_tactics("stealth", &[old]).is_empty());
+    assert!(new.successor_tactics("execution", &[]).is_empty());
+    assert!(new.successor_tactics("no-such-tactic", &[old]).is_empty());
+    assert!(old.successor_tactics("defense-evasion", &[]).is_empty());
+    // Mobile 19.1 keeps its own defense-evasion.
+    let mobile = kb.select(Domain::Mobile, Some(&release("19.1"))).unwrap();
+    assert!(mobile.successor_tactics("defense-evasion", &[]).is_empty());
+}

@@ -350,9 +350,9 @@ fn load_path(
     }
     let before = file_stamp(&path);
     let bundle = py
-        .detach(|| attackdb_stix::load_bundle(&path))
-        .map_err(stix_error)?;
-    let is_domain_bundle = bundle.domain.is_some();
+        .detach(|| attackdb_kb::ScannedBundle::load(&path, &attackdb_stix::Limits::default()))
+        .map_err(kb_error)?;
+    let is_domain_bundle = bundle.bundle().domain.is_some();
     let loaded = build(py, bundle);
     if is_domain_bundle && !index.is_empty() && before.is_some() {
         let data = loaded.data.clone();
@@ -404,16 +404,17 @@ pub fn finish_index_writes(py: Python<'_>) {
 }
 
 /// Indexes a bundle of any kind (an ATT&CK domain bundle or another STIX bundle).
-pub fn build(py: Python<'_>, bundle: attackdb_stix::Bundle) -> NativeDataset {
+pub fn build(py: Python<'_>, scanned: attackdb_kb::ScannedBundle) -> NativeDataset {
     // A bundle of no ATT&CK domain is indexed as enterprise (its kill chain name), and its
     // `domain` reads `unknown`.
+    let bundle = scanned.bundle();
     let domain = bundle
         .domain
         .as_deref()
         .and_then(attackdb_kb::Domain::parse)
         .unwrap_or(attackdb_kb::Domain::Enterprise);
     let release = attackdb_kb::Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
-    NativeDataset::new(py.detach(|| Dataset::build(domain, release, bundle)))
+    NativeDataset::new(py.detach(|| Dataset::from_scanned(domain, release, scanned)))
 }
 
 fn visibility(include_revoked: bool, include_deprecated: bool) -> Visibility {
@@ -442,8 +443,8 @@ impl NativeDataset {
     #[staticmethod]
     fn from_json(py: Python<'_>, text: String, name: &str) -> PyResult<NativeDataset> {
         let bundle = py
-            .detach(|| attackdb_stix::parse_bundle(Path::new(name), text))
-            .map_err(stix_error)?;
+            .detach(|| attackdb_kb::ScannedBundle::from_text(Path::new(name), text))
+            .map_err(kb_error)?;
         Ok(build(py, bundle))
     }
 

@@ -31,12 +31,14 @@ fn load_one(
         warnings.extend(loaded.warnings);
         return Ok(loaded.dataset);
     }
-    let bundle = attackdb_stix::load_bundle(path).map_err(stix_error)?;
+    let scanned = attackdb_kb::ScannedBundle::load(path, &attackdb_stix::Limits::default())
+        .map_err(kb_error)?;
+    let bundle = scanned.bundle();
     let Some(domain) = bundle.domain.as_deref().and_then(Domain::parse) else {
         return Ok(None);
     };
     let release = Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
-    Ok(Some(Dataset::build(domain, release, bundle)))
+    Ok(Some(Dataset::from_scanned(domain, release, scanned)))
 }
 
 #[pymethods]

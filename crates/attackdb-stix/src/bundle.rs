@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::object::{JsonObject, ObjectType, StixObject};
-use crate::objects::Objects;
+use crate::objects::{Objects, Span};
 use crate::read::{read_text_limited, Limits};
 use crate::text::BundleText;
 use crate::{Domain, Error, Release, Result};
@@ -171,7 +171,132 @@ struct RawBundle<'a> {
 
 /// Parses `text` (the content of `path`) as a STIX bundle.
 pub fn parse_bundle(path: &Path, text: String) -> Result<Bundle> {
-    let raw: RawBundle<'_> = serde_json::from_str(&text).map_err(|e| bundle_error(path, &e))?;
+    let parts = parse_parts(path, &text, &|object| object)?;
+    let text = Arc::new(BundleText::in_memory(text));
+    let objects = Objects::parsed(parts.items);
+    Ok(finish(path, text, parts.head, objects, parts.seen))
+}
+
+/// [`parse_bundle`] that hands each object to `scan` as it is parsed (over every core) and keeps
+/// only what `scan` returns, in bundle order: the bundle's objects stay in its text, each parsed
+/// again when first asked for. Reading a bundle this way holds its text and the results of
+/// `scan`, never every object at once.
+pub fn parse_bundle_scanned<T: Send>(
+    path: &Path,
+    text: String,
+    scan: impl Fn(&StixObject) -> T + Sync,
+) -> Result<(Bundle, Vec<T>)> {
+    if u32::try_from(text.len()).is_err() {
+        // Object places are kept in 32 bits; a larger text is parsed whole.
+        let bundle = parse_bundle(path, text)?;
+        let found = bundle.objects.iter().map(&scan).collect();
+        return Ok((bundle, found));
+    }
+    let parts = parse_parts(path, &text, &|object| {
+        let found = scan(&object);
+        (object.raw, found)
+    })?;
+    let mut spans = Vec::with_capacity(parts.items.len());
+    let mut found = Vec::with_capacity(parts.items.len());
+    for (raw, item) in parts.items {
+        spans.push(Span::of(&text, raw));
+        found.push(item);
+    }
+    let text = Arc::new(BundleText::in_memory(text));
+    let objects = Objects::in_text(spans, path, Arc::clone(&text));
+    Ok((finish(path, text, parts.head, objects, parts.seen), found))
+}
+
+/// [`parse_bundle_scanned`] of the bundle at `path` (`.json` or gzip), within `limits`.
+pub fn load_bundle_scanned<T: Send>(
+    path: &Path,
+    limits: &Limits,
+    scan: impl Fn(&StixObject) -> T + Sync,
+) -> Result<(Bundle, Vec<T>)> {
+    let text = read_text_limited(path, limits)?;
+    parse_bundle_scanned(path, text, scan)
+}
+
+/// The bundle's own fields.
+struct Head {
+    id: Option<String>,
+    spec_version: Option<String>,
+}
+
+/// What parsing every object gave: one item per object, in order, and what the bundle-level
+/// facts need.
+struct Parts<T> {
+    head: Head,
+    items: Vec<T>,
+    seen: Seen,
+}
+
+/// What the bundle's facts (its release record, domain and unknown types and fields) need from
+/// its objects, gathered as each is parsed.
+#[derive(Default)]
+struct Seen {
+    /// The first `x-mitre-collection` object.
+    collection: Option<Collection>,
+    /// How many objects name each domain in `x_mitre_domains`.
+    domains: BTreeMap<Box<str>, usize>,
+    /// How many objects have each unknown type.
+    types: BTreeMap<Box<str>, usize>,
+    /// How many objects of each type carry each unknown field.
+    fields: BTreeMap<(Box<str>, Box<str>), usize>,
+}
+
+impl Seen {
+    fn note(&mut self, object: &StixObject) {
+        if self.collection.is_none() && object.kind == ObjectType::Collection {
+            self.collection = Some(Collection {
+                id: object.id.to_string(),
+                name: object.name.as_deref().unwrap_or_default().to_string(),
+                version: object.version.as_deref().map(str::to_string),
+                attack_spec_version: object.attack_spec_version.as_deref().map(str::to_string),
+                modified: object.modified.as_deref().map(str::to_string),
+            });
+        }
+        for domain in &object.domains {
+            *self.domains.entry(domain.clone()).or_default() += 1;
+        }
+        if let ObjectType::Other(name) = &object.kind {
+            *self.types.entry(name.clone()).or_default() += 1;
+        }
+        for field in &object.unknown_fields {
+            *self
+                .fields
+                .entry((object.kind.as_str().into(), field.clone()))
+                .or_default() += 1;
+        }
+    }
+
+    /// Adds what `later` (the objects after these) saw.
+    fn merge(&mut self, later: Seen) {
+        if self.collection.is_none() {
+            self.collection = later.collection;
+        }
+        for (map, more) in [
+            (&mut self.domains, later.domains),
+            (&mut self.types, later.types),
+        ] {
+            for (key, n) in more {
+                *map.entry(key).or_default() += n;
+            }
+        }
+        for (key, n) in later.fields {
+            *self.fields.entry(key).or_default() += n;
+        }
+    }
+}
+
+/// Splits `text` into its objects (validating the whole document) and parses each, handing it
+/// to `keep`.
+fn parse_parts<T: Send>(
+    path: &Path,
+    text: &str,
+    keep: &(dyn Fn(StixObject) -> T + Sync),
+) -> Result<Parts<T>> {
+    let raw: RawBundle<'_> = serde_json::from_str(text).map_err(|e| bundle_error(path, &e))?;
     if raw.kind.as_deref() != Some("bundle") {
         return Err(Error::NotABundle {
             path: path.to_path_buf(),
@@ -192,39 +317,55 @@ pub fn parse_bundle(path: &Path, text: String) -> Result<Bundle> {
         .iter()
         .map(|r| (r.get().as_ptr() as usize - base, r.get()))
         .collect();
-    let objects = parse_objects(path, &text, &slices)?;
-    let id = raw.id.map(Cow::into_owned);
-    let spec_version = raw.spec_version.map(Cow::into_owned);
-    drop(slices);
+    drop(raw_objects);
+    let (items, seen) = parse_objects(path, text, &slices, keep)?;
+    Ok(Parts {
+        head: Head {
+            id: raw.id.map(Cow::into_owned),
+            spec_version: raw.spec_version.map(Cow::into_owned),
+        },
+        items,
+        seen,
+    })
+}
+
+/// The bundle of `objects`, with its release record, domain, release and diagnostics.
+fn finish(path: &Path, text: Arc<BundleText>, head: Head, objects: Objects, seen: Seen) -> Bundle {
     let mut bundle = Bundle {
         path: path.to_path_buf(),
-        id,
-        spec_version,
-        text: Arc::new(BundleText::in_memory(text)),
-        objects: Objects::parsed(objects),
-        collection: None,
+        id: head.id,
+        spec_version: head.spec_version,
+        text,
+        objects,
+        collection: seen.collection.clone(),
         domain: None,
         release: None,
         diagnostics: Vec::new(),
     };
-    bundle.collection = find_collection(&bundle);
-    tell_domain_and_release(&mut bundle);
-    report_unknowns(&mut bundle);
-    Ok(bundle)
+    tell_domain_and_release(&mut bundle, &seen);
+    report_unknowns(&mut bundle, seen);
+    bundle
 }
 
 /// Parses every slice, splitting the work over the available cores for large bundles.
-fn parse_objects(path: &Path, text: &str, slices: &[(usize, &str)]) -> Result<Vec<StixObject>> {
+fn parse_objects<T: Send>(
+    path: &Path,
+    text: &str,
+    slices: &[(usize, &str)],
+    keep: &(dyn Fn(StixObject) -> T + Sync),
+) -> Result<(Vec<T>, Seen)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads == 1 || slices.len() < 4096 {
-        return parse_chunk(path, text, slices, 0);
+        return parse_chunk(path, text, slices, 0, keep);
     }
     let chunk_len = slices.len().div_ceil(threads);
-    let results: Vec<Result<Vec<StixObject>>> = std::thread::scope(|scope| {
+    let results: Vec<Result<(Vec<T>, Seen)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = slices
             .chunks(chunk_len)
             .enumerate()
-            .map(|(i, chunk)| scope.spawn(move || parse_chunk(path, text, chunk, i * chunk_len)))
+            .map(|(i, chunk)| {
+                scope.spawn(move || parse_chunk(path, text, chunk, i * chunk_len, keep))
+            })
             .collect();
         handles
             .into_iter()
@@ -238,20 +379,25 @@ fn parse_objects(path: &Path, text: &str, slices: &[(usize, &str)]) -> Result<Ve
             })
             .collect()
     });
-    let mut objects = Vec::with_capacity(slices.len());
+    let mut items = Vec::with_capacity(slices.len());
+    let mut seen = Seen::default();
     for result in results {
-        objects.extend(result?);
+        let (part, part_seen) = result?;
+        items.extend(part);
+        seen.merge(part_seen);
     }
-    Ok(objects)
+    Ok((items, seen))
 }
 
-fn parse_chunk(
+fn parse_chunk<T>(
     path: &Path,
     text: &str,
     slices: &[(usize, &str)],
     first_index: usize,
-) -> Result<Vec<StixObject>> {
-    let mut objects = Vec::with_capacity(slices.len());
+    keep: &(dyn Fn(StixObject) -> T + Sync),
+) -> Result<(Vec<T>, Seen)> {
+    let mut items = Vec::with_capacity(slices.len());
+    let mut seen = Seen::default();
     for (i, (offset, slice)) in slices.iter().enumerate() {
         let JsonObject(mut object) = serde_json::from_str(slice).map_err(|e| {
             let at = offset + offset_in(slice, e.line(), e.column());
@@ -265,9 +411,10 @@ fn parse_chunk(
             }
         })?;
         object.raw = *offset..offset + slice.len();
-        objects.push(object);
+        seen.note(&object);
+        items.push(keep(object));
     }
-    Ok(objects)
+    Ok((items, seen))
 }
 
 fn bundle_error(path: &Path, e: &serde_json::Error) -> Error {
@@ -322,21 +469,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, offset - line_start + 1)
 }
 
-fn find_collection(bundle: &Bundle) -> Option<Collection> {
-    let object = bundle
-        .objects
-        .iter()
-        .find(|o| o.kind == ObjectType::Collection)?;
-    Some(Collection {
-        id: object.id.to_string(),
-        name: object.name.as_deref().unwrap_or_default().to_string(),
-        version: object.version.as_deref().map(str::to_string),
-        attack_spec_version: object.attack_spec_version.as_deref().map(str::to_string),
-        modified: object.modified.as_deref().map(str::to_string),
-    })
-}
-
-fn tell_domain_and_release(bundle: &mut Bundle) {
+fn tell_domain_and_release(bundle: &mut Bundle, seen: &Seen) {
     let file_name = bundle
         .path
         .file_name()
@@ -349,15 +482,10 @@ fn tell_domain_and_release(bundle: &mut Bundle) {
         .and_then(|c| Domain::from_collection(Some(&c.id), Some(&c.name)))
         .map(|d| d.as_str().to_string());
     if bundle.domain.is_none() {
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for object in bundle.objects.iter() {
-            for domain in &object.domains {
-                *counts.entry(domain).or_default() += 1;
-            }
-        }
-        let from_objects = counts
+        let from_objects = seen
+            .domains
             .iter()
-            .filter(|(d, _)| Domain::ALL.iter().any(|known| known.as_str() == **d))
+            .filter(|(d, _)| Domain::ALL.iter().any(|known| known.as_str() == &***d))
             .max_by_key(|(_, n)| **n)
             .map(|(d, _)| d.to_string());
         let from_name = Domain::of_file_name(&file_name).map(|(d, _)| d.as_str().to_string());
@@ -388,30 +516,21 @@ fn tell_domain_and_release(bundle: &mut Bundle) {
     }
 }
 
-fn report_unknowns(bundle: &mut Bundle) {
-    let mut types: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut fields: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for object in bundle.objects.iter() {
-        if let ObjectType::Other(name) = &object.kind {
-            *types.entry(name).or_default() += 1;
-        }
-        for field in &object.unknown_fields {
-            *fields.entry((object.kind.as_str(), field)).or_default() += 1;
-        }
-    }
-    let mut found: Vec<DiagnosticKind> = types
+fn report_unknowns(bundle: &mut Bundle, seen: Seen) {
+    let mut found: Vec<DiagnosticKind> = seen
+        .types
         .into_iter()
         .map(|(t, count)| DiagnosticKind::UnknownType {
-            object_type: t.to_string(),
+            object_type: t.into(),
             count,
         })
         .collect();
     found.extend(
-        fields
+        seen.fields
             .into_iter()
             .map(|((t, field), count)| DiagnosticKind::UnknownField {
-                object_type: t.to_string(),
-                field: field.to_string(),
+                object_type: t.into(),
+                field: field.into(),
                 count,
             }),
     );
@@ -502,6 +621,52 @@ mod tests {
         assert_eq!(found("attack 17.0 copy.json").as_deref(), Some("17.0"));
         assert_eq!(found("enterprise-attack.json"), None);
         assert_eq!(found("v2bundle.json"), None);
+    }
+
+    #[test]
+    fn a_scanned_bundle_has_the_facts_and_objects_of_a_whole_parse() {
+        // No release record (domain from the objects, release from the file name), an unknown
+        // type, an unknown field, a repeated ID.
+        let text = r#"{"type": "bundle", "id": "bundle--1", "objects": [
+            {"type": "attack-pattern", "id": "attack-pattern--1", "name": "One",
+             "x_mitre_domains": ["mobile-attack"], "x_new_field": 1},
+            {"type": "x-mitre-future", "id": "x-mitre-future--1",
+             "x_mitre_domains": ["mobile-attack", "enterprise-attack"]},
+            {"type": "attack-pattern", "id": "attack-pattern--1", "name": "Again",
+             "x_mitre_domains": ["mobile-attack"], "x_new_field": 2}
+        ]}"#;
+        let path = Path::new("mobile-attack-19.1.json");
+        let whole = parse_bundle(path, text.to_string()).unwrap();
+        let (scanned, names) =
+            parse_bundle_scanned(path, text.to_string(), |o| o.name.clone()).unwrap();
+        assert_eq!(
+            names,
+            [Some("One".into()), None, Some("Again".into())] as [Option<Box<str>>; 3]
+        );
+        assert_eq!(scanned.domain.as_deref(), Some("mobile-attack"));
+        assert_eq!(scanned.release.as_deref(), Some("19.1"));
+        assert_eq!(scanned.diagnostics, whole.diagnostics);
+        assert_eq!(scanned.diagnostics.len(), 4, "{:?}", scanned.diagnostics);
+        assert_eq!(scanned.objects.ranges(), whole.objects.ranges());
+        assert!(scanned.objects.iter().eq(whole.objects.iter()));
+        assert_eq!(
+            scanned.objects.raw_json(2).unwrap().unwrap(),
+            &text[whole.objects[2].raw.clone()]
+        );
+    }
+
+    #[test]
+    fn a_bad_object_fails_a_scanned_parse_as_a_whole_one() {
+        let text =
+            r#"{"type": "bundle", "objects": [{"type": "tool", "id": "tool--1"}, {"id": 5}]}"#;
+        let path = Path::new("x.json");
+        let whole = parse_bundle(path, text.to_string()).unwrap_err();
+        let scanned = parse_bundle_scanned(path, text.to_string(), |_| ()).unwrap_err();
+        assert_eq!(scanned.to_string(), whole.to_string());
+        assert!(
+            matches!(scanned, Error::BadObject { index: 1, .. }),
+            "{scanned}"
+        );
     }
 
     #[test]

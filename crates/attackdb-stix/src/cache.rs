@@ -29,7 +29,7 @@ use crate::bundle::{parse_bundle, Bundle, Collection, Diagnostic};
 use crate::objects::{Lazy, Objects, Span};
 use crate::read::{decode_text, Limits};
 use crate::text::{BundleText, Deferred};
-use crate::{Error, Result};
+use crate::{Error, Result, StixObject};
 
 /// Version of the prebuilt index format; bump it whenever `StixObject` or the layout changes
 /// (users of the extra section version their own content inside it).
@@ -133,13 +133,28 @@ impl BundleFile {
 
     /// Reads and parses the bundle; its key is then the hash of the very bytes parsed.
     pub fn parse(&mut self) -> Result<Bundle> {
+        let text = self.read_text()?;
+        parse_bundle(&self.path, text)
+    }
+
+    /// Reads the bundle and parses it with [`crate::parse_bundle_scanned`]; its key is then the
+    /// hash of the very bytes parsed.
+    pub fn parse_scanned<T: Send>(
+        &mut self,
+        scan: impl Fn(&StixObject) -> T + Sync,
+    ) -> Result<(Bundle, Vec<T>)> {
+        let text = self.read_text()?;
+        crate::parse_bundle_scanned(&self.path, text, scan)
+    }
+
+    fn read_text(&mut self) -> Result<String> {
         self.check_size()?;
         let bytes = std::fs::read(&self.path).map_err(|source| Error::Io {
             path: self.path.clone(),
             source,
         })?;
         self.hash = Some(key_of(&bytes));
-        parse_bundle(&self.path, decode_text(&self.path, bytes, &self.limits)?)
+        decode_text(&self.path, bytes, &self.limits)
     }
 
     fn check_size(&self) -> Result<()> {
@@ -330,7 +345,8 @@ fn read_index(
         cells: (0..count).map(|_| OnceLock::new()).collect(),
         raw: (0..count).map(|_| OnceLock::new()).collect(),
         text: Arc::clone(&text),
-        index: (index.to_path_buf(), file, text_offset),
+        source: index.to_path_buf(),
+        index: Some((file, text_offset)),
         problems: Mutex::new(Vec::new()),
     });
     let mut diagnostics = facts.diagnostics;

@@ -22,8 +22,8 @@ mod read;
 mod text;
 
 pub use bundle::{
-    discover_bundles, load_bundle, load_bundle_limited, parse_bundle, Bundle, Collection,
-    Diagnostic, DiagnosticKind,
+    discover_bundles, load_bundle, load_bundle_limited, load_bundle_scanned, parse_bundle,
+    parse_bundle_scanned, Bundle, Collection, Diagnostic, DiagnosticKind,
 };
 pub use cache::{
     index_paths, open_index, unreadable_index_warning, write_index, BundleFile, CacheOutcome,

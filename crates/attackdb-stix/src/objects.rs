@@ -25,6 +25,16 @@ impl Span {
     /// Bytes per span in the prebuilt index's table.
     pub(crate) const ENCODED_LEN: usize = 16;
 
+    /// The place of `range` in `text` (which fits in 32 bits) and its checksum.
+    pub(crate) fn of(text: &str, range: Range<usize>) -> Span {
+        let bytes = text.as_bytes().get(range.clone()).unwrap_or_default();
+        Span {
+            start: range.start as u32,
+            len: bytes.len() as u32,
+            sum: xxhash_rust::xxh3::xxh3_64(bytes),
+        }
+    }
+
     fn range(self) -> Range<usize> {
         self.start as usize..self.start as usize + self.len as usize
     }
@@ -58,16 +68,19 @@ enum Store {
     Lazy(Box<Lazy>),
 }
 
-/// Objects read on first use from the text of a prebuilt index (or, if that copy is damaged,
-/// from the bundle itself through [`BundleText`]).
+/// Objects read on first use: from the bundle text in memory (a bundle read from JSON), or from
+/// the text of a prebuilt index (or, if that copy is damaged, from the bundle itself through
+/// [`BundleText`]).
 #[derive(Debug)]
 pub(crate) struct Lazy {
     pub(crate) spans: Vec<Span>,
     pub(crate) cells: Box<[OnceLock<Box<StixObject>>]>,
     pub(crate) raw: Box<[OnceLock<Box<str>>]>,
     pub(crate) text: Arc<BundleText>,
-    /// The prebuilt index and where its copy of the text starts.
-    pub(crate) index: (PathBuf, File, u64),
+    /// The file problems name: the prebuilt index, or the bundle.
+    pub(crate) source: PathBuf,
+    /// The prebuilt index and where its copy of the text starts, if the objects come from one.
+    pub(crate) index: Option<(File, u64)>,
     /// Objects that could not be read (their place holds an empty object).
     pub(crate) problems: Mutex<Vec<String>>,
 }
@@ -84,6 +97,24 @@ impl Objects {
         Objects {
             store: Store::Lazy(Box::new(lazy)),
         }
+    }
+
+    /// Objects at `spans` of `text` (in memory, read from `path`), each parsed on first use.
+    pub(crate) fn in_text(
+        spans: Vec<Span>,
+        path: &std::path::Path,
+        text: Arc<BundleText>,
+    ) -> Objects {
+        let count = spans.len();
+        Objects::lazy(Lazy {
+            spans,
+            cells: (0..count).map(|_| OnceLock::new()).collect(),
+            raw: (0..count).map(|_| OnceLock::new()).collect(),
+            text,
+            source: path.to_path_buf(),
+            index: None,
+            problems: Mutex::new(Vec::new()),
+        })
     }
 
     /// How many objects.
@@ -259,7 +290,7 @@ impl From<Vec<StixObject>> for Objects {
 impl Lazy {
     fn outside(&self, index: usize) -> Error {
         Error::Index {
-            path: self.index.0.clone(),
+            path: self.source.clone(),
             message: format!("object {index} lies outside the bundle text"),
         }
     }
@@ -270,7 +301,7 @@ impl Lazy {
         let slice = text.get(span.range()).ok_or_else(|| self.outside(index))?;
         if xxhash_rust::xxh3::xxh3_64(slice.as_bytes()) != span.sum {
             return Err(Error::Index {
-                path: self.index.0.clone(),
+                path: self.source.clone(),
                 message: "its text changed since the bundle was indexed".to_string(),
             });
         }
@@ -284,10 +315,10 @@ impl Lazy {
         if let Some(text) = self.text.loaded() {
             return self.slice_in(index, text).map(Cow::Borrowed);
         }
-        if let Some(span) = self.spans.get(index) {
+        if let (Some(span), Some((file, text_offset))) = (self.spans.get(index), &self.index) {
             let mut bytes = vec![0u8; span.len as usize];
-            let at = self.index.2 + u64::from(span.start);
-            if read_at(&self.index.1, &mut bytes, at).is_ok()
+            let at = text_offset + u64::from(span.start);
+            if read_at(file, &mut bytes, at).is_ok()
                 && xxhash_rust::xxh3::xxh3_64(&bytes) == span.sum
             {
                 if let Ok(json) = String::from_utf8(bytes) {
@@ -318,7 +349,7 @@ impl Lazy {
                 object.raw = self.spans.get(index).map_or(0..0, |s| s.range());
                 object
             }
-            Err(e) => self.failed(index, format!("{}: {e}", self.index.0.display())),
+            Err(e) => self.failed(index, format!("{}: {e}", self.source.display())),
         }
     }
 

@@ -70,8 +70,16 @@ pub(crate) fn decode_text(path: &Path, bytes: Vec<u8>, limits: &Limits) -> Resul
         limit,
     };
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        // Typical ATT&CK bundles compress about 5:1; reserve no more than the limit allows.
-        let guess = (bytes.len() as u64).saturating_mul(6).min(limit);
+        // Reserve the size the gzip trailer gives (exact for a one-member file, which is what
+        // gzip writes), else a 6:1 guess; never more than the limit allows.
+        let trailer = bytes
+            .get(bytes.len().saturating_sub(4)..)
+            .and_then(|t| <[u8; 4]>::try_from(t).ok())
+            .map(|t| u64::from(u32::from_le_bytes(t)))
+            .filter(|&n| n >= bytes.len() as u64 / 2);
+        let guess = trailer
+            .unwrap_or_else(|| (bytes.len() as u64).saturating_mul(6))
+            .min(limit);
         let mut out = Vec::with_capacity(usize::try_from(guess).unwrap_or(0));
         flate2::read::MultiGzDecoder::new(bytes.as_slice())
             .take(limit.saturating_add(1))

@@ -396,6 +396,71 @@ fn migrate_rules_reports_defense_evasion_and_revoked_sigma_tags_with_replacement
     assert_eq!(tagged, 178 + 1412 + 22);
 }
 
+#[test]
+fn coverage_on_19_1_reads_defense_evasion_as_stealth_and_defense_impairment() {
+    let Some(sigma) = attackdb_testdata::corpus("sigma") else {
+        return;
+    };
+    let Some(report) = json(&[
+        "--release",
+        "19.1",
+        "coverage",
+        sigma.to_str().unwrap(),
+        "--json",
+    ]) else {
+        return;
+    };
+    assert_eq!(
+        report["renamed_tactics"],
+        serde_json::json!({"defense-evasion": ["stealth", "defense-impairment"]})
+    );
+    // No tactic is unknown: the rules' defense-evasion tags are read, not listed as unknown.
+    assert_eq!(report["unknown_ids"], serde_json::json!({}));
+    let tagged = count_sigma_rules_tagged(&sigma, "attack.defense-evasion");
+    let line = format!(
+        "tactic defense-evasion is not in enterprise-attack 19.1: read as stealth, defense-impairment, the tactics in its place ({tagged} rules)"
+    );
+    assert!(
+        strings(&report["warnings"]).contains(&line),
+        "{}",
+        report["warnings"]
+    );
+    // A rule tagged defense-evasion and T1685 (Disable or Modify Tools, now under Defense
+    // Impairment) counts there.
+    // Rules count under the same tactics as on 18.1, apart from the split one: none of those
+    // tagged defense-evasion spills into a technique's other tactics.
+    let Some(old) = json(&[
+        "--release",
+        "18.1",
+        "coverage",
+        sigma.to_str().unwrap(),
+        "--json",
+    ]) else {
+        return;
+    };
+    let per_tactic = |report: &Value| -> BTreeMap<String, u64> {
+        report["tactics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["shortname"].as_str().unwrap().to_string(),
+                    t["rules"].as_u64().unwrap(),
+                )
+            })
+            .filter(|(s, _)| {
+                !["defense-evasion", "stealth", "defense-impairment"].contains(&s.as_str())
+            })
+            .collect()
+    };
+    assert_eq!(per_tactic(&report), per_tactic(&old));
+    assert_eq!(per_tactic(&report).len(), 13);
+    let t1685 = &report["techniques"]["T1685"];
+    assert_eq!(strings(&t1685["tactics"]), ["defense-impairment"]);
+    assert_eq!(t1685["rules"], 28);
+}
+
 /// Sigma rules (files) with a `tags` line naming `tag`, read as plain text.
 fn count_sigma_rules_tagged(dir: &std::path::Path, tag: &str) -> usize {
     let mut count = 0;
