@@ -223,9 +223,45 @@ pub struct Counts {
     pub all: usize,
 }
 
+/// One entry of a release's `stats`: the counts of a kind, or the load's diagnostics.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum StatsEntry {
+    /// Counts of one kind.
+    Counts(Counts),
+    /// What was found odd while loading the release (only when something was).
+    Diagnostics(Vec<DiagnosticAnswer>),
+}
+
+/// A load diagnostic, as `stats --json` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosticAnswer {
+    /// What kind (`repeated STIX ID`, `dangling relationship`, `bundle skipped`...).
+    pub kind: &'static str,
+    /// Whether it is a problem of the data (else a note on what was read).
+    pub problem: bool,
+    /// The file it is about.
+    pub file: String,
+    /// What was found (without the file).
+    pub message: String,
+}
+
+impl DiagnosticAnswer {
+    /// The answer for `diagnostic`.
+    pub fn of(diagnostic: &attackdb_stix::Diagnostic) -> DiagnosticAnswer {
+        DiagnosticAnswer {
+            kind: diagnostic.kind.label(),
+            problem: diagnostic.kind.is_problem(),
+            file: diagnostic.path.display().to_string(),
+            message: diagnostic.kind.to_string(),
+        }
+    }
+}
+
 /// `stats --json`: domain -> release -> kind (`techniques`..., `relationships`, `objects`) ->
-/// counts.
-pub type StatsAnswer = BTreeMap<String, BTreeMap<String, BTreeMap<String, Counts>>>;
+/// counts, and `diagnostics` when the release's load found something odd (its own problems and
+/// the bundles skipped in its favour).
+pub type StatsAnswer = BTreeMap<String, BTreeMap<String, BTreeMap<String, StatsEntry>>>;
 
 /// The counts of every loaded dataset.
 pub fn stats_answer(kb: &Kb) -> StatsAnswer {
@@ -235,26 +271,38 @@ pub fn stats_answer(kb: &Kb) -> StatsAnswer {
         for concept in Concept::ALL {
             kinds.insert(
                 concept.plural().to_string(),
-                Counts {
+                StatsEntry::Counts(Counts {
                     live: Some(dataset.list(concept, Visibility::LIVE).len()),
                     all: dataset.list(concept, Visibility::ALL).len(),
-                },
+                }),
             );
         }
         kinds.insert(
             "relationships".into(),
-            Counts {
+            StatsEntry::Counts(Counts {
                 live: None,
                 all: dataset.links().len(),
-            },
+            }),
         );
         kinds.insert(
             "objects".into(),
-            Counts {
+            StatsEntry::Counts(Counts {
                 live: None,
                 all: dataset.objects().len(),
-            },
+            }),
         );
+        let path = &dataset.bundle().path;
+        let found: Vec<DiagnosticAnswer> = dataset
+            .diagnostics()
+            .iter()
+            .chain(kb.load_diagnostics().filter(|d| {
+                matches!(&d.kind, attackdb_stix::DiagnosticKind::Shadowed { kept } if kept == path)
+            }))
+            .map(DiagnosticAnswer::of)
+            .collect();
+        if !found.is_empty() {
+            kinds.insert("diagnostics".into(), StatsEntry::Diagnostics(found));
+        }
         root.entry(dataset.domain().to_string())
             .or_default()
             .insert(dataset.release().to_string(), kinds);

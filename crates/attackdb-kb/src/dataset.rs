@@ -114,6 +114,8 @@ pub struct Dataset {
     outgoing: Csr,
     incoming: Csr,
     diagnostics: Vec<Diagnostic>,
+    /// Live sub-techniques without a parent technique, sorted (see [`Dataset::is_orphan`]).
+    orphans: Vec<ObjId>,
 }
 
 /// What a dataset's tables take from one object.
@@ -216,7 +218,11 @@ const NAMED: u8 = 4;
 const NO_CONCEPT: u8 = u8::MAX;
 
 /// Tag and version of the tables a dataset keeps in its prebuilt index.
-const TABLES_TAG: &[u8] = b"attackdb-kb tables 1";
+const TABLES_TAG: &[u8] = b"attackdb-kb tables 2";
+
+/// Why [`Dataset::from_index`] refuses tables of another version of attackdb: not damage, so
+/// the index is rebuilt without a warning.
+pub const OTHER_VERSION: &str = "its tables were written by another version of attackdb";
 
 impl Dataset {
     /// Indexes `bundle` as the given domain and release.
@@ -242,6 +248,7 @@ impl Dataset {
         let mut alias_pairs = Vec::new();
         let mut first_of: HashMap<&str, ObjId> = HashMap::default();
         first_of.reserve(count);
+        let mut duplicates: Vec<ObjId> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             let id = i as ObjId;
             stix_ids.push(&row.id);
@@ -250,8 +257,10 @@ impl Dataset {
             flags.push(row.flags);
             concepts.push(row.concept);
             kinds.push(row.kind);
-            kind_pairs.push((u32::from(row.kind), id));
             if first_of.contains_key(&*row.id) {
+                // One rule for every repeated STIX ID, objects and relationships alike: the
+                // first is kept, later ones are in no list, lookup or link.
+                duplicates.push(id);
                 diagnostics.push(Diagnostic {
                     path: bundle.path.clone(),
                     kind: DiagnosticKind::DuplicateId {
@@ -261,6 +270,7 @@ impl Dataset {
                 continue;
             }
             first_of.insert(&row.id, id);
+            kind_pairs.push((u32::from(row.kind), id));
             if row.is_relationship() {
                 continue;
             }
@@ -281,6 +291,9 @@ impl Dataset {
             let Some((kind, source_ref, target_ref)) = &row.link else {
                 continue;
             };
+            if duplicates.binary_search(&(i as ObjId)).is_ok() {
+                continue;
+            }
             let source = first_of.get(&**source_ref).copied();
             let target = first_of.get(&**target_ref).copied();
             match (source, target) {
@@ -314,8 +327,20 @@ impl Dataset {
         let mut stix_order: Vec<ObjId> = first_of.into_values().collect();
         stix_order
             .sort_unstable_by(|&a, &b| stix_ids.get(a as usize).cmp(stix_ids.get(b as usize)));
+        for (attack_id, objects) in shared_attack_ids(&attack_pairs, &flags, &concepts) {
+            diagnostics.push(Diagnostic {
+                path: bundle.path.clone(),
+                kind: DiagnosticKind::DuplicateAttackId {
+                    attack_id,
+                    objects: objects
+                        .iter()
+                        .map(|&o| rows[o as usize].id.to_string())
+                        .collect(),
+                },
+            });
+        }
         drop(rows);
-        Dataset {
+        let mut dataset = Dataset {
             domain,
             release,
             bundle,
@@ -335,7 +360,45 @@ impl Dataset {
             incoming: Csr::from_pairs(count, &in_pairs),
             links,
             diagnostics,
+            orphans: Vec::new(),
+        };
+        dataset.orphans = dataset.find_orphans();
+        for &orphan in &dataset.orphans {
+            let diagnostic = Diagnostic {
+                path: dataset.bundle.path.clone(),
+                kind: DiagnosticKind::OrphanSubtechnique {
+                    id: dataset.display_id(orphan).to_string(),
+                    stix_id: dataset.stix_id(orphan).to_string(),
+                },
+            };
+            dataset.diagnostics.push(diagnostic);
         }
+        dataset
+    }
+
+    /// The live sub-techniques with no `subtechnique-of` relationship to a technique that is
+    /// not itself a sub-technique (none at all, or only to sub-techniques, as in a cycle),
+    /// sorted. They are listed and counted as sub-techniques, and stand as techniques of their
+    /// own in the matrix.
+    fn find_orphans(&self) -> Vec<ObjId> {
+        let subtechnique = concept_code(Concept::Subtechnique);
+        let technique = concept_code(Concept::Technique);
+        (0..self.concepts.len() as ObjId)
+            .filter(|&o| self.concepts[o as usize] == subtechnique && self.is_live(o))
+            .filter(|&o| self.by_stix_id(self.stix_id(o)) == Some(o))
+            .filter(|&o| {
+                !self.outgoing(o).any(|l| {
+                    l.kind == RelKind::SubtechniqueOf
+                        && self.concepts.get(l.target as usize) == Some(&technique)
+                })
+            })
+            .collect()
+    }
+
+    /// Returns true if and only if `id` is a live sub-technique whose parent technique cannot
+    /// be found ([`DiagnosticKind::OrphanSubtechnique`]).
+    pub fn is_orphan(&self, id: ObjId) -> bool {
+        self.orphans.binary_search(&id).is_ok()
     }
 
     /// The tables of this dataset, for its prebuilt index: read back by
@@ -384,7 +447,7 @@ impl Dataset {
     ) -> std::result::Result<Dataset, String> {
         let mut input = Reader::new(tables);
         if input.bytes()? != TABLES_TAG {
-            return Err("its tables were written by another version of attackdb".to_string());
+            return Err(OTHER_VERSION.to_string());
         }
         let sizes = input.u32s()?;
         let (count, link_count) = match sizes[..] {
@@ -439,7 +502,7 @@ impl Dataset {
         }));
         let rank = std::sync::OnceLock::new();
         let _ = rank.set(ranks);
-        Ok(Dataset {
+        let mut dataset = Dataset {
             domain,
             release,
             bundle,
@@ -459,7 +522,10 @@ impl Dataset {
             outgoing,
             incoming,
             diagnostics,
-        })
+            orphans: Vec::new(),
+        };
+        dataset.orphans = dataset.find_orphans();
+        Ok(dataset)
     }
 
     /// The domain (displayed as `enterprise-attack`, `mobile-attack` or `ics-attack`).
@@ -679,6 +745,34 @@ impl Dataset {
             ranks
         })
     }
+}
+
+/// ATT&CK IDs that several live objects of one concept carry (each repeated STIX ID counted
+/// once), with those objects: IDs a lookup cannot tell apart. Retired objects sharing an ID
+/// with a live one (a revoked technique and the deprecated mitigation of the same ID) are how
+/// ATT&CK keeps history and are not reported.
+fn shared_attack_ids(
+    attack_pairs: &[(String, ObjId)],
+    flags: &[u8],
+    concepts: &[u8],
+) -> Vec<(String, Vec<ObjId>)> {
+    let mut groups: std::collections::BTreeMap<(&str, u8), Vec<ObjId>> =
+        std::collections::BTreeMap::new();
+    for (attack_id, id) in attack_pairs {
+        let i = *id as usize;
+        let live = flags
+            .get(i)
+            .is_some_and(|f| f & (REVOKED | DEPRECATED) == 0);
+        let concept = concepts.get(i).copied().unwrap_or(NO_CONCEPT);
+        if live && concept != NO_CONCEPT {
+            groups.entry((attack_id, concept)).or_default().push(*id);
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, objects)| objects.len() > 1)
+        .map(|((attack_id, _), objects)| (attack_id.to_string(), objects))
+        .collect()
 }
 
 fn concept_code(concept: Concept) -> u8 {

@@ -320,6 +320,8 @@ pub fn diff_releases<'a>(old: &'a Dataset, new: &'a Dataset) -> DomainDiff<'a> {
                 .iter()
                 .enumerate()
                 .filter(|(_, o)| diff_type.types().contains(&o.kind))
+                // A repeated STIX ID: the first object, as everywhere.
+                .filter(|(i, o)| dataset.by_stix_id(&o.id) == Some(*i as ObjId))
                 .map(|(i, o)| (o.id.to_string(), i as ObjId))
                 .collect()
         };

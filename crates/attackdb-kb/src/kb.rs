@@ -54,14 +54,12 @@ impl Kb {
             let Some((domain, release)) = domain_and_release(bundle, &mut diagnostics) else {
                 continue;
             };
-            if let Some(note) = already_loaded(
-                kept.iter().map(|(d, r, b)| (*d, r, &*b.bundle().path)),
-                (domain, &release, &bundle.path),
-            ) {
-                diagnostics.push(note);
-                continue;
-            }
-            kept.push((domain, release, scanned));
+            keep_one(
+                &mut kept,
+                (domain, release, scanned),
+                |(d, r, b)| (*d, r.clone(), b.bundle().path.clone()),
+                &mut diagnostics,
+            );
         }
         let datasets = std::thread::scope(|scope| {
             let handles: Vec<_> = kept
@@ -84,16 +82,12 @@ impl Kb {
             diagnostics,
         };
         for dataset in datasets {
-            let here = (dataset.domain(), dataset.release(), &*dataset.bundle().path);
-            let earlier = kb
-                .datasets
-                .iter()
-                .map(|d| (d.domain(), d.release(), &*d.bundle().path));
-            if let Some(note) = already_loaded(earlier, here) {
-                kb.diagnostics.push(note);
-                continue;
-            }
-            kb.datasets.push(dataset);
+            keep_one(
+                &mut kb.datasets,
+                dataset,
+                |d| (d.domain(), d.release().clone(), d.bundle().path.clone()),
+                &mut kb.diagnostics,
+            );
         }
         kb.datasets
             .sort_by(|a, b| (a.domain(), a.release()).cmp(&(b.domain(), b.release())));
@@ -103,6 +97,12 @@ impl Kb {
     /// Every dataset, by domain then release (oldest first).
     pub fn datasets(&self) -> &[Dataset] {
         &self.datasets
+    }
+
+    /// What was found while gathering the datasets, not about any one of them: bundles skipped
+    /// (another of the same domain and release, or of no ATT&CK domain).
+    pub fn load_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> + '_ {
+        self.diagnostics.iter()
     }
 
     /// Problems found while loading, across every dataset.
@@ -166,20 +166,53 @@ fn domain_and_release(
 }
 
 /// The diagnostic for a bundle whose domain and release is among those kept already.
-fn already_loaded<'a>(
-    mut kept: impl Iterator<Item = (Domain, &'a Release, &'a Path)>,
-    (domain, release, path): (Domain, &Release, &Path),
-) -> Option<Diagnostic> {
-    let (_, _, existing) = kept.find(|(d, r, _)| *d == domain && *r == release)?;
-    Some(Diagnostic {
-        path: path.to_path_buf(),
-        kind: DiagnosticKind::Provenance {
-            message: format!(
-                "skipped: {domain} {release} is already loaded from {}",
-                existing.display()
-            ),
-        },
-    })
+/// Adds `item` to `kept` unless an item of the same domain and release (`key`) is there
+/// already. Of two such bundles the one whose file has the release's own name
+/// (`enterprise-attack-18.1.json.gz`) is kept, else the first, and the other becomes a
+/// diagnostic (an edited copy beside the original never wins silently); the same file reached
+/// twice is kept once, without a word.
+fn keep_one<T>(
+    kept: &mut Vec<T>,
+    item: T,
+    key: impl Fn(&T) -> (Domain, Release, PathBuf),
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let (domain, release, path) = key(&item);
+    let Some(at) = kept.iter().position(|k| {
+        let (d, r, _) = key(k);
+        d == domain && r == release
+    }) else {
+        kept.push(item);
+        return;
+    };
+    let (_, _, existing) = key(&kept[at]);
+    let same_file = |a: &Path, b: &Path| {
+        a == b
+            || std::fs::canonicalize(a)
+                .ok()
+                .is_some_and(|a| std::fs::canonicalize(b).ok() == Some(a))
+    };
+    if same_file(&existing, &path) {
+        return;
+    }
+    let own_name = |p: &Path| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let stem = format!("{domain}-{release}.json");
+        name == stem || name == format!("{stem}.gz")
+    };
+    let (kept_path, skipped_path) = if own_name(&path) && !own_name(&existing) {
+        kept[at] = item;
+        (path, existing)
+    } else {
+        (existing, path)
+    };
+    diagnostics.push(Diagnostic {
+        path: skipped_path,
+        kind: DiagnosticKind::Shadowed { kept: kept_path },
+    });
 }
 
 /// A bundle loaded through its prebuilt index, with what happened to the index.
@@ -238,6 +271,8 @@ pub fn load_dataset_cached_limited(
                     warnings,
                 })
             }
+            // Tables of another version are rebuilt without a word: upgrading is not damage.
+            Err(reason) if reason == crate::dataset::OTHER_VERSION => {}
             Err(reason) => warnings.push(unreadable_index_warning(&index, &reason)),
         }
     }

@@ -35,9 +35,9 @@ mod tables;
 pub use answer::{
     also_answer, also_named_note, analytic_answer, detection_answer, full_answer,
     full_answer_named, kind_name, list_objects, matrix_answer, related_answer, related_ids,
-    stats_answer, status_name, to_json_pretty, AnalyticAnswer, Counts, FullAnswer, ListQuery,
-    LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique, Named, ObjectSummary,
-    RelatedFamily, SearchResult, StatsAnswer, StrategyAnswer,
+    stats_answer, status_name, to_json_pretty, AnalyticAnswer, Counts, DiagnosticAnswer,
+    FullAnswer, ListQuery, LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique,
+    Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
 };
 pub use attackdb_stix::{
     Bundle, CacheOutcome, Diagnostic, Domain, ObjectDetails, ObjectType, Objects, RelatedAsset,

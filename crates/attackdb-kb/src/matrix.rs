@@ -69,7 +69,8 @@ impl Dataset {
 
     /// The matrix: tactics in matrix order (from the bundle's matrix objects), each with its
     /// live techniques on the platforms in [`Dataset::matrix_order`], and with
-    /// `subtechniques`, each technique's live sub-techniques of that tactic.
+    /// `subtechniques`, each technique's live sub-techniques of that tactic. A sub-technique
+    /// without a parent technique ([`Dataset::is_orphan`]) stands as a technique of its own.
     pub fn matrix(&self, options: &MatrixOptions) -> Matrix {
         let columns = self
             .tactics_in_order()
@@ -81,7 +82,7 @@ impl Dataset {
                     .iter()
                     .copied()
                     .filter(|&t| {
-                        self.concept(t) == Some(Concept::Technique)
+                        (self.concept(t) == Some(Concept::Technique) || self.is_orphan(t))
                             && self.on_platforms(t, &options.platforms)
                     })
                     .collect();

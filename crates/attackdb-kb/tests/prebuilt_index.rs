@@ -497,3 +497,30 @@ fn finding_12_temporary_index_files_of_killed_writers_are_removed() {
     load(&path);
     assert!(!live.exists(), "an hour-old temporary file is removed");
 }
+
+#[test]
+fn tables_of_another_version_are_rebuilt_without_a_warning() {
+    let Some((_temp, path)) = copy_bundle("ics", "18.1") else {
+        return;
+    };
+    let index = index_paths(&path, None)[0].clone();
+    let from_json = dataset(load_bundle(&path).unwrap());
+    let mut tables = from_json.index_tables();
+    let tag = b"attackdb-kb tables ";
+    let at = tables.windows(tag.len()).position(|w| w == tag).unwrap() + tag.len();
+    tables[at] = b'1';
+    let mut file = attackdb_stix::BundleFile::open(&path).unwrap();
+    let mut warnings = Vec::new();
+    attackdb_stix::write_index(
+        &mut file,
+        from_json.bundle(),
+        &tables,
+        std::slice::from_ref(&index),
+        &mut warnings,
+    )
+    .unwrap();
+    let loaded = load(&path);
+    assert_eq!(loaded.warnings, Vec::<String>::new());
+    assert_eq!(loaded.outcome, CacheOutcome::Written(index.clone()));
+    assert_eq!(load(&path).outcome, CacheOutcome::Used(index));
+}

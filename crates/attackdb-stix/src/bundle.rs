@@ -69,6 +69,58 @@ pub enum DiagnosticKind {
         /// The missing object's STIX ID.
         missing: String,
     },
+    /// Several live objects of one kind carry the same ATT&CK ID.
+    DuplicateAttackId {
+        /// The ATT&CK ID.
+        attack_id: String,
+        /// Their STIX IDs, in bundle order.
+        objects: Vec<String>,
+    },
+    /// A bundle of a domain and release already loaded from another file (the file this
+    /// diagnostic names), which was skipped.
+    Shadowed {
+        /// The file the domain and release were loaded from.
+        kept: PathBuf,
+    },
+    /// A live sub-technique whose parent technique cannot be found (no `subtechnique-of`
+    /// relationship to a technique, or only to sub-techniques, as in a cycle).
+    OrphanSubtechnique {
+        /// Its ATT&CK ID.
+        id: String,
+        /// Its STIX ID.
+        stix_id: String,
+    },
+}
+
+impl DiagnosticKind {
+    /// Returns true if and only if this is a problem of the data a user should hear of at
+    /// every load (a repeated ID, a dangling reference, a skipped bundle, an orphan), not a
+    /// note on what was read (unknown types and fields, a release told from the file name).
+    pub fn is_problem(&self) -> bool {
+        match self {
+            DiagnosticKind::UnknownType { .. } | DiagnosticKind::UnknownField { .. } => false,
+            DiagnosticKind::Provenance { .. } => false,
+            DiagnosticKind::Shadowed { .. }
+            | DiagnosticKind::DuplicateId { .. }
+            | DiagnosticKind::DanglingReference { .. }
+            | DiagnosticKind::DuplicateAttackId { .. }
+            | DiagnosticKind::OrphanSubtechnique { .. } => true,
+        }
+    }
+
+    /// A short name of the kind, for summaries: `duplicate STIX ID`, `dangling relationship`...
+    pub fn label(&self) -> &'static str {
+        match self {
+            DiagnosticKind::UnknownType { .. } => "unknown type",
+            DiagnosticKind::UnknownField { .. } => "unknown field",
+            DiagnosticKind::DuplicateId { .. } => "repeated STIX ID",
+            DiagnosticKind::Provenance { .. } => "provenance note",
+            DiagnosticKind::Shadowed { .. } => "bundle skipped",
+            DiagnosticKind::DanglingReference { .. } => "dangling relationship",
+            DiagnosticKind::DuplicateAttackId { .. } => "shared ATT&CK ID",
+            DiagnosticKind::OrphanSubtechnique { .. } => "sub-technique without parent",
+        }
+    }
 }
 
 /// A problem found while loading that does not stop the load.
@@ -82,8 +134,14 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.path.display())?;
-        match &self.kind {
+        write!(f, "{}: {}", self.path.display(), self.kind)
+    }
+}
+
+impl fmt::Display for DiagnosticKind {
+    /// What was found, without the file.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             DiagnosticKind::UnknownType { object_type, count } => {
                 write!(f, "{count} object(s) of unknown type `{object_type}` kept as they are")
             }
@@ -105,6 +163,21 @@ impl fmt::Display for Diagnostic {
             } => write!(
                 f,
                 "relationship {relationship} points at {missing}, which is not in the bundle; ignored"
+            ),
+            DiagnosticKind::DuplicateAttackId { attack_id, objects } => write!(
+                f,
+                "{attack_id} is the ATT&CK ID of {} live objects of one kind ({}); a lookup of {attack_id} shows the first",
+                objects.len(),
+                objects.join(", ")
+            ),
+            DiagnosticKind::Shadowed { kept } => write!(
+                f,
+                "skipped: its domain and release are already loaded from {}",
+                kept.display()
+            ),
+            DiagnosticKind::OrphanSubtechnique { id, stix_id } => write!(
+                f,
+                "sub-technique {id} ({stix_id}) has no parent technique; listed as a sub-technique, shown in the matrix as a technique"
             ),
         }
     }

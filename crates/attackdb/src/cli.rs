@@ -36,6 +36,11 @@ pub struct Global {
     /// Parse the bundles' JSON even where a prebuilt index exists, and write none
     #[arg(long, global = true)]
     pub no_index: bool,
+    /// List every load diagnostic on stderr (repeated IDs, dangling relationships, skipped
+    /// bundles, sub-techniques without parent, unknown types and fields), not only the one-line
+    /// summary of the problems
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 }
 
 /// The commands.

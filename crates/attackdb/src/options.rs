@@ -23,6 +23,8 @@ pub struct Options {
     pub json: bool,
     /// Not `--no-index`.
     pub use_index: bool,
+    /// `--verbose`.
+    pub verbose: bool,
     /// The environment's settings (data home, `ATTACKDB_DATA`).
     pub settings: Settings,
     /// Where progress and warnings go.
@@ -48,6 +50,7 @@ impl Options {
             release_text: global.release.clone(),
             json: global.json,
             use_index: !global.no_index,
+            verbose: global.verbose,
             settings: Settings::from_vars(|name| std::env::var_os(name))?,
             progress: Stderr::new(),
             opened: RefCell::new(Vec::new()),
@@ -86,7 +89,22 @@ impl Options {
         let kb = open(&self.sources()?, need, &options, &self.progress)?;
         let kb: &'static Kb = Box::leak(Box::new(kb));
         self.opened.borrow_mut().push(kb);
+        self.report_diagnostics(kb);
         Ok(kb)
+    }
+
+    /// Says on stderr what loading found: with `--verbose` every diagnostic, else one line
+    /// counting the problems of the data (nothing when there are none).
+    fn report_diagnostics(&self, kb: &Kb) {
+        if self.verbose {
+            for diagnostic in kb.diagnostics() {
+                eprintln!("note: {diagnostic}");
+            }
+            return;
+        }
+        if let Some(line) = problem_summary(kb) {
+            eprintln!("note: {line}");
+        }
     }
 
     /// Warns of objects whose bytes changed while they were read (the index is rebuilt next
@@ -131,4 +149,26 @@ impl Options {
             Err(other) => Err(other.into()),
         }
     }
+}
+
+/// One line counting the problems loading found in the data (`repeated STIX ID: 2, dangling
+/// relationship: 1`), or `None` when there are none. Notes on what was read (unknown types and
+/// fields) are not problems.
+pub fn problem_summary(kb: &Kb) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for diagnostic in kb.diagnostics().filter(|d| d.kind.is_problem()) {
+        let label = diagnostic.kind.label();
+        match counts.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((label, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+    Some(format!(
+        "problems in the data loaded ({}); repeated IDs keep their first object (--verbose lists each, stats --json too)",
+        parts.join(", ")
+    ))
 }

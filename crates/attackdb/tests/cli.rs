@@ -539,3 +539,65 @@ fn finding_2_a_huge_name_is_cut_in_human_output_and_kept_in_json() {
     let output = common::attackdb(&bundle, &["--json", "show", "T9999"]);
     assert!(String::from_utf8_lossy(&output.stdout).contains(&huge));
 }
+
+#[test]
+fn finding_8_load_problems_are_summed_up_on_stderr_and_listed_with_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("enterprise-attack-99.1.json");
+    let technique = |id: &str, name: &str, attack_id: &str| {
+        serde_json::json!({"type": "attack-pattern", "id": id, "name": name,
+         "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "execution"}],
+         "external_references": [{"source_name": "mitre-attack", "external_id": attack_id}]})
+    };
+    let objects = serde_json::json!([
+        {"type": "x-mitre-collection", "id": "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
+         "name": "Enterprise ATT&CK", "x_mitre_version": "99.1", "spec_version": "2.1"},
+        {"type": "x-mitre-tactic", "id": "x-mitre-tactic--1", "name": "Execution",
+         "x_mitre_shortname": "execution",
+         "external_references": [{"source_name": "mitre-attack", "external_id": "TA0002"}]},
+        technique("attack-pattern--1", "First", "T9999"),
+        technique("attack-pattern--1", "Second", "T9999"),
+        technique("attack-pattern--2", "Twin", "T9998"),
+        technique("attack-pattern--3", "Twin Too", "T9998"),
+        {"type": "relationship", "id": "relationship--1", "relationship_type": "uses",
+         "source_ref": "intrusion-set--gone", "target_ref": "attack-pattern--1"}
+    ]);
+    let text = serde_json::json!({"type": "bundle", "id": "bundle--1", "objects": objects});
+    std::fs::write(&bundle, text.to_string()).unwrap();
+    let output = common::attackdb(&bundle, &["list", "techniques"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        ["note: problems in the data loaded (repeated STIX ID: 1, dangling relationship: 1, shared ATT&CK ID: 1); repeated IDs keep their first object (--verbose lists each, stats --json too)"]
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("First") && !stdout.contains("Second"),
+        "{stdout}"
+    );
+    let output = common::attackdb(&bundle, &["--verbose", "list", "techniques"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let path = bundle.display().to_string();
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            format!("note: {path}: STIX ID attack-pattern--1 appears more than once; the first is kept"),
+            format!("note: {path}: relationship relationship--1 points at intrusion-set--gone, which is not in the bundle; ignored"),
+            format!("note: {path}: T9998 is the ATT&CK ID of 2 live objects of one kind (attack-pattern--2, attack-pattern--3); a lookup of T9998 shows the first"),
+        ]
+    );
+    let stats = json(&bundle, &["stats", "--json"]);
+    let listed = stats["enterprise-attack"]["99.1"]["diagnostics"]
+        .as_array()
+        .unwrap();
+    let kinds: Vec<&str> = listed.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "repeated STIX ID",
+            "dangling relationship",
+            "shared ATT&CK ID"
+        ]
+    );
+}
