@@ -54,6 +54,7 @@ pub use visibility::{
     SourceList, TacticJoin, TacticTechniques, TacticVisibility, Unmatched, VisibilityAnswer,
     VisibilityTotals, VisibleTechnique,
 };
+pub use yaml::{max_yaml_depth, set_max_yaml_depth, DEFAULT_MAX_YAML_DEPTH};
 
 use attackdb_kb::Dataset;
 

@@ -95,6 +95,9 @@ impl Catalogue {
         })?;
         let mut releases: Vec<Offered> = Vec::new();
         let mut notes = Vec::new();
+        // Seen releases in a set: an index listing tens of thousands of versions stays linear.
+        let mut seen: std::collections::BTreeSet<(Domain, Release)> = Default::default();
+        let mut repeated: Vec<String> = Vec::new();
         for collection in raw.collections {
             let Some(domain) =
                 Domain::from_collection(collection.id.as_deref(), collection.name.as_deref())
@@ -113,11 +116,8 @@ impl Catalogue {
                     ));
                     continue;
                 };
-                if releases
-                    .iter()
-                    .any(|o| o.domain == domain && o.release == release)
-                {
-                    notes.push(format!("skipped a second entry for {domain} {release}"));
+                if !seen.insert((domain, release.clone())) {
+                    repeated.push(format!("{domain} {release}"));
                     continue;
                 }
                 let target = location.resolve(&version.url).map_err(|e| {
@@ -129,6 +129,18 @@ impl Catalogue {
                     modified: version.modified,
                     location: target,
                 });
+            }
+        }
+        match repeated.len() {
+            0 => {}
+            1 => notes.push(format!("skipped a second entry for {}", repeated[0])),
+            n => {
+                let shown: Vec<&str> = repeated.iter().take(5).map(String::as_str).collect();
+                let more = if n > 5 { ", ..." } else { "" };
+                notes.push(format!(
+                    "skipped {n} repeated entries, the first of each kept ({}{more})",
+                    shown.join(", ")
+                ));
             }
         }
         releases.sort_by(|a, b| (a.domain, &a.release).cmp(&(b.domain, &b.release)));
@@ -256,6 +268,50 @@ mod tests {
         assert_eq!(
             catalogue.latest(Domain::Ics).map(|o| o.release.as_str()),
             Some("18.1")
+        );
+    }
+
+    #[test]
+    fn finding_6_an_index_of_90000_versions_is_read_in_linear_time_with_one_note() {
+        // 60,000 releases and 30,000 repeats of them: the duplicate check was quadratic
+        // (billions of comparisons); it now takes a set lookup per version.
+        let mut versions: Vec<String> = Vec::new();
+        for major in 0..600 {
+            for minor in 0..100 {
+                versions.push(format!(
+                    r#"{{"version": "{major}.{minor}", "url": "e-{major}.{minor}.json"}}"#
+                ));
+            }
+        }
+        for major in 0..300 {
+            for minor in 0..100 {
+                versions.push(format!(
+                    r#"{{"version": "{major}.{minor}", "url": "x.json"}}"#
+                ));
+            }
+        }
+        let text = format!(
+            r#"{{"collections": [{{"name": "Enterprise ATT&CK", "versions": [{}]}}]}}"#,
+            versions.join(",")
+        );
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let location = Location::parse("/srv/attack/index.json").ok();
+            let parsed = location.and_then(|l| Catalogue::parse(l, &text).ok());
+            let _ = sender.send(parsed.map(|c| (c.releases.len(), c.notes)));
+        });
+        // A hang guard, not a speed target: the parse takes milliseconds.
+        let parsed = receiver
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .ok()
+            .flatten();
+        let Some((count, notes)) = parsed else {
+            panic!("the index was not read within a minute");
+        };
+        assert_eq!(count, 60_000);
+        assert_eq!(
+            notes,
+            ["skipped 30000 repeated entries, the first of each kept (enterprise-attack 0.0, enterprise-attack 0.1, enterprise-attack 0.2, enterprise-attack 0.3, enterprise-attack 0.4, ...)"]
         );
     }
 

@@ -44,6 +44,18 @@ impl Options {
         crate::render::set_limits(crate::render::Limits::from_vars(|name| {
             std::env::var_os(name)
         })?);
+        if let Some(value) = std::env::var_os("ATTACKDB_MAX_YAML_DEPTH") {
+            let value = value.to_string_lossy();
+            let depth: usize = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&d| d >= 1)
+                .ok_or_else(|| {
+                    anyhow!("ATTACKDB_MAX_YAML_DEPTH must be a whole number of at least 1, not {value:?}")
+                })?;
+            attackdb_coverage::set_max_yaml_depth(depth);
+        }
         Ok(Options {
             data: global.data.clone(),
             domain,

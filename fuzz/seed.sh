@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Seeds fuzz/corpus/<target>/ (local, never committed) from the real files of ../shared and the
+# project's fixtures, then the fuzz runs start from real inputs:
+#   fuzz/seed.sh && cargo +nightly fuzz run bundle -- -max_total_time=600
+set -euo pipefail
+IFS=$'\n'  # file names with spaces
+cd "$(dirname "$0")"
+shared="${ATTACKDB_SHARED:-$(cd ../.. && pwd)/shared}"
+fixtures=../crates/attackdb-coverage/tests/fixtures
+seed() { local t="$1"; shift; mkdir -p "corpus/$t"; for f in "$@"; do [ -f "$f" ] && cp "$f" "corpus/$t/$(echo "$f" | md5sum | cut -c1-16)"; done; true; }
+mkdir -p corpus/bundle
+for f in "$shared"/attack-stix-data/ics-attack/*.json.gz "$shared"/attack-stix-data/mobile-attack/*.json.gz; do
+  zcat "$f" > "corpus/bundle/$(basename "$f" .gz)"
+done
+seed layer $(find "$shared/corpora/navigator-layers" "$fixtures/layers" -name '*.json')
+seed sigma $(find "$shared/corpora/sigma" -name '*.yml' | head -400) $(find "$fixtures/sigma" -type f)
+seed splunk $(find "$shared/corpora/splunk-security-content" -name '*.yml' | head -400)
+seed elastic $(find "$fixtures/elastic" -type f)
+seed csv $(find "$fixtures/csv" -type f)
+mkdir -p corpus/expression
+printf 'a + b' > corpus/expression/sum; printf '(a > 0 ? a : b) * 2' > corpus/expression/cond
+printf 'max(a, b, abs(c - 1))' > corpus/expression/fn; printf 'not a and b or c' > corpus/expression/logic
+# The tables and index seeds are the small bundle's own, written by the replay test's helpers.
+cargo run -q --manifest-path ../Cargo.toml -p attackdb-fuzz --example seeds -- corpus
