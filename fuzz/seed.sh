@@ -8,9 +8,27 @@ cd "$(dirname "$0")"
 shared="${ATTACKDB_SHARED:-$(cd ../.. && pwd)/shared}"
 fixtures=../crates/attackdb-coverage/tests/fixtures
 seed() { local t="$1"; shift; mkdir -p "corpus/$t"; for f in "$@"; do [ -f "$f" ] && cp "$f" "corpus/$t/$(echo "$f" | md5sum | cut -c1-16)"; done; true; }
+# Bundles: small slices of each real release (a few objects of every type and the
+# relationships between them), so that each run of the target takes microseconds, not the
+# milliseconds of a whole release.
 mkdir -p corpus/bundle
-for f in "$shared"/attack-stix-data/ics-attack/*.json.gz "$shared"/attack-stix-data/mobile-attack/*.json.gz; do
-  zcat "$f" > "corpus/bundle/$(basename "$f" .gz)"
+for f in "$shared"/attack-stix-data/*/*.json.gz; do
+  python3 - "$f" "corpus/bundle/$(basename "$f" .json.gz)" <<'PY'
+import gzip, json, sys
+objects = json.load(gzip.open(sys.argv[1]))["objects"]
+for part, per_type in ((0, 1), (1, 3)):
+    kept, count = [], {}
+    for o in objects:
+        if o["type"] == "relationship":
+            continue
+        n = count.get(o["type"], 0)
+        if part <= n < part + per_type:
+            kept.append({k: v for k, v in o.items() if k != "x_mitre_contents"})
+        count[o["type"]] = n + 1
+    ids = {o["id"] for o in kept}
+    kept += [o for o in objects if o["type"] == "relationship" and o["source_ref"] in ids and o["target_ref"] in ids]
+    json.dump({"type": "bundle", "id": "bundle--seed", "objects": kept}, open(f"{sys.argv[2]}-{part}.json", "w"))
+PY
 done
 seed layer $(find "$shared/corpora/navigator-layers" "$fixtures/layers" -name '*.json')
 seed sigma $(find "$shared/corpora/sigma" -name '*.yml' | head -400) $(find "$fixtures/sigma" -type f)

@@ -285,7 +285,12 @@ pub fn combine(
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    layer.techniques = result.into_values().collect();
+    // As the Navigator exports: only annotated techniques (an inherited property may have
+    // been nothing at all, e.g. the comment of a technique that has none).
+    layer.techniques = result
+        .into_values()
+        .filter(Technique::is_annotated)
+        .collect();
     layer.gradient = Some(match options.gradient_from {
         Some(i) => layers[i].gradient_or_default(),
         None => result_gradient(low, high),
