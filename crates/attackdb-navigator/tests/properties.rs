@@ -126,7 +126,7 @@ proptest! {
             enabled_from: Some(0),
             ..CombineOptions::default()
         };
-        let combined = combine(&[layer.clone()], &Expr::parse("a").unwrap(), &options, None).unwrap();
+        let combined = combine(std::slice::from_ref(&layer), &Expr::parse("a").unwrap(), &options, None).unwrap();
         // Every scored annotation keeps its score (of a repeated technique and tactic the last
         // annotation, which the Navigator shows); the others are there only when they say
         // something (a comment, a colour...).
