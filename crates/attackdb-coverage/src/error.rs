@@ -25,6 +25,14 @@ pub enum Error {
         /// The file kinds looked for.
         expected: String,
     },
+    /// A folder holds more rule files than [`crate::Limits::max_rule_files`] allows.
+    #[error("{}: more than {limit} rule files (ATTACKDB_MAX_RULE_FILES raises the limit)", .path.display())]
+    TooManyFiles {
+        /// The path given.
+        path: PathBuf,
+        /// The limit.
+        limit: usize,
+    },
     /// A threat actor named by `--groups`, `--software` or `--campaigns` is unknown or of another
     /// kind.
     #[error("{query}: {reason}")]

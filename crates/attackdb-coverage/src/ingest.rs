@@ -139,6 +139,13 @@ pub fn ingest(paths: &[PathBuf], forced: Option<Format>) -> Result<Ingested> {
         })?;
         if metadata.is_dir() {
             walk(path, forced, &mut files)?;
+            let limit = crate::limits::limits().max_rule_files;
+            if files.len() - before > limit {
+                return Err(Error::TooManyFiles {
+                    path: path.clone(),
+                    limit,
+                });
+            }
         } else {
             files.push(path.clone());
         }
@@ -218,6 +225,10 @@ fn walk(dir: &Path, forced: Option<Format>, files: &mut Vec<PathBuf>) -> Result<
             walk(&path, forced, files)?;
         } else if kind.is_file() && wanted.contains(&extension(&path).as_str()) {
             files.push(path);
+            // Stop walking well past the limit: the caller refuses the path.
+            if files.len() > crate::limits::limits().max_rule_files.saturating_mul(2) {
+                return Ok(());
+            }
         }
     }
     Ok(())
@@ -261,10 +272,22 @@ fn read_all(files: &[PathBuf], forced: Option<Format>) -> Vec<FileResult> {
 
 /// Reads one file: its rules, and the problems found (a whole-file failure is one problem).
 pub fn read_file(path: &Path, forced: Option<Format>) -> (Vec<Rule>, Vec<String>) {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) => return (Vec::new(), vec![error.to_string()]),
+    use std::io::Read;
+    let limit = crate::limits::limits().max_rule_file_bytes;
+    let too_large = || {
+        vec![format!(
+            "larger than {limit} bytes, not read (ATTACKDB_MAX_RULE_FILE_BYTES raises the limit)"
+        )]
     };
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|file| file.take(limit as u64 + 1).read_to_end(&mut bytes));
+    if let Err(error) = read {
+        return (Vec::new(), vec![error.to_string()]);
+    }
+    if bytes.len() > limit {
+        return (Vec::new(), too_large());
+    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
         Err(error) => return (Vec::new(), vec![format!("not UTF-8 text: {error}")]),

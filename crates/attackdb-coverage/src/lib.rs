@@ -27,6 +27,7 @@ mod gaps;
 mod ingest;
 mod json;
 mod layer;
+mod limits;
 mod mapping;
 mod report;
 mod rule;
@@ -44,6 +45,7 @@ pub use ingest::{
 };
 pub use json::to_json;
 pub use layer::to_layer;
+pub use limits::{limits, set_limits, Limits};
 pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope, UnknownKind};
 pub use report::{to_html, to_markdown};
 pub use rule::{Format, Level, Rule, TechniqueRef};
@@ -54,7 +56,6 @@ pub use visibility::{
     SourceList, TacticJoin, TacticTechniques, TacticVisibility, Unmatched, VisibilityAnswer,
     VisibilityTotals, VisibleTechnique,
 };
-pub use yaml::{max_yaml_depth, set_max_yaml_depth, DEFAULT_MAX_YAML_DEPTH};
 
 use attackdb_kb::Dataset;
 

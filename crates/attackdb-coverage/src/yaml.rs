@@ -1,32 +1,13 @@
 //! The one place YAML is parsed (through `yaml_serde`), so that the YAML crate can be swapped.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde::de::DeserializeOwned;
-
-/// The default of [`max_yaml_depth`]: far above any rule (Sigma and Splunk nest flow
-/// collections two or three deep), far below where the YAML parser's cost grows quadratically.
-pub const DEFAULT_MAX_YAML_DEPTH: usize = 256;
-
-static MAX_YAML_DEPTH: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_YAML_DEPTH);
-
-/// How deep flow collections (`[...]`, `{...}`) may nest in a YAML rule file before it is
-/// refused unread (default [`DEFAULT_MAX_YAML_DEPTH`]; the CLI reads `ATTACKDB_MAX_YAML_DEPTH`).
-pub fn max_yaml_depth() -> usize {
-    MAX_YAML_DEPTH.load(Ordering::Relaxed)
-}
-
-/// Sets [`max_yaml_depth`] for the whole process (at least 1).
-pub fn set_max_yaml_depth(depth: usize) {
-    MAX_YAML_DEPTH.store(depth.max(1), Ordering::Relaxed);
-}
 
 /// Parses every document of `text` as a `T` (an empty file is one null document). The error is one line
 /// with the line and column where the YAML went wrong, when known. Text whose flow collections
-/// nest deeper than [`max_yaml_depth`] is refused before the YAML parser sees it (its cost
+/// nest deeper than [`crate::Limits::max_yaml_depth`] is refused before the YAML parser sees it (its cost
 /// grows with the square of the depth: 80,000 levels took 13 s).
 pub(crate) fn documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, String> {
-    let limit = max_yaml_depth();
+    let limit = crate::limits::limits().max_yaml_depth;
     if let Some(line) = deeper_than(text, limit) {
         return Err(format!(
             "YAML nested deeper than {limit} levels at line {line} (ATTACKDB_MAX_YAML_DEPTH raises the limit)"

@@ -117,18 +117,12 @@ fn tokenize(text: &str) -> Result<Vec<Token>> {
     Ok(tokens)
 }
 
-/// The deepest nesting read: each parenthesis, call argument, conditional branch and unary
-/// operator is a level (a parenthesis two: its expression and its operand).
-pub const MAX_EXPRESSION_DEPTH: usize = 200;
-/// The most tokens an expression may have (a long chain `a+a+...` nests as deeply as it is long
-/// once evaluated).
-pub const MAX_EXPRESSION_TOKENS: usize = 1_000;
-
 struct Parser {
     tokens: Vec<Token>,
     position: usize,
     variables: Vec<String>,
     depth: usize,
+    max_depth: usize,
 }
 
 impl Parser {
@@ -174,12 +168,14 @@ impl Parser {
         }
     }
 
-    /// Goes one level deeper, refusing past [`MAX_EXPRESSION_DEPTH`].
+    /// Goes one level deeper, refusing past the depth limit.
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > MAX_EXPRESSION_DEPTH {
+        if self.depth > self.max_depth {
             return Err(Error::Expression(format!(
-                "the expression nests deeper than {MAX_EXPRESSION_DEPTH} levels"
+                "the expression nests deeper than {} levels (ATTACKDB_MAX_EXPR_DEPTH raises the limit, up to {})",
+                self.max_depth,
+                crate::Limits::EXPRESSION_DEPTH_CEILING
             )));
         }
         Ok(())
@@ -375,9 +371,12 @@ impl Expr {
             return Err(Error::Expression("empty expression".to_string()));
         }
         let tokens = tokenize(&text)?;
-        if tokens.len() > MAX_EXPRESSION_TOKENS {
+        let limits = crate::limits::limits();
+        if tokens.len() > limits.max_expression_tokens {
             return Err(Error::Expression(format!(
-                "the expression is longer than {MAX_EXPRESSION_TOKENS} tokens"
+                "the expression is longer than {} tokens (ATTACKDB_MAX_EXPR_TOKENS raises the limit, up to {})",
+                limits.max_expression_tokens,
+                crate::Limits::EXPRESSION_TOKENS_CEILING
             )));
         }
         let mut parser = Parser {
@@ -385,6 +384,7 @@ impl Expr {
             position: 0,
             variables: Vec::new(),
             depth: 0,
+            max_depth: limits.max_expression_depth,
         };
         let root = parser.conditional()?;
         if parser.position < parser.tokens.len() {

@@ -23,6 +23,7 @@ pub mod excel;
 pub mod export;
 mod expr;
 pub mod generate;
+mod limits;
 mod matrix;
 pub mod migrate;
 mod model;
@@ -38,6 +39,7 @@ pub use answer::{
     ValidationReport, Workbook, WorkbooksReport, WrittenLayer,
 };
 pub use expr::Expr;
+pub use limits::{limits, set_limits, Limits};
 pub use matrix::{LayerCell, LayerColumn, LayerMatrix, LayerMatrixOptions};
 pub use model::*;
 pub use problem::{Error, Problem, Result, Severity};

@@ -108,6 +108,9 @@ pub enum Error {
     /// A score expression could not be parsed or evaluated.
     #[error("score expression: {0}")]
     Expression(String),
+    /// The input is larger than a bound of [`crate::Limits`] allows.
+    #[error("{0}")]
+    TooLarge(String),
     /// Layers to combine disagree or are missing.
     #[error("{0}")]
     Combine(String),

@@ -73,6 +73,14 @@ impl LayerFile {
 /// Reads a layer file: a JSON layer object or a list of them. Fails only when the text is not
 /// JSON or not an object or list; anything else is a [`Problem`] of the layer concerned.
 pub fn read_layers(text: &str) -> Result<LayerFile> {
+    let limits = crate::limits::limits();
+    if text.len() > limits.max_layer_bytes {
+        return Err(Error::TooLarge(format!(
+            "the layer file is {} bytes, more than the {} allowed (ATTACKDB_MAX_LAYER_BYTES raises the limit)",
+            text.len(),
+            limits.max_layer_bytes
+        )));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = serde_json::from_str(text).map_err(|e| Error::NotJson {
         message: e
@@ -396,7 +404,18 @@ fn read_layer_object(object: &Map<String, Value>, root: &str) -> ReadLayer {
             "hideDisabled" => layer.hide_disabled = r.boolean("hideDisabled", value),
             "hideDisable" => hide_disable = Some(value),
             "techniques" => {
+                let most = crate::limits::limits().max_layer_techniques;
                 if let Some(items) = r.list("techniques", value) {
+                    if items.len() > most {
+                        r.error(
+                            "techniques",
+                            format!(
+                                "{} technique annotations, more than the {most} allowed (ATTACKDB_MAX_LAYER_TECHNIQUES raises the limit); none read",
+                                items.len()
+                            ),
+                        );
+                        continue;
+                    }
                     for (i, item) in items.iter().enumerate() {
                         if let Some(t) = read_technique(&mut r, &format!("techniques[{i}]"), item) {
                             layer.techniques.push(t);

@@ -44,18 +44,7 @@ impl Options {
         crate::render::set_limits(crate::render::Limits::from_vars(|name| {
             std::env::var_os(name)
         })?);
-        if let Some(value) = std::env::var_os("ATTACKDB_MAX_YAML_DEPTH") {
-            let value = value.to_string_lossy();
-            let depth: usize = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|&d| d >= 1)
-                .ok_or_else(|| {
-                    anyhow!("ATTACKDB_MAX_YAML_DEPTH must be a whole number of at least 1, not {value:?}")
-                })?;
-            attackdb_coverage::set_max_yaml_depth(depth);
-        }
+        set_input_limits(|name| std::env::var_os(name))?;
         Ok(Options {
             data: global.data.clone(),
             domain,
@@ -183,4 +172,69 @@ pub fn problem_summary(kb: &Kb) -> Option<String> {
         "problems in the data loaded ({}); repeated IDs keep their first object (--verbose lists each, stats --json too)",
         parts.join(", ")
     ))
+}
+
+/// Sets the navigator's and the coverage crate's input bounds from `ATTACKDB_MAX_LAYER_BYTES`,
+/// `ATTACKDB_MAX_LAYER_TECHNIQUES`, `ATTACKDB_MAX_EXPR_DEPTH`, `ATTACKDB_MAX_EXPR_TOKENS`,
+/// `ATTACKDB_MAX_RULE_FILES`, `ATTACKDB_MAX_RULE_FILE_BYTES` and `ATTACKDB_MAX_YAML_DEPTH`
+/// (looked up through `var`); a malformed value is an error naming the variable.
+pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<()> {
+    let number = |name: &str, bytes: bool| -> Result<Option<usize>> {
+        let Some(value) = var(name) else {
+            return Ok(None);
+        };
+        let text = value.to_string_lossy().trim().to_string();
+        let parsed = if bytes {
+            attackdb_data::parse_bytes(&text).and_then(|n| usize::try_from(n).ok())
+        } else {
+            text.parse::<usize>().ok()
+        };
+        match parsed.filter(|&n| n >= 1) {
+            Some(n) => Ok(Some(n)),
+            None if bytes => Err(anyhow!(
+                "{name} must be a size in bytes of at least 1 (e.g. 1048576 or 64MiB), not {text:?}"
+            )),
+            None => Err(anyhow!(
+                "{name} must be a whole number of at least 1, not {text:?}"
+            )),
+        }
+    };
+    let mut layers = attackdb_navigator::limits();
+    if let Some(n) = number("ATTACKDB_MAX_LAYER_BYTES", true)? {
+        layers.max_layer_bytes = n;
+    }
+    if let Some(n) = number("ATTACKDB_MAX_LAYER_TECHNIQUES", false)? {
+        layers.max_layer_techniques = n;
+    }
+    if let Some(n) = number("ATTACKDB_MAX_EXPR_DEPTH", false)? {
+        let ceiling = attackdb_navigator::Limits::EXPRESSION_DEPTH_CEILING;
+        if n > ceiling {
+            return Err(anyhow!(
+                "ATTACKDB_MAX_EXPR_DEPTH may be at most {ceiling}, not {n}"
+            ));
+        }
+        layers.max_expression_depth = n;
+    }
+    if let Some(n) = number("ATTACKDB_MAX_EXPR_TOKENS", false)? {
+        let ceiling = attackdb_navigator::Limits::EXPRESSION_TOKENS_CEILING;
+        if n > ceiling {
+            return Err(anyhow!(
+                "ATTACKDB_MAX_EXPR_TOKENS may be at most {ceiling}, not {n}"
+            ));
+        }
+        layers.max_expression_tokens = n;
+    }
+    attackdb_navigator::set_limits(layers);
+    let mut rules = attackdb_coverage::limits();
+    if let Some(n) = number("ATTACKDB_MAX_RULE_FILES", false)? {
+        rules.max_rule_files = n;
+    }
+    if let Some(n) = number("ATTACKDB_MAX_RULE_FILE_BYTES", true)? {
+        rules.max_rule_file_bytes = n;
+    }
+    if let Some(n) = number("ATTACKDB_MAX_YAML_DEPTH", false)? {
+        rules.max_yaml_depth = n;
+    }
+    attackdb_coverage::set_limits(rules);
+    Ok(())
 }

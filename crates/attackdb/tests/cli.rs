@@ -601,3 +601,109 @@ fn finding_8_load_problems_are_summed_up_on_stderr_and_listed_with_verbose() {
         ]
     );
 }
+
+/// Runs attackdb on `data` with the environment variables `env` set.
+fn attackdb_with(data: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_attackdb"));
+    command
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("ATTACKDB_HOME", common::home())
+        .env_remove("ATTACKDB_DATA");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+#[test]
+fn input_limits_come_from_the_environment_and_are_named_when_reached() {
+    let Some(data) = data_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let layer = dir.path().join("layer.json");
+    std::fs::write(
+        &layer,
+        r#"{"name": "x", "domain": "enterprise-attack", "versions": {"layer": "4.5"},
+            "techniques": [{"techniqueID": "T1059", "score": 1}, {"techniqueID": "T1003", "score": 2},
+                           {"techniqueID": "T1078", "score": 3}]}"#,
+    )
+    .unwrap();
+    let layer_arg = layer.to_str().unwrap();
+    let (ok, _, _) = attackdb_with(&data, &["layer", "validate", layer_arg], &[]);
+    assert!(ok);
+    let (ok, stdout, stderr) = attackdb_with(
+        &data,
+        &["layer", "validate", layer_arg],
+        &[("ATTACKDB_MAX_LAYER_TECHNIQUES", "2")],
+    );
+    assert!(!ok);
+    assert!(
+        (stdout.clone() + &stderr).contains(
+            "3 technique annotations, more than the 2 allowed (ATTACKDB_MAX_LAYER_TECHNIQUES raises the limit)"
+        ),
+        "{stdout}{stderr}"
+    );
+    let (ok, _, stderr) = attackdb_with(
+        &data,
+        &["layer", "validate", layer_arg],
+        &[("ATTACKDB_MAX_LAYER_BYTES", "100")],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("more than the 100 bytes allowed (ATTACKDB_MAX_LAYER_BYTES raises the limit)"),
+        "{stderr}"
+    );
+    let combine = ["layer", "combine", "--expr", "((a + 1) * 2)", layer_arg];
+    let (ok, _, _) = attackdb_with(&data, &combine, &[]);
+    assert!(ok);
+    let (ok, _, stderr) = attackdb_with(&data, &combine, &[("ATTACKDB_MAX_EXPR_DEPTH", "3")]);
+    assert!(!ok);
+    assert!(stderr.contains("nests deeper than 3 levels"), "{stderr}");
+    let (ok, _, stderr) = attackdb_with(&data, &combine, &[("ATTACKDB_MAX_EXPR_DEPTH", "5000")]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("ATTACKDB_MAX_EXPR_DEPTH may be at most 1000, not 5000"),
+        "{stderr}"
+    );
+    let Some(sigma) = attackdb_testdata::corpus("sigma") else {
+        return;
+    };
+    let sigma = sigma.to_str().unwrap();
+    let (ok, _, stderr) = attackdb_with(
+        &data,
+        &["coverage", sigma],
+        &[("ATTACKDB_MAX_RULE_FILES", "100")],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("more than 100 rule files (ATTACKDB_MAX_RULE_FILES raises the limit)"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = attackdb_with(
+        &data,
+        &["coverage", sigma, "--json"],
+        &[("ATTACKDB_MAX_RULE_FILE_BYTES", "1KiB")],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains(
+            "larger than 1024 bytes, not read (ATTACKDB_MAX_RULE_FILE_BYTES raises the limit)"
+        ),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = attackdb_with(&data, &["stats"], &[("ATTACKDB_MAX_RULE_FILES", "many")]);
+    assert!(!ok);
+    assert!(
+        stderr
+            .contains("ATTACKDB_MAX_RULE_FILES must be a whole number of at least 1, not \"many\""),
+        "{stderr}"
+    );
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use attackdb_data::Need;
 use attackdb_kb::{Domain, Release};
-use attackdb_navigator::{layers_to_json, read_layers, MigrationReport};
+use attackdb_navigator::{layers_to_json, MigrationReport};
 use clap::Subcommand;
 
 use crate::options::Options;
@@ -101,9 +101,7 @@ fn migrate_layer_file(
     out: &mut dyn Write,
 ) -> Result<()> {
     let to_release: Release = to.parse()?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let layer_file = read_layers(&text).with_context(|| file.display().to_string())?;
+    let layer_file = crate::cmd::layer::read_file(file)?;
     let is_list = layer_file.is_list;
     let domains = attackdb_navigator::migrate::layer_domains(&layer_file)
         .with_context(|| file.display().to_string())?;
