@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 seconds="${1:-300}"
 cargo +nightly fuzz build -s none >/dev/null 2>&1 || { echo "cargo +nightly fuzz build failed" >&2; exit 1; }
 bin=target/x86_64-unknown-linux-gnu/release
-for t in bundle tables index layer sigma splunk elastic csv expression; do
+for t in ${TARGETS:-bundle tables index layer sigma splunk elastic csv expression server}; do
   mkdir -p "corpus/$t" "artifacts/$t"
   "$bin/$t" "corpus/$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="artifacts/$t/" 2>"artifacts/$t.log"

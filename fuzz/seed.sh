@@ -38,5 +38,9 @@ seed csv $(find "$fixtures/csv" -type f)
 mkdir -p corpus/expression
 printf 'a + b' > corpus/expression/sum; printf '(a > 0 ? a : b) * 2' > corpus/expression/cond
 printf 'max(a, b, abs(c - 1))' > corpus/expression/fn; printf 'not a and b or c' > corpus/expression/logic
+mkdir -p corpus/server
+grep -o '^    "/[^"]*",$' ../crates/attackdb-fuzz/tests/replay.rs | sed 's/^    "//; s/",$//' | while read -r r; do
+  printf "%s" "$r" > "corpus/server/$(echo "$r" | md5sum | cut -c1-16)"
+done
 # The tables and index seeds are the small bundle's own, written by the replay test's helpers.
 cargo run -q --manifest-path ../Cargo.toml -p attackdb-fuzz --example seeds -- corpus

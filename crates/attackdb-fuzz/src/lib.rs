@@ -19,7 +19,7 @@ use attackdb_kb::{
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name its folders and its libFuzzer binary use.
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("bundle", bundle),
     ("tables", tables),
     ("index", index),
@@ -29,6 +29,7 @@ pub const TARGETS: [(&str, Target); 9] = [
     ("elastic", elastic),
     ("csv", csv),
     ("expression", expression),
+    ("server", server),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -233,4 +234,68 @@ pub fn expression(data: &[u8]) {
     };
     let _ = expr.eval(&|name: &str| Some(name.len() as f64));
     let _ = expr.eval(&|_: &str| None);
+}
+
+/// The server over the small bundle, and a runtime to ask it, made once per process.
+fn server_state() -> Option<&'static (tokio::runtime::Runtime, attackdb_server::AppState)> {
+    static STATE: OnceLock<Option<(tokio::runtime::Runtime, attackdb_server::AppState)>> =
+        OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let bundle =
+                attackdb_stix::parse_bundle(Path::new("small.json"), SMALL_BUNDLE.to_string())
+                    .ok()?;
+            let kb = attackdb_kb::Kb::from_bundles(vec![bundle]);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            let state = attackdb_server::AppState::new(kb, attackdb_server::Config::default());
+            Some((runtime, state))
+        })
+        .as_ref()
+}
+
+/// A request to the server (REST, TAXII, the web UI): the first line is the path and query,
+/// the rest, if any, a body POSTed there. Any answer is fine but a server error (5xx): hostile
+/// parameters and bodies are the client's error.
+pub fn server(data: &[u8]) {
+    use axum::body::Body;
+    use axum::http::{header, Method, Request};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let Some((runtime, state)) = server_state() else {
+        return;
+    };
+    let text = text(data);
+    let (target, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let Ok(uri) = format!("/{}", target.trim_start_matches('/')).parse::<axum::http::Uri>() else {
+        return;
+    };
+    let method = if body.is_empty() {
+        Method::GET
+    } else {
+        Method::POST
+    };
+    let Ok(request) = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/taxii+json;version=2.1")
+        .body(Body::from(body.to_string()))
+    else {
+        return;
+    };
+    let app = attackdb_server::router(state.clone());
+    runtime.block_on(async move {
+        let Ok(response) = app.oneshot(request).await;
+        let status = response.status();
+        let bytes = response.into_body().collect().await.map(|b| b.to_bytes());
+        assert!(
+            !status.is_server_error() || status.as_u16() == 503,
+            "{target:?} answered {status}: {:?}",
+            bytes.map(|b| String::from_utf8_lossy(&b).into_owned())
+        );
+    });
 }

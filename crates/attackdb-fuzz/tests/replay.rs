@@ -165,3 +165,31 @@ fn expressions() {
     .collect();
     replay("expression", inputs);
 }
+
+/// Requests as the server's clients make them, the seeds of the `server` target.
+pub const REQUESTS: [&str; 16] = [
+    "/api/v1/objects/T1059.001",
+    "/api/v1/objects/APT29/related",
+    "/api/v1/list/techniques?platform=Windows&include_revoked=true",
+    "/api/v1/search?q=powershell&limit=5",
+    "/api/v1/matrix?domain=enterprise&subtechniques=true",
+    "/api/v1/relation/techniques_used_by_group/G0016",
+    "/api/v1/diff?from=18.0&to=18.1",
+    "/taxii2/",
+    "/taxii2/api/collections/",
+    "/taxii2/api/collections/x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019/objects/?limit=2&match[type]=attack-pattern&added_after=2020-01-01T00:00:00Z",
+    "/techniques/T1059/001/",
+    "/matrices/enterprise/?platform=Linux",
+    "/search?q=apt",
+    "/api/v1/layers/validate\n{\"name\": \"x\", \"domain\": \"enterprise-attack\", \"techniques\": [{\"techniqueID\": \"T1059\", \"score\": 1}]}",
+    "/api/v1/layers/combine?expr=a%2Bb\n[{\"name\": \"a\", \"domain\": \"enterprise-attack\"}]",
+    "/api/v1/coverage?format=csv\nrule,T1059.001\n",
+];
+
+#[test]
+fn server_requests() {
+    let mut inputs: Vec<Vec<u8>> = REQUESTS.iter().map(|r| r.as_bytes().to_vec()).collect();
+    inputs.push(b"/api/v1/objects/%ff%fe".to_vec());
+    inputs.push(b"/taxii2/api/collections/x/objects/?limit=-1&next=zzz".to_vec());
+    replay("server", inputs);
+}

@@ -658,7 +658,9 @@ fn input_limits_come_from_the_environment_and_are_named_when_reached() {
     );
     assert!(!ok);
     assert!(
-        stderr.contains("more than the 100 bytes allowed (ATTACKDB_MAX_LAYER_BYTES raises the limit)"),
+        stderr.contains(
+            "more than the 100 bytes allowed (ATTACKDB_MAX_LAYER_BYTES raises the limit)"
+        ),
         "{stderr}"
     );
     let combine = ["layer", "combine", "--expr", "((a + 1) * 2)", layer_arg];
