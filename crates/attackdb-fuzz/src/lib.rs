@@ -185,7 +185,9 @@ pub fn layer(data: &[u8]) {
     let Ok(file) = attackdb_navigator::read_layers(&text(data)) else {
         return;
     };
-    for read in &file.layers {
+    // Only layers read without errors round-trip: a list item that is no layer object at all
+    // reads as an empty placeholder carrying the error.
+    for read in file.layers.iter().filter(|r| r.is_valid()) {
         let Ok(written) = attackdb_navigator::layer_to_json(&read.layer) else {
             continue;
         };
