@@ -190,6 +190,43 @@ impl Tactics<'_> {
         self.cache.insert(key.clone(), found.clone());
         (key, found)
     }
+
+    /// The tactics the names `raws` (of rule `rule`) stand for, without repeats; unknown and
+    /// renamed names noted in `mapping`.
+    fn take(
+        &mut self,
+        raws: &[String],
+        mapping: &mut Mapping,
+        renamed_refs: &mut BTreeMap<String, BTreeSet<usize>>,
+        rule: usize,
+    ) -> Vec<ObjId> {
+        let mut into: Vec<ObjId> = Vec::new();
+        for raw in raws {
+            let (key, found) = self.resolve(raw);
+            match found {
+                Resolved::Tactic(tactic) => into.push(tactic),
+                Resolved::Renamed(now) => {
+                    for t in &now {
+                        if !into.contains(t) {
+                            into.push(*t);
+                        }
+                    }
+                    renamed_refs.entry(key.clone()).or_default().insert(rule);
+                    let dataset = self.dataset;
+                    mapping.renamed_tactics.entry(key).or_insert_with(|| {
+                        now.iter()
+                            .map(|&t| {
+                                let short = dataset.object(t).shortname.as_deref();
+                                short.unwrap_or(dataset.display_id(t)).to_string()
+                            })
+                            .collect()
+                    });
+                }
+                Resolved::Unknown => note_unknown(mapping, key, UnknownKind::Tactic, rule),
+            }
+        }
+        into
+    }
 }
 
 /// The tactic `raw` names (normalised as `key`): by shortname, ATT&CK ID or name.
@@ -219,19 +256,7 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
     let mut misfits: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut renamed_refs: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     for (index, rule) in rules.iter().enumerate() {
-        let mut rule_tactics = Vec::new();
-        for raw in &rule.tactics {
-            let (key, found) = tactics.resolve(raw);
-            take_tactic(
-                dataset,
-                &mut mapping,
-                &mut renamed_refs,
-                key,
-                found,
-                index,
-                &mut rule_tactics,
-            );
-        }
+        let rule_tactics = tactics.take(&rule.tactics, &mut mapping, &mut renamed_refs, index);
         for raw in &rule.objects {
             let id = normalize_id(raw);
             if dataset.by_attack_id(&id).is_empty() {
@@ -259,19 +284,8 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
                     .or_default()
                     .insert(index);
             }
-            let mut wanted = Vec::new();
-            for raw in &reference.tactics {
-                let (key, found) = tactics.resolve(raw);
-                take_tactic(
-                    dataset,
-                    &mut mapping,
-                    &mut renamed_refs,
-                    key,
-                    found,
-                    index,
-                    &mut wanted,
-                );
-            }
+            let mut wanted =
+                tactics.take(&reference.tactics, &mut mapping, &mut renamed_refs, index);
             let own_tactics = matrix.tactics_of(technique);
             let explicit = !wanted.is_empty();
             if !explicit {
@@ -357,41 +371,6 @@ pub fn map_rules(dataset: &Dataset, matrix: &Scope, rules: &[Rule]) -> Mapping {
         ));
     }
     mapping
-}
-
-/// Adds the tactics `found` for tactic name `key` (of rule `rule`) to `into`, noting unknown
-/// and renamed ones.
-fn take_tactic(
-    dataset: &Dataset,
-    mapping: &mut Mapping,
-    renamed_refs: &mut BTreeMap<String, BTreeSet<usize>>,
-    key: String,
-    found: Resolved,
-    rule: usize,
-    into: &mut Vec<ObjId>,
-) {
-    match found {
-        Resolved::Tactic(tactic) => into.push(tactic),
-        Resolved::Renamed(now) => {
-            into.extend(
-                now.iter()
-                    .copied()
-                    .filter(|t| !into.contains(t))
-                    .collect::<Vec<_>>(),
-            );
-            renamed_refs.entry(key.clone()).or_default().insert(rule);
-            mapping.renamed_tactics.entry(key).or_insert_with(|| {
-                now.iter()
-                    .map(|&t| {
-                        let object = dataset.object(t);
-                        let short = object.shortname.as_deref();
-                        short.unwrap_or(dataset.display_id(t)).to_string()
-                    })
-                    .collect()
-            });
-        }
-        Resolved::Unknown => note_unknown(mapping, key, UnknownKind::Tactic, rule),
-    }
 }
 
 fn note_unknown(mapping: &mut Mapping, id: String, kind: UnknownKind, rule: usize) {
