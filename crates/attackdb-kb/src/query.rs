@@ -417,12 +417,13 @@ impl Dataset {
             .collect()
     }
 
-    /// Every platform named by any object, sorted.
+    /// Every platform named by any object, sorted. Relationships, which name none, are not
+    /// read (after a cold load they are most of the objects not parsed yet).
     pub fn platforms(&self) -> Vec<&str> {
-        let mut all: Vec<&str> = self
-            .objects()
-            .iter()
-            .flat_map(|o| o.platforms.iter().map(|p| &**p))
+        let wanted = self.load_where(|o| !self.is_kind(o, &[ObjectType::Relationship]));
+        let mut all: Vec<&str> = wanted
+            .into_iter()
+            .flat_map(|o| self.object(o).platforms.iter().map(|p| &**p))
             .collect();
         all.sort_unstable();
         all.dedup();
