@@ -330,7 +330,13 @@ impl Seen {
             });
         }
         for domain in &object.domains {
-            *self.domains.entry(domain.clone()).or_default() += 1;
+            // A new key only for a domain not seen yet (a handful per bundle).
+            match self.domains.get_mut(&**domain) {
+                Some(n) => *n += 1,
+                None => {
+                    self.domains.insert(domain.clone(), 1);
+                }
+            }
         }
         if let ObjectType::Other(name) = &object.kind {
             *self.types.entry(name.clone()).or_default() += 1;
