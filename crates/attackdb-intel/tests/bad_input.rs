@@ -242,9 +242,9 @@ fn malformed_atomic_files_are_reported_and_the_rest_used() {
     );
     assert_eq!(plan.atomic_problems.len(), 2);
     assert!(plan.to_markdown().contains("T1003.yaml"));
-    let _ = std::fs::remove_dir_all(&dir);
-    let missing = common::temp_dir("missing").join("nowhere");
+    let missing = dir.join("nowhere");
     assert!(matches!(AtomicIndex::load(&missing), Err(Error::Io { .. })));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

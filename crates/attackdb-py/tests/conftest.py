@@ -27,6 +27,11 @@ _HOME = tempfile.mkdtemp(prefix="attackdb-py-tests-")
 os.environ["ATTACKDB_HOME"] = _HOME
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The data home holds prebuilt indexes (about 125 MB): none is left behind."""
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("ATTACKDB_TEST_DATA") or CRATE / ".." / ".." / ".." / "shared" / "attack-stix-data").resolve()
 
