@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attackdb_kb::{Dataset, ObjId, ObjectType};
+use attackdb_kb::{Dataset, ObjId, ObjectType, RENAMED_TACTICS};
 use serde::Serialize;
 
 use crate::ingest::Ingested;
@@ -176,10 +176,23 @@ pub fn check_references_with(
             }
             let renamed = earlier
                 .iter()
-                .find_map(|&e| dataset.renamed_tactic(e, &key).map(|now| (e, now)));
+                .find_map(|&e| {
+                    let now = dataset.renamed_tactic(e, &key)?;
+                    let old_name = e
+                        .tactic_by_shortname(&key)
+                        .map_or(key.clone(), |t| e.display_name(t).to_string());
+                    Some(Successors {
+                        now,
+                        fresh: dataset.tactics_new_since(e),
+                        since: format!("since {}", e.release()),
+                        old_name,
+                    })
+                })
+                .or_else(|| known_rename(dataset, &key));
             let (status, suggestion, detail) = match renamed {
-                Some((earlier, now)) => {
-                    let (suggestion, detail) = renamed_tactic(dataset, earlier, now, &key, rule);
+                Some(successors) => {
+                    let now = successors.now;
+                    let (suggestion, detail) = renamed_tactic(dataset, &successors, rule);
                     if let Some(short) = dataset.object(now).shortname.as_deref() {
                         renamed_tactics.insert(key.clone(), short.to_string());
                     }
@@ -247,25 +260,62 @@ pub fn check_references_with(
     }
 }
 
-/// The shortname(s) a rule should write for tactic `old` of `earlier`, which is `now` in
-/// `dataset` under another shortname, and why: the new shortname, unless the rule's
-/// techniques (revoked ones followed) sit under other tactics, split off since `earlier`, and
-/// not under it; then those.
+/// What took the place of a tactic a release no longer has.
+struct Successors {
+    /// The tactic of the old one's STIX ID (or, from [`RENAMED_TACTICS`], the first named).
+    now: ObjId,
+    /// The tactics split off from it.
+    fresh: Vec<ObjId>,
+    /// Where they come from, for the detail: `since 18.1`, or `from Defense Evasion`.
+    since: String,
+    /// The old tactic's name.
+    old_name: String,
+}
+
+/// The successors of tactic `key` from ATT&CK's known renames, when no earlier release that
+/// has it is loaded (a 19.x release alone): `defense-evasion` is TA0005 Stealth, with TA0112
+/// Defense Impairment split off.
+fn known_rename(dataset: &Dataset, key: &str) -> Option<Successors> {
+    let (_, ids) = RENAMED_TACTICS.iter().find(|(old, _)| *old == key)?;
+    let mut found = ids
+        .iter()
+        .filter_map(|id| dataset.by_attack_id_typed(id, &[ObjectType::Tactic]));
+    let now = found.next()?;
+    let old_name = key
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or(String::new(), |c| {
+                c.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(Successors {
+        now,
+        fresh: found.collect(),
+        since: format!("from {old_name}"),
+        old_name,
+    })
+}
+
+/// The shortname(s) a rule should write for a tactic that is `successors.now` in `dataset`
+/// under another shortname, and why: the new shortname, unless the rule's techniques (revoked
+/// ones followed) sit under tactics split off from it, and not under it; then those.
 fn renamed_tactic(
     dataset: &Dataset,
-    earlier: &Dataset,
-    now: ObjId,
-    old: &str,
+    successors: &Successors,
     rule: &crate::rule::Rule,
 ) -> (String, String) {
     let release = dataset.release();
+    let now = successors.now;
     let new_short = dataset
         .object(now)
         .shortname
         .as_deref()
         .unwrap_or("")
         .to_string();
-    let fresh: Vec<ObjId> = dataset.tactics_new_since(earlier);
+    let fresh = &successors.fresh;
     let shortname = |t: ObjId| {
         dataset
             .object(t)
@@ -304,11 +354,9 @@ fn renamed_tactic(
             }
         }
     }
-    let old_name = earlier
-        .tactic_by_shortname(old)
-        .map_or(old.to_string(), |t| earlier.display_name(t).to_string());
     let mut detail = format!(
-        "{old_name} ({}) is {} ({new_short}) in {release}",
+        "{} ({}) is {} ({new_short}) in {release}",
+        successors.old_name,
         dataset.display_id(now),
         dataset.display_name(now)
     );
@@ -322,10 +370,10 @@ fn renamed_tactic(
             .map(|t| format!("{} {}", dataset.display_id(t), dataset.display_name(t)))
             .unwrap_or_default();
         detail.push_str(&format!(
-            "; the rule's {} now sit{} under {tactic} ({named}, split off since {})",
+            "; the rule's {} now sit{} under {tactic} ({named}, split off {})",
             techniques.iter().cloned().collect::<Vec<_>>().join(", "),
             if techniques.len() == 1 { "s" } else { "" },
-            earlier.release()
+            successors.since
         ));
         suggestions.push(tactic.clone());
     }

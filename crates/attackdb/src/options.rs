@@ -174,30 +174,59 @@ pub fn problem_summary(kb: &Kb) -> Option<String> {
     ))
 }
 
+/// What a number read from an environment variable counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A whole number.
+    Count,
+    /// A size in bytes, with an optional binary unit (`64MiB`).
+    Bytes,
+    /// A number of characters.
+    Chars,
+}
+
+/// The number in variable `name` (looked up through `var`), at least `min`; `None` when it is
+/// not set, an error naming the variable and what it must hold when it is malformed.
+pub fn number_var(
+    var: &impl Fn(&str) -> Option<std::ffi::OsString>,
+    name: &str,
+    min: usize,
+    unit: Unit,
+) -> Result<Option<usize>> {
+    let Some(value) = var(name) else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy().trim().to_string();
+    let parsed = match unit {
+        Unit::Bytes => attackdb_data::parse_bytes(&text).and_then(|n| usize::try_from(n).ok()),
+        Unit::Count | Unit::Chars => text.parse::<usize>().ok(),
+    };
+    match parsed.filter(|&n| n >= min) {
+        Some(n) => Ok(Some(n)),
+        None => Err(anyhow!(
+            "{name} must be {} of at least {min}{}, not {text:?}",
+            match unit {
+                Unit::Count => "a whole number",
+                Unit::Bytes => "a size in bytes",
+                Unit::Chars => "a number of characters",
+            },
+            if unit == Unit::Bytes {
+                " (e.g. 1048576 or 64MiB)"
+            } else {
+                ""
+            }
+        )),
+    }
+}
+
 /// Sets the navigator's and the coverage crate's input bounds from `ATTACKDB_MAX_LAYER_BYTES`,
 /// `ATTACKDB_MAX_LAYER_TECHNIQUES`, `ATTACKDB_MAX_EXPR_DEPTH`, `ATTACKDB_MAX_EXPR_TOKENS`,
 /// `ATTACKDB_MAX_RULE_FILES`, `ATTACKDB_MAX_RULE_FILE_BYTES` and `ATTACKDB_MAX_YAML_DEPTH`
 /// (looked up through `var`); a malformed value is an error naming the variable.
 pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<()> {
-    let number = |name: &str, bytes: bool| -> Result<Option<usize>> {
-        let Some(value) = var(name) else {
-            return Ok(None);
-        };
-        let text = value.to_string_lossy().trim().to_string();
-        let parsed = if bytes {
-            attackdb_data::parse_bytes(&text).and_then(|n| usize::try_from(n).ok())
-        } else {
-            text.parse::<usize>().ok()
-        };
-        match parsed.filter(|&n| n >= 1) {
-            Some(n) => Ok(Some(n)),
-            None if bytes => Err(anyhow!(
-                "{name} must be a size in bytes of at least 1 (e.g. 1048576 or 64MiB), not {text:?}"
-            )),
-            None => Err(anyhow!(
-                "{name} must be a whole number of at least 1, not {text:?}"
-            )),
-        }
+    let number = |name: &str, bytes: bool| {
+        let unit = if bytes { Unit::Bytes } else { Unit::Count };
+        number_var(&var, name, 1, unit)
     };
     let mut layers = attackdb_navigator::limits();
     if let Some(n) = number("ATTACKDB_MAX_LAYER_BYTES", true)? {
@@ -237,4 +266,40 @@ pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Res
     }
     attackdb_coverage::set_limits(rules);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{number_var, Unit};
+    use std::ffi::OsString;
+
+    fn read(value: &str, min: usize, unit: Unit) -> Result<Option<usize>, String> {
+        let var = |name: &str| (name == "N").then(|| OsString::from(value));
+        number_var(&var, "N", min, unit).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn numbers_from_variables_are_checked_and_errors_name_the_variable() {
+        let var = |_: &str| None;
+        assert_eq!(number_var(&var, "N", 1, Unit::Count).unwrap(), None);
+        assert_eq!(read(" 12 ", 1, Unit::Count), Ok(Some(12)));
+        assert_eq!(read("64MiB", 1, Unit::Bytes), Ok(Some(64 << 20)));
+        assert_eq!(read("10", 10, Unit::Chars), Ok(Some(10)));
+        assert_eq!(
+            read("9", 10, Unit::Chars),
+            Err("N must be a number of characters of at least 10, not \"9\"".to_string())
+        );
+        assert_eq!(
+            read("many", 1, Unit::Count),
+            Err("N must be a whole number of at least 1, not \"many\"".to_string())
+        );
+        assert_eq!(
+            read("0", 1, Unit::Bytes),
+            Err(
+                "N must be a size in bytes of at least 1 (e.g. 1048576 or 64MiB), not \"0\""
+                    .to_string()
+            )
+        );
+        assert!(read("64MiB", 1, Unit::Count).is_err());
+    }
 }

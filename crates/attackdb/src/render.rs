@@ -52,18 +52,10 @@ impl Limits {
             ("ATTACKDB_MAX_CELL_CHARS", &mut limits.max_cell_chars),
             ("ATTACKDB_MAX_TEXT_CHARS", &mut limits.max_text_chars),
         ] {
-            if let Some(value) = var(name) {
-                let value = value.to_string_lossy().to_string();
-                *field = value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n: &usize| *n >= 10)
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "{name} must be a number of characters (10 or more), not {value:?}"
-                        )
-                    })?;
+            if let Some(n) =
+                crate::options::number_var(&var, name, 10, crate::options::Unit::Chars)?
+            {
+                *field = n;
             }
         }
         Ok(limits)

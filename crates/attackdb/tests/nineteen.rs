@@ -15,11 +15,18 @@ use serde_json::Value;
 
 /// Runs `attackdb --data REAL --data DERIVED ARGS...`; `None` without the real data.
 fn run(args: &[&str]) -> Option<Output> {
+    run_with(true, args)
+}
+
+/// [`run`], or with the derived 19.1 alone (`with_real` false), as a user who fetched only 19.1.
+fn run_with(with_real: bool, args: &[&str]) -> Option<Output> {
     let real = attackdb_testdata::data_dir()?;
     let derived = attackdb_testdata::derived_release()?;
-    let output = Command::new(env!("CARGO_BIN_EXE_attackdb"))
-        .arg("--data")
-        .arg(real)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_attackdb"));
+    if with_real {
+        command.arg("--data").arg(real);
+    }
+    let output = command
         .arg("--data")
         .arg(derived)
         .args(args)
@@ -312,19 +319,33 @@ fn migrate_layer_carries_defense_evasion_to_stealth_and_flags_defense_impairment
 
 #[test]
 fn migrate_rules_reports_defense_evasion_and_revoked_sigma_tags_with_replacements() {
+    migrate_sigma_rules_to_19_1(true);
+}
+
+#[test]
+fn migrate_rules_with_19_1_alone_knows_defense_evasion_from_attacks_renames() {
+    // No 18.x loaded to look the old tactic up in: ATT&CK's known renames give the same answer.
+    migrate_sigma_rules_to_19_1(false);
+}
+
+fn migrate_sigma_rules_to_19_1(with_real: bool) {
     let Some(sigma) = attackdb_testdata::corpus("sigma") else {
         return;
     };
-    let Some(report) = json(&[
-        "migrate",
-        "rules",
-        sigma.to_str().unwrap(),
-        "--to",
-        "19.1",
-        "--json",
-    ]) else {
+    let Some(output) = run_with(
+        with_real,
+        &[
+            "migrate",
+            "rules",
+            sigma.to_str().unwrap(),
+            "--to",
+            "19.1",
+            "--json",
+        ],
+    ) else {
         return;
     };
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["release"], "enterprise-attack 19.1");
     assert_eq!(report["rules"], 3748);
     let revoked: BTreeMap<String, String> = report["revoked_ids"]
@@ -394,6 +415,28 @@ fn migrate_rules_reports_defense_evasion_and_revoked_sigma_tags_with_replacement
     // Every rule tagged attack.defense-evasion is reported.
     let tagged = count_sigma_rules_tagged(&sigma, "attack.defense-evasion");
     assert_eq!(tagged, 178 + 1412 + 22);
+    // Where the split-off tactic comes from: the earlier release loaded, else the rename itself.
+    let details: BTreeSet<String> = report["findings"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|f| f.as_array().unwrap())
+        .filter(|f| f["suggestion"] == "defense-impairment")
+        .map(|f| f["detail"].as_str().unwrap().to_string())
+        .collect();
+    let since = if with_real {
+        "since 18.1"
+    } else {
+        "from Defense Evasion"
+    };
+    assert!(
+        details.iter().all(|d| d
+            .starts_with("Defense Evasion (TA0005) is Stealth (stealth) in 19.1; the rule's")
+            && d.contains(&format!(
+                "under defense-impairment (TA0112 Defense Impairment, split off {since})"
+            ))),
+        "{details:?}"
+    );
 }
 
 #[test]
