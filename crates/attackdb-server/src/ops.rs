@@ -216,8 +216,13 @@ pub async fn uniform_errors(request: Request<Body>, next: Next) -> Response {
     .into_response()
 }
 
-/// With tokens configured, every route but `/healthz` and `/readyz` needs
-/// `Authorization: Bearer TOKEN`.
+/// The cookie the web UI's sign-in sets: the token, hex-encoded.
+pub(crate) const TOKEN_COOKIE: &str = "attackdb_token";
+
+/// With tokens configured, every route but `/healthz`, `/readyz`, signing in and out, and the
+/// static files needs `Authorization: Bearer TOKEN`, or the cookie the sign-in page sets (a
+/// browser cannot send a bearer token). A browser asking for a page without either is sent to
+/// the sign-in page; everything else gets 401.
 pub async fn authenticate(
     State(state): State<AppState>,
     request: Request<Body>,
@@ -225,35 +230,91 @@ pub async fn authenticate(
 ) -> Response {
     let tokens = &state.config().tokens;
     let path = request.uri().path();
-    let open = matches!(path, "/healthz" | "/readyz");
+    let open = matches!(path, "/healthz" | "/readyz" | "/login" | "/logout")
+        || path.starts_with("/static/");
     if tokens.is_empty() || open || request.method() == axum::http::Method::OPTIONS {
         return next.run(request).await;
     }
-    let given = request
-        .headers()
+    let headers = request.headers();
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let known = given.is_some_and(|g| {
-        tokens
-            .iter()
-            .any(|t| constant_time_eq(t.as_bytes(), g.as_bytes()))
-    });
-    if known {
+        .map(|v| v.trim().as_bytes().to_vec());
+    let given = bearer.or_else(|| cookie_token(headers));
+    if given.is_some_and(|g| token_known(tokens, &g)) {
         return next.run(request).await;
+    }
+    if wants_page(&request) {
+        let next_path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        return crate::web::to_login(&next_path);
     }
     let mut response = ApiError {
         status: StatusCode::UNAUTHORIZED,
         code: "unauthorized",
         message: "this server needs a bearer token".to_string(),
-        hint: Some("send Authorization: Bearer TOKEN with a token of --token-file".to_string()),
+        hint: Some(
+            "send Authorization: Bearer TOKEN with a token of --token-file (in a browser: sign in at /login)"
+                .to_string(),
+        ),
     }
     .into_response();
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
+}
+
+/// Whether `given` is one of `tokens` (compared in constant time).
+pub(crate) fn token_known(tokens: &[String], given: &[u8]) -> bool {
+    tokens.iter().any(|t| constant_time_eq(t.as_bytes(), given))
+}
+
+/// The token in the sign-in cookie, decoded; `None` without one, or when it is not hex.
+fn cookie_token(headers: &axum::http::HeaderMap) -> Option<Vec<u8>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == TOKEN_COOKIE)
+        .and_then(|(_, value)| from_hex(value.trim()))
+}
+
+/// A browser's request for a page: GET or HEAD of a site path, asking for HTML.
+fn wants_page(request: &Request<Body>) -> bool {
+    let path = request.uri().path();
+    let method = request.method();
+    (method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+        && !path.starts_with("/api/")
+        && !path.starts_with("/taxii2")
+        && !path.starts_with("/ui/")
+        && path != "/metrics"
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// `bytes` as lowercase hex.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

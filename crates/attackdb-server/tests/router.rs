@@ -791,6 +791,125 @@ async fn taxii_filters_and_errors_are_mitres() {
     assert_eq!(wrong_version.status, StatusCode::NOT_ACCEPTABLE);
 }
 
+/// A browser cannot send a bearer token: with `--token-file` it signs in once at `/login`, and
+/// an HTTP-only cookie carries the token from then on.
+#[tokio::test]
+async fn a_browser_signs_in_with_a_token_and_a_cookie_carries_it() {
+    let locked = AppState::new(
+        Kb::default(),
+        Config {
+            tokens: vec!["s3cret".to_string()],
+            ..Config::default()
+        },
+    );
+    let page = |uri: &str, cookie: Option<&str>| {
+        let mut request = Request::get(uri).header(header::ACCEPT, "text/html,*/*;q=0.8");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    // A page without a token sends the browser to sign in, and back afterwards.
+    let sent = send(&locked, page("/techniques/T1059/?x=1", None)).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sent.headers.get(header::LOCATION).unwrap(),
+        "/login?next=/techniques/T1059/%3Fx%3D1"
+    );
+    // The API still answers 401, and says where a browser signs in.
+    let api = get(&locked, "/api/v1/stats").await;
+    assert_error(&api, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(api.text().contains("/login"), "{}", api.text());
+    // The sign-in page and its stylesheet need no token.
+    let form = send(&locked, page("/login?next=/search", None)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let text = form.text();
+    assert!(
+        text.contains("<form method=\"post\" action=\"/login\">"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"next\" value=\"/search\""), "{text}");
+    assert_eq!(get(&locked, "/static/app.css").await.status, StatusCode::OK);
+    // A wrong token: the form again, with a message, and no cookie.
+    let wrong = post(&locked, "/login", "token=guess&next=%2Fsearch").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().contains("not a token of this server"));
+    assert!(wrong.headers.get(header::SET_COOKIE).is_none());
+    // The right one: an HTTP-only, same-site cookie, and back to where the browser was going.
+    let signed = post(
+        &locked,
+        "/login",
+        "token=s3cret&next=%2Fsearch%3Fq%3Dpowershell",
+    )
+    .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        signed.headers.get(header::LOCATION).unwrap(),
+        "/search?q=powershell"
+    );
+    let cookie = signed
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        cookie,
+        "attackdb_token=733363726574; Path=/; HttpOnly; SameSite=Strict"
+    );
+    let value = cookie.split(';').next().unwrap();
+    let with_cookie = send(
+        &locked,
+        Request::get("/api/v1/stats")
+            .header(header::COOKIE, format!("theme=dark; {value}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(with_cookie.status, StatusCode::OK);
+    // A forged or malformed cookie is no token.
+    for forged in [
+        "attackdb_token=73336372657",
+        "attackdb_token=zz",
+        "attackdb_token=s3cret",
+    ] {
+        let got = send(
+            &locked,
+            Request::get("/api/v1/stats")
+                .header(header::COOKIE, forged)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got.status, StatusCode::UNAUTHORIZED, "{forged}");
+    }
+    // Sign-in never sends the browser to another host.
+    for next in [
+        "%2F%2Fevil.example%2F",
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%5Cevil.example",
+    ] {
+        let got = post(&locked, "/login", format!("token=s3cret&next={next}")).await;
+        assert_eq!(got.headers.get(header::LOCATION).unwrap(), "/", "{next}");
+    }
+    // Signing out forgets the cookie.
+    let out = get(&locked, "/logout").await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(out
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    // Without tokens there is nothing to sign in to.
+    let open = AppState::new(Kb::default(), Config::default());
+    let got = get(&open, "/login?next=/search").await;
+    assert_eq!(got.status, StatusCode::SEE_OTHER);
+    assert_eq!(got.headers.get(header::LOCATION).unwrap(), "/search");
+}
+
 #[tokio::test]
 async fn operations_routes_and_tokens() {
     let Some(state) = state() else { return };

@@ -331,3 +331,37 @@ def test_crafted_bundle_runs_nothing(crafted, browser, tmp_path):
     assert HOSTILE in cell.get_attribute("title")
     assert "<img" in browser.find_element(By.ID, "legend").text
     no_script_ran(browser)
+
+
+def test_sign_in_with_a_token_of_the_token_file(browser, tmp_path):
+    """With --token-file a browser, which cannot send a bearer token, signs in once; a wrong
+    token is refused with a message, the right one brings it back to the page it asked for."""
+    tokens = tmp_path / "tokens"
+    tokens.write_text("s3cret-token\n")
+    proc, url = start_server(DATA, "--token-file", str(tokens))
+    try:
+        csp_violations(browser)
+        browser.get(url + "/groups/G0016/")
+        WebDriverWait(browser, 30).until(ec.url_contains("/login?next="))
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
+        shot(browser, "sign-in")
+        field = browser.find_element(By.ID, "token")
+        field.send_keys("a-guess")
+        field.submit()
+        WebDriverWait(browser, 30).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, "p.error[role=alert]"))
+        )
+        assert "not a token of this server" in browser.find_element(By.CSS_SELECTOR, "p.error").text
+        field = browser.find_element(By.ID, "token")
+        field.send_keys("s3cret-token")
+        field.submit()
+        WebDriverWait(browser, 30).until(ec.url_to_be(url + "/groups/G0016/"))
+        assert "APT29" in browser.find_element(By.TAG_NAME, "h1").text
+        shot(browser, "signed-in")
+        # The cookie is HTTP-only: the page's script cannot read the token.
+        assert "s3cret" not in browser.execute_script("return document.cookie")
+        assert not csp_violations(browser)
+    finally:
+        browser.get(url + "/logout")
+        proc.terminate()
+        proc.wait(timeout=30)
