@@ -38,14 +38,7 @@ fn text(data: &[u8]) -> String {
 
 /// The dataset of a bundle: its domain, else enterprise.
 fn dataset_of(scanned: ScannedBundle) -> Dataset {
-    let bundle = scanned.bundle();
-    let domain = bundle
-        .domain
-        .as_deref()
-        .and_then(Domain::parse)
-        .unwrap_or(Domain::Enterprise);
-    let release = Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
-    Dataset::from_scanned(domain, release, scanned)
+    scanned.into_dataset()
 }
 
 /// Asks `dataset` the questions every front end asks: lists, lookups, every relation family,

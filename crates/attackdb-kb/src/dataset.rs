@@ -210,6 +210,19 @@ impl ScannedBundle {
     pub fn bundle(&self) -> &Bundle {
         &self.bundle
     }
+
+    /// Indexes a bundle of any kind: an ATT&CK domain bundle as its domain and release, another
+    /// STIX bundle as enterprise (ATT&CK's kill chain name) of release `unknown`.
+    pub fn into_dataset(self) -> Dataset {
+        let domain = self
+            .bundle
+            .domain
+            .as_deref()
+            .and_then(Domain::parse)
+            .unwrap_or(Domain::Enterprise);
+        let release = Release::from_bundle(self.bundle.release.as_deref().unwrap_or("unknown"));
+        Dataset::from_scanned(domain, release, self)
+    }
 }
 
 const REVOKED: u8 = 1;

@@ -405,16 +405,8 @@ pub fn finish_index_writes(py: Python<'_>) {
 
 /// Indexes a bundle of any kind (an ATT&CK domain bundle or another STIX bundle).
 pub fn build(py: Python<'_>, scanned: attackdb_kb::ScannedBundle) -> NativeDataset {
-    // A bundle of no ATT&CK domain is indexed as enterprise (its kill chain name), and its
-    // `domain` reads `unknown`.
-    let bundle = scanned.bundle();
-    let domain = bundle
-        .domain
-        .as_deref()
-        .and_then(attackdb_kb::Domain::parse)
-        .unwrap_or(attackdb_kb::Domain::Enterprise);
-    let release = attackdb_kb::Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
-    NativeDataset::new(py.detach(|| Dataset::from_scanned(domain, release, scanned)))
+    // A bundle of no ATT&CK domain is indexed as enterprise, and its `domain` reads `unknown`.
+    NativeDataset::new(py.detach(|| scanned.into_dataset()))
 }
 
 fn visibility(include_revoked: bool, include_deprecated: bool) -> Visibility {
