@@ -232,9 +232,8 @@ pub fn expression(data: &[u8]) {
 }
 
 /// The server over the small bundle, and a runtime to ask it, made once per process.
-fn server_state() -> Option<&'static (tokio::runtime::Runtime, attackdb_server::AppState)> {
-    static STATE: OnceLock<Option<(tokio::runtime::Runtime, attackdb_server::AppState)>> =
-        OnceLock::new();
+fn server_state() -> Option<&'static (tokio::runtime::Runtime, axum::Router)> {
+    static STATE: OnceLock<Option<(tokio::runtime::Runtime, axum::Router)>> = OnceLock::new();
     STATE
         .get_or_init(|| {
             let bundle =
@@ -246,7 +245,7 @@ fn server_state() -> Option<&'static (tokio::runtime::Runtime, attackdb_server::
                 .build()
                 .ok()?;
             let state = attackdb_server::AppState::new(kb, attackdb_server::Config::default());
-            Some((runtime, state))
+            Some((runtime, attackdb_server::router(state)))
         })
         .as_ref()
 }
@@ -260,7 +259,7 @@ pub fn server(data: &[u8]) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
-    let Some((runtime, state)) = server_state() else {
+    let Some((runtime, app)) = server_state() else {
         return;
     };
     let text = text(data);
@@ -282,7 +281,7 @@ pub fn server(data: &[u8]) {
     else {
         return;
     };
-    let app = attackdb_server::router(state.clone());
+    let app = app.clone();
     runtime.block_on(async move {
         let Ok(response) = app.oneshot(request).await;
         let status = response.status();
