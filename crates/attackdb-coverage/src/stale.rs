@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attackdb_kb::{Dataset, ObjId, ObjectType, RENAMED_TACTICS};
+use attackdb_kb::{Dataset, ObjId, ObjectType};
 use serde::Serialize;
 
 use crate::ingest::Ingested;
@@ -262,7 +262,7 @@ pub fn check_references_with(
 
 /// What took the place of a tactic a release no longer has.
 struct Successors {
-    /// The tactic of the old one's STIX ID (or, from [`RENAMED_TACTICS`], the first named).
+    /// The tactic of the old one's STIX ID (or, from ATT&CK's known renames, the first named).
     now: ObjId,
     /// The tactics split off from it.
     fresh: Vec<ObjId>,
@@ -276,10 +276,7 @@ struct Successors {
 /// has it is loaded (a 19.x release alone): `defense-evasion` is TA0005 Stealth, with TA0112
 /// Defense Impairment split off.
 fn known_rename(dataset: &Dataset, key: &str) -> Option<Successors> {
-    let (_, ids) = RENAMED_TACTICS.iter().find(|(old, _)| *old == key)?;
-    let mut found = ids
-        .iter()
-        .filter_map(|id| dataset.by_attack_id_typed(id, &[ObjectType::Tactic]));
+    let mut found = dataset.known_successor_tactics(key).into_iter();
     let now = found.next()?;
     let old_name = key
         .split('-')

@@ -333,17 +333,24 @@ impl Dataset {
             Some((earlier, now)) => std::iter::once(now)
                 .chain(self.tactics_new_since(earlier))
                 .collect(),
-            None => RENAMED_TACTICS
-                .iter()
-                .filter(|(old, _)| *old == key)
-                .flat_map(|(_, ids)| ids.iter())
-                .filter_map(|id| self.by_attack_id_typed(id, &[ObjectType::Tactic]))
-                .collect(),
+            None => self.known_successor_tactics(&key),
         };
         let order = self.tactics_in_order();
         found.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
         found.dedup();
         found
+    }
+
+    /// The tactics of this release that [`RENAMED_TACTICS`] names in the place of tactic
+    /// `shortname` (normalised: lowercase, hyphens), in the table's order: the tactic that kept
+    /// the old one's ID first, then those split off. Empty when the table does not name it.
+    pub fn known_successor_tactics(&self, shortname: &str) -> Vec<ObjId> {
+        RENAMED_TACTICS
+            .iter()
+            .filter(|(old, _)| *old == shortname)
+            .flat_map(|(_, ids)| ids.iter())
+            .filter_map(|id| self.by_attack_id_typed(id, &[ObjectType::Tactic]))
+            .collect()
     }
 
     /// The live tactics of this release (in matrix order) that `earlier`, another release of

@@ -107,6 +107,19 @@ impl Params {
     }
 }
 
+/// `text` encoded for a query string value that [`percent_decode`] reads back: unreserved
+/// characters and `/` kept, every other byte `%XX`.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// `text` of a query string decoded: `+` is a space, `%XX` a byte; `None` for a malformed
 /// escape or bytes that are not UTF-8. The one decoder of REST and TAXII parameters.
 pub fn percent_decode(text: &str) -> Option<String> {

@@ -41,16 +41,10 @@ fn safe_next(next: Option<&str>) -> &str {
 
 /// Sends a browser to the sign-in page, to come back to `next` after it.
 pub(crate) fn to_login(next: &str) -> Response {
-    let encoded: String = next
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    redirect(&format!("/login?next={encoded}"))
+    redirect(&format!(
+        "/login?next={}",
+        crate::params::percent_encode(next)
+    ))
 }
 
 /// The sign-in page: one field for a token of `--token-file`.

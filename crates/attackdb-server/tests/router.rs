@@ -73,6 +73,29 @@ async fn get(state: &AppState, uri: &str) -> Got {
     send(state, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
+/// GET `uri` with one header.
+async fn get_with(state: &AppState, uri: &str, name: header::HeaderName, value: &str) -> Got {
+    send(
+        state,
+        Request::get(uri)
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// A server with nothing loaded that needs the token `s3cret`.
+fn locked() -> AppState {
+    AppState::new(
+        Kb::default(),
+        Config {
+            tokens: vec!["s3cret".to_string()],
+            ..Config::default()
+        },
+    )
+}
+
 async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Got {
     send(state, Request::post(uri).body(body.into()).unwrap()).await
 }
@@ -471,12 +494,11 @@ async fn etags_answer_304_when_unchanged() {
     let Some(state) = state() else { return };
     let first = get(&state, "/api/v1/stats").await;
     let etag = first.headers.get(header::ETAG).unwrap().clone();
-    let again = send(
+    let again = get_with(
         &state,
-        Request::get("/api/v1/stats")
-            .header(header::IF_NONE_MATCH, etag)
-            .body(Body::empty())
-            .unwrap(),
+        "/api/v1/stats",
+        header::IF_NONE_MATCH,
+        etag.to_str().unwrap(),
     )
     .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
@@ -771,21 +793,19 @@ async fn taxii_filters_and_errors_are_mitres() {
             "{uri}"
         );
     }
-    let wrong_accept = send(
+    let wrong_accept = get_with(
         &state,
-        Request::get("/api/v21/collections/")
-            .header(header::ACCEPT, "application/xml")
-            .body(Body::empty())
-            .unwrap(),
+        "/api/v21/collections/",
+        header::ACCEPT,
+        "application/xml",
     )
     .await;
     assert_eq!(wrong_accept.status, StatusCode::NOT_ACCEPTABLE);
-    let wrong_version = send(
+    let wrong_version = get_with(
         &state,
-        Request::get("/api/v21/collections/")
-            .header(header::ACCEPT, "application/taxii+json;version=2.0")
-            .body(Body::empty())
-            .unwrap(),
+        "/api/v21/collections/",
+        header::ACCEPT,
+        "application/taxii+json;version=2.0",
     )
     .await;
     assert_eq!(wrong_version.status, StatusCode::NOT_ACCEPTABLE);
@@ -795,13 +815,7 @@ async fn taxii_filters_and_errors_are_mitres() {
 /// an HTTP-only cookie carries the token from then on.
 #[tokio::test]
 async fn a_browser_signs_in_with_a_token_and_a_cookie_carries_it() {
-    let locked = AppState::new(
-        Kb::default(),
-        Config {
-            tokens: vec!["s3cret".to_string()],
-            ..Config::default()
-        },
-    );
+    let locked = locked();
     let page = |uri: &str, cookie: Option<&str>| {
         let mut request = Request::get(uri).header(header::ACCEPT, "text/html,*/*;q=0.8");
         if let Some(cookie) = cookie {
@@ -874,14 +888,7 @@ async fn a_browser_signs_in_with_a_token_and_a_cookie_carries_it() {
         "attackdb_token=zz",
         "attackdb_token=s3cret",
     ] {
-        let got = send(
-            &locked,
-            Request::get("/api/v1/stats")
-                .header(header::COOKIE, forged)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let got = get_with(&locked, "/api/v1/stats", header::COOKIE, forged).await;
         assert_eq!(got.status, StatusCode::UNAUTHORIZED, "{forged}");
     }
     // Sign-in never sends the browser to another host.
@@ -927,13 +934,7 @@ async fn operations_routes_and_tokens() {
         ),
         "{metrics}"
     );
-    let locked = AppState::new(
-        Kb::default(),
-        Config {
-            tokens: vec!["s3cret".to_string()],
-            ..Config::default()
-        },
-    );
+    let locked = locked();
     assert_eq!(get(&locked, "/healthz").await.status, StatusCode::OK);
     assert_eq!(
         get(&locked, "/readyz").await.status,
@@ -945,21 +946,19 @@ async fn operations_routes_and_tokens() {
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     );
-    let with = send(
+    let with = get_with(
         &locked,
-        Request::get("/api/v1/stats")
-            .header(header::AUTHORIZATION, "Bearer s3cret")
-            .body(Body::empty())
-            .unwrap(),
+        "/api/v1/stats",
+        header::AUTHORIZATION,
+        "Bearer s3cret",
     )
     .await;
     assert_eq!(with.status, StatusCode::OK);
-    let compressed = send(
+    let compressed = get_with(
         &state,
-        Request::get("/api/v1/list/techniques")
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .body(Body::empty())
-            .unwrap(),
+        "/api/v1/list/techniques",
+        header::ACCEPT_ENCODING,
+        "gzip",
     )
     .await;
     assert_eq!(
