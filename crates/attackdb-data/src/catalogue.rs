@@ -88,6 +88,9 @@ impl Catalogue {
     /// or release numbers, and second entries of one release, are skipped with a note.
     pub fn parse(location: Location, text: &str) -> Result<Catalogue> {
         let raw: RawCatalogue = serde_json::from_str(text).map_err(|e| {
+            if let Some(depth) = attackdb_stix::too_deep_in_parse(&e) {
+                return Error::Catalogue(format!("{}: {depth}", location.display()));
+            }
             Error::Catalogue(format!(
                 "{}: not an ATT&CK release index (a JSON object with a \"collections\" array of versions and URLs): {e}",
                 location.display()

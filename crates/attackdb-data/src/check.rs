@@ -45,6 +45,9 @@ pub fn check_bundle_limited(
         StixError::NotUtf8 { offset, .. } => FetchError::WrongContent(format!(
             "{label}: not an ATT&CK bundle: not UTF-8 text (byte {offset})"
         )),
+        StixError::TooDeep { depth, .. } => {
+            FetchError::WrongContent(format!("{label}: not an ATT&CK bundle: {depth}"))
+        }
         other => FetchError::WrongContent(other.to_string()),
     })?;
     let bundle = attackdb_stix::parse_bundle(Path::new(label), text).map_err(|e| match e {
@@ -52,7 +55,10 @@ pub fn check_bundle_limited(
             url: label.to_string(),
             detail: message,
         },
-        StixError::Json { .. } | StixError::NotABundle { .. } | StixError::BadObject { .. } => {
+        StixError::Json { .. }
+        | StixError::NotABundle { .. }
+        | StixError::BadObject { .. }
+        | StixError::TooDeep { .. } => {
             let text = e.to_string();
             let detail = text
                 .strip_prefix(label)

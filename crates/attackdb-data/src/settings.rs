@@ -65,7 +65,8 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
     number.checked_mul(1u64 << shift).filter(|n| *n > 0)
 }
 
-/// The bundle limits: `ATTACKDB_MAX_BUNDLE_BYTES` (default 512 MiB), looked up through `var`.
+/// The bundle limits: `ATTACKDB_MAX_BUNDLE_BYTES` (default 512 MiB) and `ATTACKDB_MAX_JSON_DEPTH`
+/// (1 to 127, default 127), looked up through `var`.
 pub fn bundle_limits_from_vars(
     var: impl Fn(&str) -> Option<OsString>,
 ) -> Result<attackdb_stix::Limits> {
@@ -77,6 +78,20 @@ pub fn bundle_limits_from_vars(
                 "ATTACKDB_MAX_BUNDLE_BYTES must be a size in bytes (e.g. 536870912 or 512MiB), not {value:?}"
             ))
         })?;
+    }
+    if let Some(value) = var("ATTACKDB_MAX_JSON_DEPTH") {
+        let value = value.to_string_lossy().to_string();
+        let ceiling = attackdb_stix::JSON_DEPTH_CEILING;
+        limits.max_json_depth = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=ceiling).contains(n))
+            .ok_or_else(|| {
+                Error::Selection(format!(
+                    "ATTACKDB_MAX_JSON_DEPTH must be a whole number from 1 to {ceiling}, not {value:?}"
+                ))
+            })?;
     }
     Ok(limits)
 }
@@ -198,6 +213,7 @@ mod tests {
             ("ATTACKDB_HTTP_RETRIES", "0"),
             ("ATTACKDB_HTTP_DEADLINE", "90"),
             ("ATTACKDB_MAX_BUNDLE_BYTES", "64MiB"),
+            ("ATTACKDB_MAX_JSON_DEPTH", "16"),
         ]);
         let settings = Settings::from_vars(&given).ok();
         assert_eq!(
@@ -215,7 +231,8 @@ mod tests {
                 deadline: Duration::from_secs(90),
                 retries: 0,
                 limits: attackdb_stix::Limits {
-                    max_bundle_bytes: 64 << 20
+                    max_bundle_bytes: 64 << 20,
+                    max_json_depth: 16,
                 },
             })
         );
@@ -224,6 +241,8 @@ mod tests {
             ("ATTACKDB_HTTP_RETRIES", "99"),
             ("ATTACKDB_HTTP_DEADLINE", "-1"),
             ("ATTACKDB_MAX_BUNDLE_BYTES", "lots"),
+            ("ATTACKDB_MAX_JSON_DEPTH", "0"),
+            ("ATTACKDB_MAX_JSON_DEPTH", "128"),
         ] {
             let error = HttpConfig::from_vars(vars(&[bad]))
                 .err()

@@ -114,6 +114,8 @@ impl<'p> Fetcher<'p> {
                 })?
             }
         };
+        attackdb_stix::check_json_depth(&text, self.config.limits.max_json_depth)
+            .map_err(|depth| crate::Error::Catalogue(format!("{}: {depth}", location.display())))?;
         Catalogue::parse(location, &text)
     }
 

@@ -22,6 +22,10 @@ pub struct Limits {
     /// [`Limits::EXPRESSION_TOKENS_CEILING`]; a long chain `a+a+...` nests as deeply as it is
     /// long once evaluated).
     pub max_expression_tokens: usize,
+    /// The deepest nesting of arrays and objects in a layer file or a JSON request body
+    /// (default and most [`attackdb_kb::JSON_DEPTH_CEILING`], 127, serde_json's own bound; a
+    /// layer nests 4 deep).
+    pub max_json_depth: usize,
 }
 
 impl Limits {
@@ -40,6 +44,7 @@ impl Default for Limits {
             max_layer_techniques: 200_000,
             max_expression_depth: 200,
             max_expression_tokens: 1_000,
+            max_json_depth: attackdb_kb::JSON_DEPTH_CEILING,
         }
     }
 }
@@ -48,6 +53,7 @@ static LAYER_BYTES: AtomicUsize = AtomicUsize::new(64 << 20);
 static LAYER_TECHNIQUES: AtomicUsize = AtomicUsize::new(200_000);
 static EXPRESSION_DEPTH: AtomicUsize = AtomicUsize::new(200);
 static EXPRESSION_TOKENS: AtomicUsize = AtomicUsize::new(1_000);
+static JSON_DEPTH: AtomicUsize = AtomicUsize::new(attackdb_kb::JSON_DEPTH_CEILING);
 
 /// The bounds in force.
 pub fn limits() -> Limits {
@@ -56,11 +62,13 @@ pub fn limits() -> Limits {
         max_layer_techniques: LAYER_TECHNIQUES.load(Ordering::Relaxed),
         max_expression_depth: EXPRESSION_DEPTH.load(Ordering::Relaxed),
         max_expression_tokens: EXPRESSION_TOKENS.load(Ordering::Relaxed),
+        max_json_depth: JSON_DEPTH.load(Ordering::Relaxed),
     }
 }
 
 /// Sets the bounds for the whole process (each at least 1; the expression's at most
-/// [`Limits::EXPRESSION_DEPTH_CEILING`] and [`Limits::EXPRESSION_TOKENS_CEILING`]).
+/// [`Limits::EXPRESSION_DEPTH_CEILING`] and [`Limits::EXPRESSION_TOKENS_CEILING`], the JSON
+/// depth at most [`attackdb_kb::JSON_DEPTH_CEILING`]).
 pub fn set_limits(limits: Limits) {
     LAYER_BYTES.store(limits.max_layer_bytes.max(1), Ordering::Relaxed);
     LAYER_TECHNIQUES.store(limits.max_layer_techniques.max(1), Ordering::Relaxed);
@@ -74,6 +82,12 @@ pub fn set_limits(limits: Limits) {
         limits
             .max_expression_tokens
             .clamp(1, Limits::EXPRESSION_TOKENS_CEILING),
+        Ordering::Relaxed,
+    );
+    JSON_DEPTH.store(
+        limits
+            .max_json_depth
+            .clamp(1, attackdb_kb::JSON_DEPTH_CEILING),
         Ordering::Relaxed,
     );
 }

@@ -91,6 +91,9 @@ pub enum Error {
         /// 1-based column.
         column: usize,
     },
+    /// The JSON nests deeper than [`crate::Limits::max_json_depth`].
+    #[error("{0}")]
+    TooDeep(attackdb_kb::TooDeep),
     /// The JSON is neither a layer object nor a list of them.
     #[error("$: expected a layer object or a list of layers, found {found}")]
     NotALayer {

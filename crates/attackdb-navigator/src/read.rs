@@ -82,16 +82,21 @@ pub fn read_layers(text: &str) -> Result<LayerFile> {
         )));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::NotJson {
-        message: e
-            .to_string()
-            .split(" at line")
-            .next()
-            .unwrap_or("")
-            .to_string(),
-        line: e.line(),
-        column: e.column(),
-    })?;
+    attackdb_kb::check_json_depth(text, limits.max_json_depth).map_err(Error::TooDeep)?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| match attackdb_kb::too_deep_in_parse(&e) {
+            Some(depth) => Error::TooDeep(depth),
+            None => Error::NotJson {
+                message: e
+                    .to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                line: e.line(),
+                column: e.column(),
+            },
+        })?;
     match value {
         Value::Object(object) => Ok(LayerFile {
             is_list: false,

@@ -89,6 +89,25 @@ fn not_json_and_not_a_layer() {
 }
 
 #[test]
+fn a_layer_nested_past_the_json_depth_bound_is_refused_with_its_place() {
+    // A layer nests 4 deep (layer, techniques, technique, metadata list): the default bound,
+    // 127, leaves room; past it, the place of the first bracket too deep.
+    let shallow = r#"{"name": "x", "domain": "enterprise-attack", "techniques": [{"techniqueID": "T1059", "metadata": [{"name": "a", "value": "b"}]}]}"#;
+    assert_eq!(read_layers(shallow).unwrap().layers.len(), 1);
+    let deep = format!(
+        "{{\"name\": \"x\",\n\"metadata\": {}{}}}",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    match read_layers(&deep).unwrap_err() {
+        Error::TooDeep(depth) => {
+            assert_eq!((depth.limit, depth.line, depth.column), (127, 2, 13 + 126))
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
 fn old_formats_upgrade_with_notes() {
     let file = read_layers(
         r##"{"name": "old", "version": "2.2", "domain": "mitre-mobile", "viewMode": 1,

@@ -301,6 +301,30 @@ async fn every_error_has_its_status_and_code() {
     assert_error(&bad_body, StatusCode::BAD_REQUEST, "bad_parameter");
     let unknown_group = post(&state, "/api/v1/layers/generate", "{\"group\": \"APT99\"}").await;
     assert_eq!(unknown_group.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Bodies nested past the JSON depth bound: refused with the place, before any parsing.
+    let deep = format!("{{\"group\": {}{}}}", "[".repeat(5000), "]".repeat(5000));
+    let deep_body = post(&state, "/api/v1/layers/generate", deep.clone()).await;
+    assert_error(&deep_body, StatusCode::BAD_REQUEST, "bad_parameter");
+    assert!(
+        deep_body.text().contains(
+            "the body: JSON nested deeper than 127 levels at line 1, column 137 (ATTACKDB_MAX_JSON_DEPTH"
+        ),
+        "{}",
+        deep_body.text()
+    );
+    let deep_layer = post(&state, "/api/v1/layers/validate", deep).await;
+    assert_error(
+        &deep_layer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+    );
+    assert!(
+        deep_layer
+            .text()
+            .contains("JSON nested deeper than 127 levels at line 1, column 137"),
+        "{}",
+        deep_layer.text()
+    );
     let small = AppState::new(
         Kb::default(),
         Config {

@@ -481,6 +481,16 @@ fn parse_chunk<T>(
         let JsonObject(mut object) = serde_json::from_str(slice).map_err(|e| {
             let at = offset + offset_in(slice, e.line(), e.column());
             let (line, column) = line_column(text, at);
+            if let Some(depth) = crate::too_deep_in_parse(&e) {
+                return Error::TooDeep {
+                    path: path.to_path_buf(),
+                    depth: crate::TooDeep {
+                        line,
+                        column,
+                        ..depth
+                    },
+                };
+            }
             Error::BadObject {
                 path: path.to_path_buf(),
                 index: first_index + i,
@@ -498,6 +508,12 @@ fn parse_chunk<T>(
 
 fn bundle_error(path: &Path, e: &serde_json::Error) -> Error {
     use serde_json::error::Category;
+    if let Some(depth) = crate::too_deep_in_parse(e) {
+        return Error::TooDeep {
+            path: path.to_path_buf(),
+            depth,
+        };
+    }
     match e.classify() {
         Category::Data => Error::NotABundle {
             path: path.to_path_buf(),
@@ -538,7 +554,7 @@ fn offset_in(text: &str, line: usize, column: usize) -> usize {
 }
 
 /// 1-based line and column of byte `offset` in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before

@@ -40,6 +40,15 @@ pub enum Error {
         /// Offset of the first invalid byte.
         offset: usize,
     },
+    /// The JSON nests deeper than [`crate::Limits::max_json_depth`] (or serde_json's own
+    /// [`crate::JSON_DEPTH_CEILING`]).
+    #[error("{path}: {depth}")]
+    TooDeep {
+        /// The file.
+        path: PathBuf,
+        /// The limit and where it was passed.
+        depth: crate::TooDeep,
+    },
     /// The file is not valid JSON.
     #[error("{path}:{line}:{column}: invalid JSON: {message}")]
     Json {

@@ -15,6 +15,10 @@ pub struct Limits {
     /// expands past it, is refused with [`Error::TooLarge`] before it is read whole. Prebuilt
     /// indexes whose sections claim more are ignored as damaged.
     pub max_bundle_bytes: u64,
+    /// The deepest nesting of arrays and objects in a bundle's JSON (default and most
+    /// [`crate::JSON_DEPTH_CEILING`], 127: serde_json's own bound; ATT&CK's bundles
+    /// nest 5 deep). A deeper bundle is refused with [`Error::TooDeep`] before it is parsed.
+    pub max_json_depth: usize,
 }
 
 impl Limits {
@@ -26,6 +30,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_bundle_bytes: Limits::DEFAULT_MAX_BUNDLE_BYTES,
+            max_json_depth: crate::JSON_DEPTH_CEILING,
         }
     }
 }
@@ -62,7 +67,8 @@ pub fn read_text_limited(path: &Path, limits: &Limits) -> Result<String> {
 }
 
 /// Turns the bytes of the file at `path` into text: gunzips them when they are gzip (stopping
-/// with [`Error::TooLarge`] past `limits.max_bundle_bytes`), then checks they are UTF-8.
+/// with [`Error::TooLarge`] past `limits.max_bundle_bytes`), then checks they are UTF-8 and
+/// nest no deeper than `limits.max_json_depth`.
 pub(crate) fn decode_text(path: &Path, bytes: Vec<u8>, limits: &Limits) -> Result<String> {
     let limit = limits.max_bundle_bytes;
     let too_large = || Error::TooLarge {
@@ -98,8 +104,13 @@ pub(crate) fn decode_text(path: &Path, bytes: Vec<u8>, limits: &Limits) -> Resul
         }
         bytes
     };
-    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),
-    })
+    })?;
+    crate::check_json_depth(&text, limits.max_json_depth).map_err(|depth| Error::TooDeep {
+        path: path.to_path_buf(),
+        depth,
+    })?;
+    Ok(text)
 }

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use attackdb_stix::{load_bundle, DiagnosticKind, Error};
+use attackdb_stix::{load_bundle, load_bundle_limited, DiagnosticKind, Error};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
@@ -248,6 +248,7 @@ fn finding_3_a_gzip_bomb_stops_at_the_limit() {
     let plain = write(dir.path(), "big.json", &text);
     let limits = Limits {
         max_bundle_bytes: 1 << 20,
+        ..Limits::default()
     };
     for path in [&bomb, &plain] {
         for error in [
@@ -272,7 +273,128 @@ fn finding_3_a_gzip_bomb_stops_at_the_limit() {
     assert_eq!(Limits::default().max_bundle_bytes, 512 << 20);
     let roomy = Limits {
         max_bundle_bytes: 16 << 20,
+        ..Limits::default()
     };
     assert_eq!(load_bundle_limited(&bomb, &roomy).unwrap().objects.len(), 3);
     assert_eq!(load_bundle(&bomb).unwrap().objects.len(), 3);
+}
+
+/// `n` arrays, one in another.
+fn nested(n: usize) -> String {
+    format!("{}{}", "[".repeat(n), "]".repeat(n))
+}
+
+#[test]
+fn json_nested_deeper_than_the_limit_is_refused_with_its_position() {
+    use attackdb_stix::{BundleFile, Limits, TooDeep, JSON_DEPTH_CEILING};
+    let dir = tempfile::tempdir().unwrap();
+    let with_limit = |depth| Limits {
+        max_json_depth: depth,
+        ..Limits::default()
+    };
+    // An object's field nested 200 deep: past serde_json's own bound (the default), refused
+    // at the bracket that went past it, whether the bundle is parsed whole or object by object.
+    let deep_field = GOOD.replace(
+        r#"{"nested": true}"#,
+        &format!("{{\"nested\": {}}}", nested(200)),
+    );
+    let path = write(dir.path(), "deep.json", deep_field.as_bytes());
+    // The bundle is level 1, `objects` 2, the object 3, the field's object 4, its arrays 5 on.
+    let column = deep_field.lines().nth(5).unwrap().find("[[").unwrap() + 1;
+    let expected = |limit: usize| TooDeep {
+        limit,
+        line: 6,
+        column: column + limit - 4,
+    };
+    let errors = [
+        load_bundle(&path).unwrap_err(),
+        BundleFile::open(&path).unwrap().parse().unwrap_err(),
+        BundleFile::open(&path)
+            .unwrap()
+            .parse_scanned(|_| ())
+            .unwrap_err(),
+    ];
+    for error in errors {
+        match &error {
+            Error::TooDeep { depth, .. } => assert_eq!(*depth, expected(JSON_DEPTH_CEILING)),
+            other => panic!("not TooDeep: {other}"),
+        }
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: JSON nested deeper than 127 levels at line 6, column {} (ATTACKDB_MAX_JSON_DEPTH sets the limit, 1 to 127)",
+                path.display(),
+                column + 123
+            )
+        );
+    }
+    // A lower limit is checked before anything is parsed, gzip or not.
+    let gz = write(dir.path(), "deep.json.gz", &gzip(deep_field.as_bytes()));
+    for file in [&path, &gz] {
+        match load_bundle_limited(file, &with_limit(10)).unwrap_err() {
+            Error::TooDeep { depth, path } => {
+                assert_eq!((depth, path.as_path()), (expected(10), file.as_path()))
+            }
+            other => panic!("not TooDeep: {other}"),
+        }
+    }
+    // JSON the parser skips unparsed (a field of the bundle itself, 100,000 deep) holds no
+    // recursion: text handed to the parser directly loads; read from a file it is refused.
+    let skipped = GOOD.replacen(
+        r#""id": "bundle--1","#,
+        &format!(r#""id": "bundle--1", "x_deep": {},"#, nested(100_000)),
+        1,
+    );
+    let parsed = attackdb_stix::parse_bundle(Path::new("skipped.json"), skipped.clone());
+    assert_eq!(parsed.unwrap().objects.len(), 3);
+    let path = write(dir.path(), "skipped.json", skipped.as_bytes());
+    assert!(matches!(
+        load_bundle(&path).unwrap_err(),
+        Error::TooDeep {
+            depth: TooDeep {
+                limit: 127,
+                line: 1,
+                ..
+            },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn real_bundles_nest_at_most_six_deep() {
+    use attackdb_stix::{Limits, TooDeep};
+    let Some(dir) = attackdb_testdata::data_dir() else {
+        return;
+    };
+    let ics = dir.join("ics-attack/ics-attack-18.1.json.gz");
+    let limits = |depth| Limits {
+        max_json_depth: depth,
+        ..Limits::default()
+    };
+    for name in [
+        "enterprise-attack/enterprise-attack-18.1.json.gz",
+        "mobile-attack/mobile-attack-18.1.json.gz",
+    ] {
+        assert!(
+            load_bundle_limited(&dir.join(name), &limits(5)).is_ok(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        load_bundle_limited(&ics, &limits(6)).unwrap().objects.len(),
+        load_bundle(&ics).unwrap().objects.len()
+    );
+    // ICS 18.1 goes six deep in an asset's related_asset_sectors (asset, list, sector).
+    match load_bundle_limited(&ics, &limits(5)).unwrap_err() {
+        Error::TooDeep { depth, .. } => assert_eq!(
+            depth,
+            TooDeep {
+                limit: 5,
+                line: 50105,
+                column: 31
+            }
+        ),
+        other => panic!("not TooDeep: {other}"),
+    }
 }

@@ -221,6 +221,8 @@ pub fn number_var(
 
 /// Sets the navigator's and the coverage crate's input bounds from `ATTACKDB_MAX_LAYER_BYTES`,
 /// `ATTACKDB_MAX_LAYER_TECHNIQUES`, `ATTACKDB_MAX_EXPR_DEPTH`, `ATTACKDB_MAX_EXPR_TOKENS`,
+/// `ATTACKDB_MAX_JSON_DEPTH` (layers and request bodies; bundles read it through
+/// [`attackdb_data::Settings`]),
 /// `ATTACKDB_MAX_RULE_FILES`, `ATTACKDB_MAX_RULE_FILE_BYTES` and `ATTACKDB_MAX_YAML_DEPTH`
 /// (looked up through `var`); a malformed value is an error naming the variable.
 pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<()> {
@@ -252,6 +254,15 @@ pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Res
             ));
         }
         layers.max_expression_tokens = n;
+    }
+    if let Some(n) = number("ATTACKDB_MAX_JSON_DEPTH", false)? {
+        let ceiling = attackdb_kb::JSON_DEPTH_CEILING;
+        if n > ceiling {
+            return Err(anyhow!(
+                "ATTACKDB_MAX_JSON_DEPTH may be at most {ceiling}, not {n}"
+            ));
+        }
+        layers.max_json_depth = n;
     }
     attackdb_navigator::set_limits(layers);
     let mut rules = attackdb_coverage::limits();

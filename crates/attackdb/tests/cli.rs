@@ -709,3 +709,57 @@ fn input_limits_come_from_the_environment_and_are_named_when_reached() {
         "{stderr}"
     );
 }
+
+#[test]
+fn json_nesting_depth_comes_from_the_environment_and_is_named_when_reached() {
+    let Some(data) = data_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let layer = dir.path().join("layer.json");
+    let text = "{\"name\": \"x\", \"domain\": \"enterprise-attack\",\n \"techniques\": [{\"techniqueID\": \"T1059\", \"score\": 1}]}";
+    std::fs::write(&layer, text).unwrap();
+    let validate = ["layer", "validate", layer.to_str().unwrap()];
+    let (ok, _, stderr) = attackdb_with(&data, &validate, &[("ATTACKDB_MAX_JSON_DEPTH", "3")]);
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = attackdb_with(&data, &validate, &[("ATTACKDB_MAX_JSON_DEPTH", "2")]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("JSON nested deeper than 2 levels at line 2, column 17 (ATTACKDB_MAX_JSON_DEPTH sets the limit, 1 to 127)"),
+        "{stderr}"
+    );
+    // Bundles: ICS 18.1 nests 6 deep, so a limit of 5 refuses it, naming the file and place.
+    let bundles = tempfile::tempdir().unwrap();
+    let ics = bundles.path().join("ics-attack-18.1.json.gz");
+    std::fs::copy(data.join("ics-attack/ics-attack-18.1.json.gz"), &ics).unwrap();
+    let (ok, _, stderr) = attackdb_with(
+        bundles.path(),
+        &["stats"],
+        &[("ATTACKDB_MAX_JSON_DEPTH", "6")],
+    );
+    assert!(ok, "{stderr}");
+    let _ = std::fs::remove_dir_all(bundles.path());
+    std::fs::create_dir_all(bundles.path()).unwrap();
+    std::fs::copy(data.join("ics-attack/ics-attack-18.1.json.gz"), &ics).unwrap();
+    let (ok, _, stderr) = attackdb_with(
+        bundles.path(),
+        &["stats"],
+        &[("ATTACKDB_MAX_JSON_DEPTH", "5")],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "{}: JSON nested deeper than 5 levels at line 50105, column 31",
+            ics.display()
+        )),
+        "{stderr}"
+    );
+    for bad in ["0", "128", "deep"] {
+        let (ok, _, stderr) = attackdb_with(&data, &["stats"], &[("ATTACKDB_MAX_JSON_DEPTH", bad)]);
+        assert!(!ok);
+        assert!(
+            stderr.contains("ATTACKDB_MAX_JSON_DEPTH"),
+            "{bad}: {stderr}"
+        );
+    }
+}

@@ -911,6 +911,35 @@ fn finding_3_a_gzip_bomb_is_refused_at_the_limit_and_not_retried() {
 }
 
 #[test]
+fn json_nested_past_the_depth_limit_is_refused_in_a_fetched_bundle_and_index() {
+    // ICS 18.1 nests 6 deep (an asset's sector list): a limit of 5 refuses it unstored and
+    // unretried, with the place.
+    let Some(server) = failing_fetch(
+        |data| Reply::Body(release_bytes(data, "ics-attack", "18.1")),
+        &[("ATTACKDB_MAX_JSON_DEPTH", "5")],
+        "not an ATT&CK bundle: JSON nested deeper than 5 levels at line 50105, column 31 (ATTACKDB_MAX_JSON_DEPTH sets the limit, 1 to 127)",
+    ) else {
+        return;
+    };
+    assert_eq!(server.hits(TARGET), 1, "a bundle too deep is not retried");
+    // MITRE's index nests 5 deep (index, collections, a collection, versions, a version).
+    let index = server.url("/index.json");
+    let home = tempfile::tempdir().unwrap();
+    let list = ["data", "releases", "--index", &index, "--json"];
+    let output = attackdb(home.path(), &list, &[("ATTACKDB_MAX_JSON_DEPTH", "5")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = attackdb(home.path(), &list, &[("ATTACKDB_MAX_JSON_DEPTH", "4")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!(
+            "{index}: JSON nested deeper than 4 levels at line "
+        )),
+        "{message}"
+    );
+}
+
+#[test]
 fn finding_6_a_trickle_past_the_deadline_is_reported() {
     let Some(server) = failing_fetch(
         |data| Reply::Trickle(release_bytes(data, "ics-attack", "18.1")),
