@@ -16,8 +16,8 @@ pub struct Limits {
     /// indexes whose sections claim more are ignored as damaged.
     pub max_bundle_bytes: u64,
     /// The deepest nesting of arrays and objects in a bundle's JSON (default and most
-    /// [`crate::JSON_DEPTH_CEILING`], 127: serde_json's own bound; ATT&CK's bundles
-    /// nest 5 deep). A deeper bundle is refused with [`Error::TooDeep`] before it is parsed.
+    /// [`crate::JSON_DEPTH_CEILING`], 127: serde_json's own bound; ATT&CK's bundles nest at
+    /// most 6 deep). A deeper bundle is refused with [`Error::TooDeep`] before it is parsed.
     pub max_json_depth: usize,
 }
 

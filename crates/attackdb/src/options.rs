@@ -44,7 +44,8 @@ impl Options {
         crate::render::set_limits(crate::render::Limits::from_vars(|name| {
             std::env::var_os(name)
         })?);
-        set_input_limits(|name| std::env::var_os(name))?;
+        let settings = Settings::from_vars(|name| std::env::var_os(name))?;
+        set_input_limits(|name| std::env::var_os(name), &settings.limits)?;
         Ok(Options {
             data: global.data.clone(),
             domain,
@@ -52,7 +53,7 @@ impl Options {
             json: global.json,
             use_index: !global.no_index,
             verbose: global.verbose,
-            settings: Settings::from_vars(|name| std::env::var_os(name))?,
+            settings,
             progress: Stderr::new(),
             opened: RefCell::new(Vec::new()),
         })
@@ -221,11 +222,14 @@ pub fn number_var(
 
 /// Sets the navigator's and the coverage crate's input bounds from `ATTACKDB_MAX_LAYER_BYTES`,
 /// `ATTACKDB_MAX_LAYER_TECHNIQUES`, `ATTACKDB_MAX_EXPR_DEPTH`, `ATTACKDB_MAX_EXPR_TOKENS`,
-/// `ATTACKDB_MAX_JSON_DEPTH` (layers and request bodies; bundles read it through
-/// [`attackdb_data::Settings`]),
 /// `ATTACKDB_MAX_RULE_FILES`, `ATTACKDB_MAX_RULE_FILE_BYTES` and `ATTACKDB_MAX_YAML_DEPTH`
-/// (looked up through `var`); a malformed value is an error naming the variable.
-pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<()> {
+/// (looked up through `var`); a malformed value is an error naming the variable. Layers and
+/// request bodies nest at most as deep as `bundles` allows (`ATTACKDB_MAX_JSON_DEPTH`, read
+/// with the other bundle limits by [`attackdb_data::Settings`]).
+pub fn set_input_limits(
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+    bundles: &attackdb_stix::Limits,
+) -> Result<()> {
     let number = |name: &str, bytes: bool| {
         let unit = if bytes { Unit::Bytes } else { Unit::Count };
         number_var(&var, name, 1, unit)
@@ -255,15 +259,7 @@ pub fn set_input_limits(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Res
         }
         layers.max_expression_tokens = n;
     }
-    if let Some(n) = number("ATTACKDB_MAX_JSON_DEPTH", false)? {
-        let ceiling = attackdb_kb::JSON_DEPTH_CEILING;
-        if n > ceiling {
-            return Err(anyhow!(
-                "ATTACKDB_MAX_JSON_DEPTH may be at most {ceiling}, not {n}"
-            ));
-        }
-        layers.max_json_depth = n;
-    }
+    layers.max_json_depth = bundles.max_json_depth;
     attackdb_navigator::set_limits(layers);
     let mut rules = attackdb_coverage::limits();
     if let Some(n) = number("ATTACKDB_MAX_RULE_FILES", false)? {
