@@ -87,6 +87,12 @@ impl Catalogue {
     /// Reads the catalogue `text`, found at `location`. Entries that are not ATT&CK domains
     /// or release numbers, and second entries of one release, are skipped with a note.
     pub fn parse(location: Location, text: &str) -> Result<Catalogue> {
+        Catalogue::parse_limited(location, text, crate::HttpConfig::DEFAULT_MAX_INDEX_ENTRIES)
+    }
+
+    /// [`Catalogue::parse`] of an index listing at most `max_entries` versions (more is an
+    /// error naming the limit).
+    pub fn parse_limited(location: Location, text: &str, max_entries: usize) -> Result<Catalogue> {
         let raw: RawCatalogue = serde_json::from_str(text).map_err(|e| {
             if let Some(depth) = attackdb_stix::too_deep_in_parse(&e) {
                 return Error::Catalogue(format!("{}: {depth}", location.display()));
@@ -96,6 +102,13 @@ impl Catalogue {
                 location.display()
             ))
         })?;
+        let listed: usize = raw.collections.iter().map(|c| c.versions.len()).sum();
+        if listed > max_entries {
+            return Err(Error::Catalogue(format!(
+                "{}: the index lists {listed} versions, more than the {max_entries} allowed (ATTACKDB_MAX_INDEX_ENTRIES raises the limit)",
+                location.display()
+            )));
+        }
         let mut releases: Vec<Offered> = Vec::new();
         let mut notes = Vec::new();
         // Seen releases in a set: an index listing tens of thousands of versions stays linear.
@@ -300,7 +313,7 @@ mod tests {
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let location = Location::parse("/srv/attack/index.json").ok();
-            let parsed = location.and_then(|l| Catalogue::parse(l, &text).ok());
+            let parsed = location.and_then(|l| Catalogue::parse_limited(l, &text, 100_000).ok());
             let _ = sender.send(parsed.map(|c| (c.releases.len(), c.notes)));
         });
         // A hang guard, not a speed target: the parse takes milliseconds.
@@ -315,6 +328,24 @@ mod tests {
         assert_eq!(
             notes,
             ["skipped 30000 repeated entries, the first of each kept (enterprise-attack 0.0, enterprise-attack 0.1, enterprise-attack 0.2, enterprise-attack 0.3, enterprise-attack 0.4, ...)"]
+        );
+    }
+
+    #[test]
+    fn an_index_listing_more_versions_than_allowed_is_refused() {
+        let text = r#"{"collections": [{"name": "ICS ATT&CK", "versions": [
+            {"version": "18.1", "url": "a.json"}, {"version": "18.0", "url": "b.json"},
+            {"version": "18.1", "url": "c.json"}]}]}"#;
+        let location = || Location::parse("/srv/attack/index.json").ok();
+        let within = location().map(|l| Catalogue::parse_limited(l, text, 3));
+        assert_eq!(
+            within.and_then(Result::ok).map(|c| c.releases.len()),
+            Some(2)
+        );
+        let past = location().map(|l| Catalogue::parse_limited(l, text, 2));
+        assert_eq!(
+            past.and_then(Result::err).map(|e| e.to_string()),
+            Some("/srv/attack/index.json: the index lists 3 versions, more than the 2 allowed (ATTACKDB_MAX_INDEX_ENTRIES raises the limit)".to_string())
         );
     }
 

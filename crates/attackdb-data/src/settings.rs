@@ -27,6 +27,17 @@ pub struct HttpConfig {
     /// Bounds on what is stored: a download, or its decompressed text, larger than
     /// `limits.max_bundle_bytes` is refused (and not retried).
     pub limits: attackdb_stix::Limits,
+    /// The largest release index read, in bytes (default 16 MiB; MITRE's is 30 KB).
+    pub max_index_bytes: u64,
+    /// The most versions a release index may list (default 10,000; MITRE's lists 100).
+    pub max_index_entries: usize,
+}
+
+impl HttpConfig {
+    /// The default of [`HttpConfig::max_index_bytes`]: 16 MiB.
+    pub const DEFAULT_MAX_INDEX_BYTES: u64 = 16 << 20;
+    /// The default of [`HttpConfig::max_index_entries`]: 10,000.
+    pub const DEFAULT_MAX_INDEX_ENTRIES: usize = 10_000;
 }
 
 /// A number of seconds (`2.5`) from `name`, or an error naming the variable.
@@ -98,8 +109,10 @@ pub fn bundle_limits_from_vars(
 
 impl HttpConfig {
     /// `ATTACKDB_HTTP_TIMEOUT` (seconds, default 30), `ATTACKDB_HTTP_DEADLINE` (seconds, default
-    /// 600), `ATTACKDB_HTTP_RETRIES` (default 2) and `ATTACKDB_MAX_BUNDLE_BYTES` (default 512
-    /// MiB), looked up through `var`; a malformed value is an error naming the variable.
+    /// 600), `ATTACKDB_HTTP_RETRIES` (default 2), the bundle limits (see
+    /// [`bundle_limits_from_vars`]), `ATTACKDB_MAX_INDEX_BYTES` (default 16 MiB) and
+    /// `ATTACKDB_MAX_INDEX_ENTRIES` (default 10,000), looked up through `var`; a malformed value
+    /// is an error naming the variable.
     pub fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Result<HttpConfig> {
         let mut http = HttpConfig::default();
         if let Some(timeout) = seconds_var(&var, "ATTACKDB_HTTP_TIMEOUT")? {
@@ -109,6 +122,27 @@ impl HttpConfig {
             http.deadline = deadline;
         }
         http.limits = bundle_limits_from_vars(&var)?;
+        if let Some(value) = var("ATTACKDB_MAX_INDEX_BYTES") {
+            let value = value.to_string_lossy().to_string();
+            http.max_index_bytes = parse_bytes(&value).ok_or_else(|| {
+                Error::Selection(format!(
+                    "ATTACKDB_MAX_INDEX_BYTES must be a size in bytes (e.g. 16777216 or 16MiB), not {value:?}"
+                ))
+            })?;
+        }
+        if let Some(value) = var("ATTACKDB_MAX_INDEX_ENTRIES") {
+            let value = value.to_string_lossy().to_string();
+            http.max_index_entries = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    Error::Selection(format!(
+                        "ATTACKDB_MAX_INDEX_ENTRIES must be a whole number of at least 1, not {value:?}"
+                    ))
+                })?;
+        }
         if let Some(value) = var("ATTACKDB_HTTP_RETRIES") {
             let value = value.to_string_lossy().to_string();
             http.retries = value
@@ -133,6 +167,8 @@ impl Default for HttpConfig {
             deadline: Duration::from_secs(600),
             retries: 2,
             limits: attackdb_stix::Limits::default(),
+            max_index_bytes: HttpConfig::DEFAULT_MAX_INDEX_BYTES,
+            max_index_entries: HttpConfig::DEFAULT_MAX_INDEX_ENTRIES,
         }
     }
 }
@@ -214,6 +250,8 @@ mod tests {
             ("ATTACKDB_HTTP_DEADLINE", "90"),
             ("ATTACKDB_MAX_BUNDLE_BYTES", "64MiB"),
             ("ATTACKDB_MAX_JSON_DEPTH", "16"),
+            ("ATTACKDB_MAX_INDEX_BYTES", "1MiB"),
+            ("ATTACKDB_MAX_INDEX_ENTRIES", "500"),
         ]);
         let settings = Settings::from_vars(&given).ok();
         assert_eq!(
@@ -234,6 +272,8 @@ mod tests {
                     max_bundle_bytes: 64 << 20,
                     max_json_depth: 16,
                 },
+                max_index_bytes: 1 << 20,
+                max_index_entries: 500,
             })
         );
         for bad in [
@@ -243,6 +283,8 @@ mod tests {
             ("ATTACKDB_MAX_BUNDLE_BYTES", "lots"),
             ("ATTACKDB_MAX_JSON_DEPTH", "0"),
             ("ATTACKDB_MAX_JSON_DEPTH", "128"),
+            ("ATTACKDB_MAX_INDEX_BYTES", "big"),
+            ("ATTACKDB_MAX_INDEX_ENTRIES", "0"),
         ] {
             let error = HttpConfig::from_vars(vars(&[bad]))
                 .err()

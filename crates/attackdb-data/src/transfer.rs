@@ -27,8 +27,8 @@ use crate::Result;
 
 /// The variable that sets the bundle limit, for messages.
 pub(crate) const LIMIT_SETTING: &str = "ATTACKDB_MAX_BUNDLE_BYTES";
-/// The largest index read.
-const MAX_INDEX: u64 = 16 << 20;
+/// The variable that sets the largest release index read.
+const INDEX_LIMIT_SETTING: &str = "ATTACKDB_MAX_INDEX_BYTES";
 /// The first wait before a retry; it doubles each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 
@@ -104,8 +104,7 @@ impl<'p> Fetcher<'p> {
         let text = match &location {
             Location::Url(url) => self.with_retries(|| self.get_small(url))?,
             Location::Path(path) => {
-                let bytes =
-                    std::fs::read(path).map_err(|e| io_error(e, path, "cannot read the index"))?;
+                let bytes = self.read_small(path)?;
                 String::from_utf8(bytes).map_err(|_| {
                     crate::Error::Catalogue(format!(
                         "{}: the index is not UTF-8 text",
@@ -116,33 +115,63 @@ impl<'p> Fetcher<'p> {
         };
         attackdb_stix::check_json_depth(&text, self.config.limits.max_json_depth)
             .map_err(|depth| crate::Error::Catalogue(format!("{}: {depth}", location.display())))?;
-        Catalogue::parse(location, &text)
+        Catalogue::parse_limited(location, &text, self.config.max_index_entries)
+    }
+
+    /// Reads a local index: a regular file (a FIFO or device would block or never end) of at
+    /// most `max_index_bytes`.
+    fn read_small(&self, path: &std::path::Path) -> Result<Vec<u8>> {
+        let limit = self.config.max_index_bytes;
+        let meta =
+            std::fs::metadata(path).map_err(|e| io_error(e, path, "cannot read the index"))?;
+        if !meta.is_file() {
+            return Err(crate::Error::Catalogue(format!(
+                "{}: not a regular file",
+                path.display()
+            )));
+        }
+        let too_large = || FetchError::TooLarge {
+            url: path.display().to_string(),
+            limit,
+            setting: Some(INDEX_LIMIT_SETTING),
+        };
+        if meta.len() > limit {
+            return Err(too_large().into());
+        }
+        let file =
+            std::fs::File::open(path).map_err(|e| io_error(e, path, "cannot read the index"))?;
+        let mut bytes = Vec::new();
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(e, path, "cannot read the index"))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large().into());
+        }
+        Ok(bytes)
     }
 
     /// GETs a small document (the index) as text.
     fn get_small(&self, url: &Url) -> Result<String, FetchError> {
         let label = url.as_str();
+        let limit = self.config.max_index_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: label.to_string(),
+            limit,
+            setting: Some(INDEX_LIMIT_SETTING),
+        };
         let mut response = self.send(url)?;
         let expected = response.content_length();
-        if expected.is_some_and(|n| n > MAX_INDEX) {
-            return Err(FetchError::TooLarge {
-                url: label.to_string(),
-                limit: MAX_INDEX,
-                setting: None,
-            });
+        if expected.is_some_and(|n| n > limit) {
+            return Err(too_large());
         }
         let mut bytes = Vec::new();
         let mut bounded = Deadline::new(&mut response, self.config.deadline);
         (&mut bounded)
-            .take(MAX_INDEX + 1)
+            .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| read_error(label, &e, bytes.len() as u64, expected, self.config))?;
-        if bytes.len() as u64 > MAX_INDEX {
-            return Err(FetchError::TooLarge {
-                url: label.to_string(),
-                limit: MAX_INDEX,
-                setting: None,
-            });
+        if bytes.len() as u64 > limit {
+            return Err(too_large());
         }
         if let Some(expected) = expected.filter(|n| *n != bytes.len() as u64) {
             return Err(FetchError::Truncated {

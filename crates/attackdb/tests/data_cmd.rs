@@ -940,6 +940,79 @@ fn json_nested_past_the_depth_limit_is_refused_in_a_fetched_bundle_and_index() {
 }
 
 #[test]
+fn the_release_index_is_bounded_in_versions_and_bytes_and_must_be_a_file() {
+    let Some(data) = data_dir() else { return };
+    let home = tempfile::tempdir().unwrap();
+    // MITRE's index.json lists 100 versions in 29,868 bytes.
+    let index = data.join("index.json");
+    let index = index.to_str().unwrap();
+    let releases = ["data", "releases", "--index", index, "--json"];
+    let output = attackdb(
+        home.path(),
+        &releases,
+        &[("ATTACKDB_MAX_INDEX_ENTRIES", "100")],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = attackdb(
+        home.path(),
+        &releases,
+        &[("ATTACKDB_MAX_INDEX_ENTRIES", "99")],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains(&format!(
+            "{index}: the index lists 100 versions, more than the 99 allowed (ATTACKDB_MAX_INDEX_ENTRIES raises the limit)"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let output = attackdb(
+        home.path(),
+        &releases,
+        &[("ATTACKDB_MAX_INDEX_BYTES", "29868")],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    for (place, name) in [
+        (index.to_string(), "local"),
+        (
+            release_server(&data, &["ics-attack"], |_| None).url("/index.json"),
+            "served",
+        ),
+    ] {
+        let releases = ["data", "releases", "--index", &place, "--json"];
+        let output = attackdb(
+            home.path(),
+            &releases,
+            &[("ATTACKDB_MAX_INDEX_BYTES", "1KiB")],
+        );
+        assert!(!output.status.success(), "{name}");
+        assert!(
+            stderr(&output).contains(&format!(
+                "{place}: larger than the limit of 1.00 KiB (1024 bytes)"
+            )) && stderr(&output).contains("(set ATTACKDB_MAX_INDEX_BYTES to raise it)"),
+            "{name}: {}",
+            stderr(&output)
+        );
+    }
+    // A FIFO named as the index is refused at once, never opened (opening it would block).
+    let fifo = home.path().join("index.json");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let fifo = fifo.to_str().unwrap();
+        let output = attackdb(home.path(), &["data", "releases", "--index", fifo], &[]);
+        assert!(!output.status.success());
+        assert!(
+            stderr(&output).contains(&format!("{fifo}: not a regular file")),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
 fn finding_6_a_trickle_past_the_deadline_is_reported() {
     let Some(server) = failing_fetch(
         |data| Reply::Trickle(release_bytes(data, "ics-attack", "18.1")),
