@@ -63,8 +63,9 @@ fn exercise(dataset: &Dataset) {
 }
 
 /// A STIX bundle: read whole and read scanned (the cold path), which must give the same
-/// tables; then every question.
+/// tables; then every question. First the JSON depth scan is held to serde_json's own bound.
 pub fn bundle(data: &[u8]) {
+    depth_scan_agrees_with_serde_json(&text(data));
     let path = Path::new("fuzz.json");
     let Ok(whole) = attackdb_stix::parse_bundle(path, text(data)) else {
         if ScannedBundle::from_text(path, text(data)).is_ok() {
@@ -82,6 +83,28 @@ pub fn bundle(data: &[u8]) {
         "a bundle read scanned and read whole gives other tables"
     );
     exercise(&scanned);
+}
+
+/// The depth scan run before every JSON parse agrees with serde_json: JSON serde_json reads
+/// has no level past its bound by the scan, and where serde_json stops at its bound the scan
+/// stops at the same bracket.
+fn depth_scan_agrees_with_serde_json(text: &str) {
+    let scanned = attackdb_stix::check_json_depth(text, usize::MAX);
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(_) => {
+            if let Err(depth) = scanned {
+                panic!("the depth scan refuses JSON serde_json reads: {depth}");
+            }
+        }
+        Err(error) => {
+            if let Some(depth) = attackdb_stix::too_deep_in_parse(&error) {
+                assert!(
+                    scanned == Err(depth),
+                    "serde_json stops at {depth}, the depth scan says {scanned:?}"
+                );
+            }
+        }
+    }
 }
 
 /// A small real-shaped bundle: a tactic, two techniques, a group and their relationships.
