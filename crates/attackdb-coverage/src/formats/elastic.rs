@@ -60,13 +60,7 @@ struct Entry {
 
 /// Reads one Elastic rule file.
 pub(crate) fn read(path: &Path, text: &str) -> Result<Vec<Rule>, String> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        e.to_string()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(": ")
-    })?;
+    let file: File = toml::from_str(text).map_err(|e| describe(text, &e))?;
     let Some(elastic) = file.rule else {
         return Err("not an Elastic rule: no [rule] table".to_string());
     };
@@ -107,9 +101,51 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<Vec<Rule>, String> {
     Ok(vec![rule])
 }
 
+/// One line for a TOML error: where and what, without the parser's quote of the line (which
+/// can be the whole file).
+fn describe(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    match error.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before.get(start..).map_or(0, |s| s.chars().count()) + 1;
+            format!("TOML parse error at line {line}, column {column}: {message}")
+        }
+        None => format!("TOML parse error: {message}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toml_error_is_one_short_line_with_its_place() {
+        let deep = format!(
+            "[rule]\nname = \"x\"\nthreat = {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let error = read(Path::new("r.toml"), &deep).unwrap_err();
+        assert!(
+            error.len() < 200,
+            "{} bytes: {}",
+            error.len(),
+            &error[..200.min(error.len())]
+        );
+        assert!(
+            error.starts_with("TOML parse error at line 3, column "),
+            "{error}"
+        );
+        let error = read(Path::new("r.toml"), "[rule]\nname = \"é\" x\n").unwrap_err();
+        assert!(
+            error.starts_with("TOML parse error at line 2, column 12: "),
+            "{error}"
+        );
+        assert!(!error.contains('\n'), "{error}");
+    }
 
     fn ids(text: &str) -> Vec<(String, Vec<String>)> {
         let rules = read(Path::new("r.toml"), text).unwrap_or_default();
