@@ -98,8 +98,9 @@ impl Catalogue {
                 return Error::Catalogue(format!("{}: {depth}", location.display()));
             }
             Error::Catalogue(format!(
-                "{}: not an ATT&CK release index (a JSON object with a \"collections\" array of versions and URLs): {e}",
-                location.display()
+                "{}: not an ATT&CK release index (a JSON object with a \"collections\" array of versions and URLs): {}",
+                location.display(),
+                attackdb_stix::clip_quoted(&e.to_string())
             ))
         })?;
         let listed: usize = raw.collections.iter().map(|c| c.versions.len()).sum();

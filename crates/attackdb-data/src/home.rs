@@ -225,8 +225,9 @@ impl Home {
         };
         serde_json::from_str(&text).map_err(|e| {
             Error::Home(format!(
-                "{}: not a valid manifest; it only records hashes and sources, so it can be deleted (the releases stay held): {e}",
-                path.display()
+                "{}: not a valid manifest; it only records hashes and sources, so it can be deleted (the releases stay held): {}",
+                path.display(),
+                attackdb_stix::clip_quoted(&e.to_string())
             ))
         })
     }

@@ -40,8 +40,9 @@ pub use answer::{
     Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
 };
 pub use attackdb_stix::{
-    check_json_depth, too_deep_in_parse, Bundle, CacheOutcome, Diagnostic, Domain, ObjectDetails,
-    ObjectType, Objects, RelatedAsset, Release, StixObject, TooDeep, JSON_DEPTH_CEILING,
+    check_json_depth, clip_quoted, too_deep_in_parse, Bundle, CacheOutcome, Diagnostic, Domain,
+    ObjectDetails, ObjectType, Objects, RelatedAsset, Release, StixObject, TooDeep,
+    JSON_DEPTH_CEILING,
 };
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind, ScannedBundle};

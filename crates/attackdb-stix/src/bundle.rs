@@ -533,12 +533,13 @@ fn bundle_error(path: &Path, e: &serde_json::Error) -> Error {
     }
 }
 
-/// serde_json appends " at line L column C"; we report the position ourselves.
+/// serde_json appends " at line L column C"; we report the position ourselves. A long value it
+/// quotes is cut.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
+    crate::clip_quoted(match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    })
 }
 
 /// Byte offset in `text` of 1-based `line` and `column` (serde_json's columns count bytes).

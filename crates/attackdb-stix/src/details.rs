@@ -68,7 +68,7 @@ impl ObjectDetails {
     pub fn parse(id: &str, json: &str) -> Result<ObjectDetails> {
         serde_json::from_str(json).map_err(|e| Error::Details {
             id: id.to_string(),
-            message: e.to_string(),
+            message: crate::clip_quoted(&e.to_string()),
         })
     }
 }

@@ -17,6 +17,7 @@ mod details;
 mod domain;
 mod error;
 mod fields;
+mod message;
 mod object;
 mod objects;
 mod read;
@@ -34,6 +35,7 @@ pub use depth::{check_json_depth, too_deep_in_parse, TooDeep, JSON_DEPTH_CEILING
 pub use details::{ObjectDetails, RelatedAsset};
 pub use domain::{BadRelease, Domain, Release, UnknownDomain};
 pub use error::{Error, Result};
+pub use message::clip_quoted;
 pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
 };

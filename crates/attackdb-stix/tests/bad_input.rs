@@ -398,3 +398,24 @@ fn real_bundles_nest_at_most_six_deep() {
         other => panic!("not TooDeep: {other}"),
     }
 }
+
+#[test]
+fn a_long_value_of_the_wrong_type_is_quoted_short_in_the_error() {
+    // serde quotes the value it refused: a 1 MB platform string made a 1 MB error line.
+    let dir = tempfile::tempdir().unwrap();
+    let long = "A".repeat(1 << 20);
+    let text = GOOD.replace(
+        r#""name": "One","#,
+        &format!(r#""name": "One", "x_mitre_platforms": "{long}","#),
+    );
+    let path = write(dir.path(), "long.json", text.as_bytes());
+    let message = load_bundle(&path).unwrap_err().to_string();
+    assert!(message.len() < 300, "{} bytes", message.len());
+    assert!(
+        message.ends_with(&format!(
+            "objects[1]: invalid type: string \"{}…\", expected a sequence",
+            "A".repeat(40)
+        )),
+        "{message}"
+    );
+}

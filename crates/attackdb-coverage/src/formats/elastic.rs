@@ -104,7 +104,7 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<Vec<Rule>, String> {
 /// One line for a TOML error: where and what, without the parser's quote of the line (which
 /// can be the whole file).
 fn describe(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim();
+    let message = attackdb_kb::clip_quoted(error.message().trim());
     match error.span() {
         Some(span) => {
             let before = text.get(..span.start).unwrap_or(text);
@@ -145,6 +145,14 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains('\n'), "{error}");
+        // A value of the wrong type is quoted short.
+        let long = format!("[rule]\nthreat = \"{}\"\n", "A".repeat(1 << 20));
+        let error = read(Path::new("r.toml"), &long).unwrap_err();
+        assert!(error.len() < 200, "{} bytes", error.len());
+        assert!(
+            error.contains(&format!("\"{}…\"", "A".repeat(40))),
+            "{error}"
+        );
     }
 
     fn ids(text: &str) -> Vec<(String, Vec<String>)> {
