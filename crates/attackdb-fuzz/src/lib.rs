@@ -59,6 +59,7 @@ fn exercise(dataset: &Dataset) {
     }
     let _ = dataset.matrix(&MatrixOptions::default());
     let _ = dataset.search("a", Visibility::LIVE);
+    let _ = dataset.search(&"a b ".repeat(40), Visibility::LIVE);
     let _ = dataset.platforms();
 }
 

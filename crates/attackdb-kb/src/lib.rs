@@ -40,9 +40,9 @@ pub use answer::{
     Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
 };
 pub use attackdb_stix::{
-    check_json_depth, clip_quoted, too_deep_in_parse, Bundle, CacheOutcome, Diagnostic, Domain,
-    ObjectDetails, ObjectType, Objects, RelatedAsset, Release, StixObject, TooDeep,
-    JSON_DEPTH_CEILING,
+    check_json_depth, clip_quoted, clip_quoted_at, too_deep_in_parse, Bundle, CacheOutcome,
+    Diagnostic, Domain, ObjectDetails, ObjectType, Objects, RelatedAsset, Release, StixObject,
+    TooDeep, JSON_DEPTH_CEILING,
 };
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind, ScannedBundle};
@@ -58,4 +58,4 @@ pub use markup::escape_markup;
 pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
 pub use query::RENAMED_TACTICS;
 pub use relations::{Relation, RelationMap};
-pub use search::SearchHit;
+pub use search::{SearchHit, MAX_SEARCH_WORDS};

@@ -15,15 +15,30 @@ pub struct SearchHit {
     pub matched: &'static str,
 }
 
+/// The most distinct words one search matches: each is looked for in every description, so a
+/// query of thousands of them (30,000 took 7 minutes) is refused rather than run.
+pub const MAX_SEARCH_WORDS: usize = 32;
+
 impl Dataset {
     /// Objects matching every word of `query`, best first. An exact ATT&CK ID, name or alias ranks
     /// highest, then all words in the name, then in aliases, then in the description (more
-    /// occurrences rank higher). Ties sort by display ID.
-    pub fn search(&self, query: &str, visibility: Visibility) -> Vec<SearchHit> {
+    /// occurrences rank higher). Ties sort by display ID. A word given twice counts once; more
+    /// than [`MAX_SEARCH_WORDS`] distinct words is an [`crate::Error::BadQuery`].
+    pub fn search(&self, query: &str, visibility: Visibility) -> crate::Result<Vec<SearchHit>> {
         let phrase = query.trim().to_lowercase();
-        let words: Vec<&str> = phrase.split_whitespace().collect();
+        let mut words: Vec<&str> = Vec::new();
+        for word in phrase.split_whitespace() {
+            if !words.contains(&word) {
+                words.push(word);
+            }
+            if words.len() > MAX_SEARCH_WORDS {
+                return Err(crate::Error::BadQuery(format!(
+                    "the query has more than {MAX_SEARCH_WORDS} distinct words; search with fewer"
+                )));
+            }
+        }
         if words.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let mut hits = Vec::new();
         for i in self.load_where(|i| self.concept(i).is_some() && self.shows(visibility, i)) {
@@ -64,7 +79,7 @@ impl Dataset {
                 .cmp(&a.score)
                 .then_with(|| self.display_id(a.object).cmp(self.display_id(b.object)))
         });
-        hits
+        Ok(hits)
     }
 }
 
@@ -76,16 +91,22 @@ pub(crate) fn closest<'a>(
     n: usize,
 ) -> Vec<String> {
     let query = query.to_lowercase();
+    let length = query.chars().count();
+    let limit = (length / 3).max(2);
     let mut scored: Vec<(usize, &str)> = candidates
         .filter_map(|c| {
             let lower = c.to_lowercase();
             let distance =
                 if lower.starts_with(&query) || (query.len() >= 4 && lower.contains(&query)) {
                     0
+                } else if lower.chars().count().abs_diff(length) > limit {
+                    // The distance is at least the difference in length: not within the
+                    // limit, and not worth the quadratic count (a 100,000-character query
+                    // took 30 s against every name).
+                    return None;
                 } else {
                     strsim::levenshtein(&query, &lower)
                 };
-            let limit = (query.chars().count() / 3).max(2);
             (distance <= limit).then_some((distance, c))
         })
         .collect();
@@ -108,5 +129,22 @@ mod tests {
             vec!["t1003".to_string(), "t1059".to_string()]
         );
         assert!(super::closest("zzzzzzzz", names.iter().copied(), 3).is_empty());
+    }
+
+    #[test]
+    fn a_very_long_query_is_not_compared_character_by_character() {
+        // Quadratic edit distances made a 100,000-character `show` take 30 s.
+        let names: Vec<String> = (0..5000)
+            .map(|i| format!("t{i:04}.{:03}", i % 1000))
+            .collect();
+        let query = "1".repeat(100_000);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let found = super::closest(&query, names.iter().map(String::as_str), 3);
+            let _ = sender.send(found);
+        });
+        // A hang guard, not a speed target: it takes milliseconds.
+        let found = receiver.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(found.ok(), Some(Vec::new()));
     }
 }

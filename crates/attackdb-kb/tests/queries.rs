@@ -137,16 +137,44 @@ fn search_ranks_exact_ids_names_and_aliases_first() {
     };
     let first = |q: &str| {
         dataset
-            .display_id(dataset.search(q, Visibility::LIVE)[0].object)
+            .display_id(dataset.search(q, Visibility::LIVE).unwrap()[0].object)
             .to_string()
     };
     assert_eq!(first("T1059.001"), "T1059.001");
     assert_eq!(first("powershell"), "T1059.001");
     assert_eq!(first("cozy bear"), "G0016");
     assert_eq!(first("credential dumping"), "T1003");
-    let hits = dataset.search("lsass", Visibility::LIVE);
+    let hits = dataset.search("lsass", Visibility::LIVE).unwrap();
     assert!(hits.len() > 20);
     assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn a_search_of_more_than_32_distinct_words_is_refused_and_repeats_count_once() {
+    let Some(dataset) = common::dataset("enterprise", "18.1") else {
+        return;
+    };
+    // 30,000 words took 7 minutes: each was looked for in every description.
+    let repeated = "lsass ".repeat(30_000);
+    assert_eq!(
+        dataset.search(&repeated, Visibility::LIVE).unwrap(),
+        dataset.search("lsass", Visibility::LIVE).unwrap()
+    );
+    let words: Vec<String> = (0..33).map(|i| format!("w{i}")).collect();
+    assert_eq!(
+        dataset
+            .search(&words[..32].join(" "), Visibility::LIVE)
+            .map(|h| h.len())
+            .ok(),
+        Some(0)
+    );
+    let error = dataset
+        .search(&words.join(" "), Visibility::LIVE)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the query has more than 32 distinct words; search with fewer"
+    );
 }
 
 #[test]

@@ -958,7 +958,8 @@ impl NativeDataset {
     ) -> PyResult<Vec<Py<StixObject>>> {
         let hits = self
             .data
-            .search(query, visibility(include_revoked, include_deprecated));
+            .search(query, visibility(include_revoked, include_deprecated))
+            .map_err(crate::errors::kb_error)?;
         self.objs(py, hits.into_iter().map(|h| h.object))
     }
 

@@ -476,7 +476,7 @@ async fn search(
         .get("q")
         .filter(|q| !q.trim().is_empty())
         .ok_or_else(|| ApiError::bad_parameter("`q` is required: the words to look for"))?;
-    let hits = dataset.search(words, visibility(&params)?);
+    let hits = dataset.search(words, visibility(&params)?)?;
     let limit = params.count("limit", 25)?;
     let answer: Vec<SearchResult> = hits
         .iter()

@@ -289,6 +289,18 @@ async fn every_error_has_its_status_and_code() {
         }
         assert_error(&got, *status, code);
     }
+    // A search of thousands of words ran for minutes; more than 32 distinct words is refused.
+    let words: Vec<String> = (0..33).map(|i| format!("w{i}")).collect();
+    let many = get(&state, &format!("/api/v1/search?q={}", words.join("+"))).await;
+    assert_error(&many, StatusCode::BAD_REQUEST, "bad_parameter");
+    let page = get(&state, &format!("/search?q={}", words.join("+"))).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let repeated = get(
+        &state,
+        &format!("/api/v1/search?q={}", ["lsass"; 5000].join("+")),
+    )
+    .await;
+    assert_eq!(repeated.status, StatusCode::OK);
     let broken = post(&state, "/api/v1/layers/validate", "{not json").await;
     assert_error(&broken, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
     let not_a_layer = post(&state, "/api/v1/layers/upgrade", "[1, 2]").await;

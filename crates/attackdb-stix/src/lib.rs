@@ -35,7 +35,7 @@ pub use depth::{check_json_depth, too_deep_in_parse, TooDeep, JSON_DEPTH_CEILING
 pub use details::{ObjectDetails, RelatedAsset};
 pub use domain::{BadRelease, Domain, Release, UnknownDomain};
 pub use error::{Error, Result};
-pub use message::clip_quoted;
+pub use message::{clip_quoted, clip_quoted_at};
 pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
 };

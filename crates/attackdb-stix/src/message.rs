@@ -7,6 +7,13 @@ const KEEP: usize = 60;
 /// `message` with every quoted value (`"..."` or `` `...` ``) longer than 60 characters cut
 /// to its first 40 and `…`, so that a message stays short whatever the input held.
 pub fn clip_quoted(message: &str) -> String {
+    clip_quoted_at(message, KEEP)
+}
+
+/// [`clip_quoted`] keeping quoted values of up to `keep` characters whole (longer ones are cut
+/// to two thirds of `keep`).
+pub fn clip_quoted_at(message: &str, keep: usize) -> String {
+    let head = (keep * 2 / 3).max(1);
     let mut out = String::with_capacity(message.len().min(1024));
     let mut rest = message;
     while let Some(open) = rest.find(['"', '`']) {
@@ -32,8 +39,8 @@ pub fn clip_quoted(message: &str) -> String {
             None => (body, ""),
         };
         out.push(quote);
-        if inner.chars().count() > KEEP {
-            out.extend(inner.chars().take(40));
+        if inner.chars().nth(keep).is_some() {
+            out.extend(inner.chars().take(head));
             out.push('…');
         } else {
             out.push_str(inner);

@@ -50,7 +50,7 @@ impl Site {
             for dataset in datasets_for(self.kb, query.get("version").map(String::as_str))? {
                 let linker = Linker::new(self.kb, dataset);
                 let found: Vec<_> = dataset
-                    .search(q, visibility)
+                    .search(q, visibility)?
                     .into_iter()
                     .filter(|h| kind.is_none_or(|k| dataset.concept(h.object) == Some(k)))
                     .collect();

@@ -26,9 +26,9 @@ fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             drop(out);
-            eprintln!("error: {}", one_line(&error));
+            progress::say("error", &one_line(&error));
             if let Some(hint) = hint(&error) {
-                eprintln!("hint: {hint}");
+                progress::say("hint", &hint);
             }
             ExitCode::FAILURE
         }

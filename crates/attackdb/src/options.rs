@@ -100,12 +100,12 @@ impl Options {
     fn report_diagnostics(&self, kb: &Kb) {
         if self.verbose {
             for diagnostic in kb.diagnostics() {
-                eprintln!("note: {diagnostic}");
+                crate::progress::say("note", &diagnostic.to_string());
             }
             return;
         }
         if let Some(line) = problem_summary(kb) {
-            eprintln!("note: {line}");
+            crate::progress::say("note", &line.to_string());
         }
     }
 
@@ -115,7 +115,7 @@ impl Options {
         for kb in self.opened.borrow().iter() {
             for dataset in kb.datasets() {
                 for problem in dataset.read_problems() {
-                    eprintln!("warning: {problem}; answers about it may be incomplete (run again to rebuild the index)");
+                    crate::progress::say("warning", &format!("{problem}; answers about it may be incomplete (run again to rebuild the index)"));
                 }
             }
         }

@@ -38,12 +38,17 @@ impl Progress for Stderr {
     }
 
     fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+        say("warning", message);
     }
 
     fn note(&self, message: &str) {
-        eprintln!("note: {message}");
+        say("note", message);
     }
+}
+
+/// Prints `kind: message` on standard error, the message kept short ([`crate::render::message`]).
+pub fn say(kind: &str, message: &str) {
+    eprintln!("{kind}: {}", crate::render::message(message));
 }
 
 struct Bar(ProgressBar);

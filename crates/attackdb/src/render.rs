@@ -74,6 +74,17 @@ fn limits() -> Limits {
     LIMITS.get().copied().unwrap_or_default()
 }
 
+/// A message (an error, warning or note, a problem of a layer) as printed: quoted values of
+/// more than 200 characters cut ([`attackdb_kb::clip_quoted_at`]), and the whole at most a
+/// table cell ([`Limits::max_cell_chars`]).
+pub fn message(text: &str) -> String {
+    cut(
+        &attackdb_kb::clip_quoted_at(text, 200),
+        limits().max_cell_chars,
+    )
+    .into_owned()
+}
+
 /// `text` cut to `max` characters: its first `max - 1` and an ellipsis.
 pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(max) {

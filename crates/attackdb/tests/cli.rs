@@ -763,3 +763,49 @@ fn json_nesting_depth_comes_from_the_environment_and_is_named_when_reached() {
         );
     }
 }
+
+#[test]
+fn a_megabyte_value_in_an_input_gives_short_messages_and_full_json() {
+    let Some(data) = data_dir() else {
+        return;
+    };
+    // Every problem of a layer quoted its value whole: one 1 MB field printed 8 MB.
+    let dir = tempfile::tempdir().unwrap();
+    let long = "A".repeat(1 << 20);
+    let layer = dir.path().join("long.json");
+    let text = serde_json::json!({"name": "x", "domain": long, "versions": {"layer": long},
+        "techniques": [{"techniqueID": "T1059", "color": long}]});
+    std::fs::write(&layer, text.to_string()).unwrap();
+    let validate = ["layer", "validate", layer.to_str().unwrap()];
+    let (ok, stdout, stderr) = attackdb_with(&data, &validate, &[]);
+    assert!(!ok);
+    assert!(
+        stdout.len() + stderr.len() < 50_000,
+        "{} bytes",
+        stdout.len() + stderr.len()
+    );
+    let clipped = format!("`{}…`", "A".repeat(133));
+    assert!(
+        stdout.contains(&format!(
+            "  error   domain: unknown domain {clipped}: expected enterprise-attack"
+        )),
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
+    // --json keeps the values whole.
+    let mut json = validate.to_vec();
+    json.push("--json");
+    let (_, stdout, _) = attackdb_with(&data, &json, &[]);
+    assert!(stdout.contains(&format!("unknown domain `{long}`")));
+    // An error line is at most a table cell (ATTACKDB_MAX_CELL_CHARS) long.
+    let id = format!("T{}", "1".repeat(100_000));
+    let (ok, _, stderr) =
+        attackdb_with(&data, &["show", &id], &[("ATTACKDB_MAX_CELL_CHARS", "500")]);
+    assert!(!ok);
+    let error = stderr.lines().next().unwrap();
+    assert!(
+        error.starts_with("error: T111") && error.ends_with('…'),
+        "{error}"
+    );
+    assert_eq!(error.chars().count(), "error: ".len() + 500);
+}

@@ -164,7 +164,10 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
         statuses: args.status.clone(),
     });
     for error in &ingested.errors {
-        eprintln!("warning: {}: {}", error.file.display(), error.reason);
+        crate::progress::say(
+            "warning",
+            &format!("{}: {}", error.file.display(), error.reason),
+        );
     }
     if ingested.nothing_read() {
         return Err(NothingRead {
@@ -179,7 +182,7 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
         analysis.visibility = Some(attackdb_coverage::join_visibility(&analysis, visible));
     }
     for warning in &analysis.mapping.warnings {
-        eprintln!("warning: {warning}");
+        crate::progress::say("warning", &warning.to_string());
     }
     if analysis.rules_mapped() == 0 {
         let others: Vec<&attackdb_kb::Dataset> = Domain::ALL
@@ -188,7 +191,7 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
             .filter_map(|d| cli.dataset(d).ok())
             .collect();
         if let Some(note) = analysis.other_domain_note(&others) {
-            eprintln!("note: {note}");
+            crate::progress::say("note", &note.to_string());
         }
     }
     if let Some(path) = &args.layer {

@@ -36,7 +36,7 @@ fn fetcher(options: &Options) -> Result<Fetcher<'_>> {
 fn read_catalogue(fetcher: &Fetcher<'_>, index: &str) -> Result<Catalogue> {
     let catalogue = fetcher.read_catalogue(&Location::parse(index)?)?;
     for note in &catalogue.notes {
-        eprintln!("note: {}: {note}", catalogue.location.display());
+        crate::progress::say("note", &format!("{}: {note}", catalogue.location.display()));
     }
     Ok(catalogue)
 }
@@ -95,18 +95,16 @@ fn update(home: &Home, options: &Options, index: &str, out: &mut dyn Write) -> R
     let held = home.held()?;
     let newest = attackdb_data::newest_held(&held);
     if newest.is_empty() {
-        eprintln!(
-            "note: the data home {} holds no release yet; `attackdb data fetch` gets the newest of every domain",
+        crate::progress::say("note", &format!("the data home {} holds no release yet; `attackdb data fetch` gets the newest of every domain",
             home.root.display()
-        );
+        ));
     }
     if options.domain.is_some() {
         for domain in &domains {
             if !newest.contains_key(domain) {
-                eprintln!(
-                    "note: no {domain} release is held; `attackdb data fetch --domain {}` gets the newest",
+                crate::progress::say("note", &format!("no {domain} release is held; `attackdb data fetch --domain {}` gets the newest",
                     domain
-                );
+                ));
             }
         }
     }
@@ -198,7 +196,7 @@ fn status(home: &Home, options: &Options, out: &mut dyn Write) -> Result<()> {
     let held: Vec<Held> = match home.held() {
         Ok(held) => held,
         Err(error) => {
-            eprintln!("warning: {error}");
+            crate::progress::say("warning", &error.to_string());
             Vec::new()
         }
     };

@@ -71,7 +71,7 @@ pub fn run(
         anyhow::bail!("no domain has both releases {from} and {to} loaded");
     }
     for note in notes {
-        eprintln!("{note}");
+        eprintln!("{}", crate::render::message(&note));
     }
     let format = format.unwrap_or(if options.json {
         DiffFormat::Json

@@ -159,7 +159,7 @@ fn observed(dataset: &Dataset, input: &TechniqueInput) -> Result<Vec<attackdb_kb
         list.extend(dataset, more);
     }
     for line in list.problem_lines() {
-        eprintln!("note: {line}");
+        crate::progress::say("note", &line.to_string());
     }
     if list.objects.is_empty() {
         bail!("no usable technique given: name technique IDs, --layer FILE or --from FILE");
@@ -286,7 +286,7 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
                 },
             )?;
             for problem in &plan.atomic_problems {
-                eprintln!("warning: {}: {}", problem.path, problem.message);
+                crate::progress::say("warning", &format!("{}: {}", problem.path, problem.message));
             }
             if let Some(path) = layer {
                 write_layer(&plan.to_layer(dataset), path)?;

@@ -269,7 +269,10 @@ fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
             Ok(dataset) => Ok(Some(dataset)),
             Err(error) if is_no_data(&error) => {
                 if !noted {
-                    eprintln!("note: no ATT&CK data, so only the format is checked ({error})");
+                    crate::progress::say(
+                        "note",
+                        &format!("no ATT&CK data, so only the format is checked ({error})"),
+                    );
                     noted = true;
                 }
                 Ok(None)
@@ -295,8 +298,7 @@ fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
                 .iter()
                 .filter(|p| p.severity == Severity::Warning)
                 .count();
-            writeln!(
-                out,
+            let line = format!(
                 "{} {} \"{}\" ({}, layer format {}, {} techniques): {}{}",
                 if l.is_valid() { "ok     " } else { "INVALID" },
                 l.path,
@@ -314,9 +316,11 @@ fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
                     String::new()
                 },
                 format_args!("{warnings} warnings"),
-            )?;
+            );
+            writeln!(out, "{}", render::message(&line))?;
             for p in &l.problems {
-                writeln!(out, "  {:<7} {p}", p.severity.as_str())?;
+                let problem = render::message(&p.to_string());
+                writeln!(out, "  {:<7} {problem}", p.severity.as_str())?;
             }
         }
         if !checked_against.is_empty() {

@@ -109,7 +109,7 @@ fn migrate_layer_file(
     let migration = attackdb_navigator::migrate::migrate_file(&layer_file, kb, &to_release, from)
         .with_context(|| file.display().to_string())?;
     for warning in &migration.warnings {
-        eprintln!("warning: {}: {warning}", file.display());
+        crate::progress::say("warning", &format!("{}: {warning}", file.display()));
     }
     let problems = migration
         .warnings
@@ -236,7 +236,10 @@ fn migrate_rules(
         .collect();
     let ingested = ingest(paths, forced)?;
     for error in &ingested.errors {
-        eprintln!("warning: {}: {}", error.file.display(), error.reason);
+        crate::progress::say(
+            "warning",
+            &format!("{}: {}", error.file.display(), error.reason),
+        );
     }
     if ingested.nothing_read() {
         return Err(super::coverage::NothingRead {

@@ -38,13 +38,16 @@ fn find_anywhere(query: &str, options: &Options) -> Result<(&'static Dataset, Ob
                 continue;
             };
             if let Ok(id) = elsewhere.lookup(query) {
-                eprintln!(
-                    "note: {query} is not in {} {}; answered from {} {} (--domain {})",
-                    dataset.domain(),
-                    dataset.release(),
-                    elsewhere.domain(),
-                    elsewhere.release(),
-                    other.short_name()
+                crate::progress::say(
+                    "note",
+                    &format!(
+                        "{query} is not in {} {}; answered from {} {} (--domain {})",
+                        dataset.domain(),
+                        dataset.release(),
+                        elsewhere.domain(),
+                        elsewhere.release(),
+                        other.short_name()
+                    ),
                 );
                 return Ok((elsewhere, id));
             }
@@ -63,7 +66,7 @@ fn one_release(options: &Options) -> Result<&'static Dataset> {
 pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> Result<()> {
     let (dataset, id) = find_anywhere(query, options)?;
     if let Some(note) = attackdb_kb::also_named_note(dataset, query, id) {
-        eprintln!("note: {note}");
+        crate::progress::say("note", &note.to_string());
     }
     if options.json && full {
         return render::json(out, &attackdb_kb::full_answer_named(dataset, id, query)?);
@@ -331,7 +334,7 @@ pub fn search(
     out: &mut dyn Write,
 ) -> Result<()> {
     let dataset = one_release(options)?;
-    let hits = dataset.search(query, visibility);
+    let hits = dataset.search(query, visibility)?;
     let shown = &hits[..hits.len().min(limit)];
     if options.json {
         let answer: Vec<SearchResult> =
@@ -471,7 +474,7 @@ pub fn relation(
     };
     let key = dataset.lookup_key(relation, query)?;
     if let Some(note) = attackdb_kb::also_named_note(dataset, query, key) {
-        eprintln!("note: {note}");
+        crate::progress::say("note", &note.to_string());
     }
     let related = attackdb_kb::related_ids(dataset, relation, key);
     if as_json {

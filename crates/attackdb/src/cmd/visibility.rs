@@ -83,7 +83,7 @@ pub fn run(args: &VisibilityArgs, options: &Options, out: &mut dyn Write) -> Res
     if options.json {
         // The answer lists them too; said on stderr so that a script's reader sees them.
         for unmatched in &answer.unmatched {
-            eprintln!("note: {}: {}", unmatched.input, unmatched.note);
+            crate::progress::say("note", &format!("{}: {}", unmatched.input, unmatched.note));
         }
         return render::json(out, &answer);
     }
