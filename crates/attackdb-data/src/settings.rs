@@ -57,6 +57,50 @@ fn seconds_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Result<Op
     Ok(Some(Duration::from_secs_f64(seconds)))
 }
 
+/// A size in bytes (`64MiB`) from `name`, or an error naming the variable with `example`.
+fn bytes_var(
+    var: &impl Fn(&str) -> Option<OsString>,
+    name: &str,
+    example: &str,
+) -> Result<Option<u64>> {
+    let Some(value) = var(name) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy().to_string();
+    parse_bytes(&value).map(Some).ok_or_else(|| {
+        Error::Selection(format!(
+            "{name} must be a size in bytes (e.g. {example}), not {value:?}"
+        ))
+    })
+}
+
+/// A whole number within `range` from `name`, or an error naming the variable and the range.
+fn count_var(
+    var: &impl Fn(&str) -> Option<OsString>,
+    name: &str,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<Option<usize>> {
+    let Some(value) = var(name) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy().to_string();
+    let within = match range.end() {
+        &usize::MAX => format!("of at least {}", range.start()),
+        end => format!("from {} to {end}", range.start()),
+    };
+    value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Some)
+        .ok_or_else(|| {
+            Error::Selection(format!(
+                "{name} must be a whole number {within}, not {value:?}"
+            ))
+        })
+}
+
 /// Parses a size in bytes: a whole number, optionally with a binary unit (`512MiB`, `2G`,
 /// `64k`; K, M and G count 1024s).
 pub fn parse_bytes(text: &str) -> Option<u64> {
@@ -82,27 +126,12 @@ pub fn bundle_limits_from_vars(
     var: impl Fn(&str) -> Option<OsString>,
 ) -> Result<attackdb_stix::Limits> {
     let mut limits = attackdb_stix::Limits::default();
-    if let Some(value) = var("ATTACKDB_MAX_BUNDLE_BYTES") {
-        let value = value.to_string_lossy().to_string();
-        limits.max_bundle_bytes = parse_bytes(&value).ok_or_else(|| {
-            Error::Selection(format!(
-                "ATTACKDB_MAX_BUNDLE_BYTES must be a size in bytes (e.g. 536870912 or 512MiB), not {value:?}"
-            ))
-        })?;
+    if let Some(n) = bytes_var(&var, "ATTACKDB_MAX_BUNDLE_BYTES", "536870912 or 512MiB")? {
+        limits.max_bundle_bytes = n;
     }
-    if let Some(value) = var("ATTACKDB_MAX_JSON_DEPTH") {
-        let value = value.to_string_lossy().to_string();
-        let ceiling = attackdb_stix::JSON_DEPTH_CEILING;
-        limits.max_json_depth = value
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| (1..=ceiling).contains(n))
-            .ok_or_else(|| {
-                Error::Selection(format!(
-                    "ATTACKDB_MAX_JSON_DEPTH must be a whole number from 1 to {ceiling}, not {value:?}"
-                ))
-            })?;
+    let depth = 1..=attackdb_stix::JSON_DEPTH_CEILING;
+    if let Some(n) = count_var(&var, "ATTACKDB_MAX_JSON_DEPTH", depth)? {
+        limits.max_json_depth = n;
     }
     Ok(limits)
 }
@@ -122,39 +151,14 @@ impl HttpConfig {
             http.deadline = deadline;
         }
         http.limits = bundle_limits_from_vars(&var)?;
-        if let Some(value) = var("ATTACKDB_MAX_INDEX_BYTES") {
-            let value = value.to_string_lossy().to_string();
-            http.max_index_bytes = parse_bytes(&value).ok_or_else(|| {
-                Error::Selection(format!(
-                    "ATTACKDB_MAX_INDEX_BYTES must be a size in bytes (e.g. 16777216 or 16MiB), not {value:?}"
-                ))
-            })?;
+        if let Some(n) = bytes_var(&var, "ATTACKDB_MAX_INDEX_BYTES", "16777216 or 16MiB")? {
+            http.max_index_bytes = n;
         }
-        if let Some(value) = var("ATTACKDB_MAX_INDEX_ENTRIES") {
-            let value = value.to_string_lossy().to_string();
-            http.max_index_entries = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| {
-                    Error::Selection(format!(
-                        "ATTACKDB_MAX_INDEX_ENTRIES must be a whole number of at least 1, not {value:?}"
-                    ))
-                })?;
+        if let Some(n) = count_var(&var, "ATTACKDB_MAX_INDEX_ENTRIES", 1..=usize::MAX)? {
+            http.max_index_entries = n;
         }
-        if let Some(value) = var("ATTACKDB_HTTP_RETRIES") {
-            let value = value.to_string_lossy().to_string();
-            http.retries = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|r| *r <= 10)
-                .ok_or_else(|| {
-                    Error::Selection(format!(
-                        "ATTACKDB_HTTP_RETRIES must be a count from 0 to 10, not {value:?}"
-                    ))
-                })?;
+        if let Some(n) = count_var(&var, "ATTACKDB_HTTP_RETRIES", 0..=10)? {
+            http.retries = u32::try_from(n).unwrap_or(10);
         }
         Ok(http)
     }
