@@ -87,22 +87,31 @@ impl Catalogue {
     /// Reads the catalogue `text`, found at `location`. Entries that are not ATT&CK domains
     /// or release numbers, and second entries of one release, are skipped with a note.
     pub fn parse(location: Location, text: &str) -> Result<Catalogue> {
-        Catalogue::parse_limited(location, text, crate::HttpConfig::DEFAULT_MAX_INDEX_ENTRIES)
+        let config = crate::HttpConfig::default();
+        let depth = config.limits.max_json_depth;
+        Catalogue::parse_limited(location, text, config.max_index_entries, depth)
     }
 
-    /// [`Catalogue::parse`] of an index listing at most `max_entries` versions (more is an
-    /// error naming the limit).
-    pub fn parse_limited(location: Location, text: &str, max_entries: usize) -> Result<Catalogue> {
-        let raw: RawCatalogue = serde_json::from_str(text).map_err(|e| {
-            if let Some(depth) = attackdb_stix::too_deep_in_parse(&e) {
-                return Error::Catalogue(format!("{}: {depth}", location.display()));
-            }
-            Error::Catalogue(format!(
-                "{}: not an ATT&CK release index (a JSON object with a \"collections\" array of versions and URLs): {}",
-                location.display(),
-                attackdb_stix::clip_quoted(&e.to_string())
-            ))
-        })?;
+    /// [`Catalogue::parse`] of an index listing at most `max_entries` versions and nesting at
+    /// most `max_json_depth` deep (more is an error naming the limit).
+    pub fn parse_limited(
+        location: Location,
+        text: &str,
+        max_entries: usize,
+        max_json_depth: usize,
+    ) -> Result<Catalogue> {
+        use attackdb_stix::JsonError;
+        let raw: RawCatalogue =
+            attackdb_stix::from_str_within(text, max_json_depth).map_err(|e| match e {
+                JsonError::TooDeep(depth) => {
+                    Error::Catalogue(format!("{}: {depth}", location.display()))
+                }
+                JsonError::Json(e) => Error::Catalogue(format!(
+                    "{}: not an ATT&CK release index (a JSON object with a \"collections\" array of versions and URLs): {}",
+                    location.display(),
+                    attackdb_stix::clip_quoted(&e.to_string())
+                )),
+            })?;
         let listed: usize = raw.collections.iter().map(|c| c.versions.len()).sum();
         if listed > max_entries {
             return Err(Error::Catalogue(format!(
@@ -314,7 +323,8 @@ mod tests {
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let location = Location::parse("/srv/attack/index.json").ok();
-            let parsed = location.and_then(|l| Catalogue::parse_limited(l, &text, 100_000).ok());
+            let parsed =
+                location.and_then(|l| Catalogue::parse_limited(l, &text, 100_000, 127).ok());
             let _ = sender.send(parsed.map(|c| (c.releases.len(), c.notes)));
         });
         // A hang guard, not a speed target: the parse takes milliseconds.
@@ -338,12 +348,12 @@ mod tests {
             {"version": "18.1", "url": "a.json"}, {"version": "18.0", "url": "b.json"},
             {"version": "18.1", "url": "c.json"}]}]}"#;
         let location = || Location::parse("/srv/attack/index.json").ok();
-        let within = location().map(|l| Catalogue::parse_limited(l, text, 3));
+        let within = location().map(|l| Catalogue::parse_limited(l, text, 3, 127));
         assert_eq!(
             within.and_then(Result::ok).map(|c| c.releases.len()),
             Some(2)
         );
-        let past = location().map(|l| Catalogue::parse_limited(l, text, 2));
+        let past = location().map(|l| Catalogue::parse_limited(l, text, 2, 127));
         assert_eq!(
             past.and_then(Result::err).map(|e| e.to_string()),
             Some("/srv/attack/index.json: the index lists 3 versions, more than the 2 allowed (ATTACKDB_MAX_INDEX_ENTRIES raises the limit)".to_string())

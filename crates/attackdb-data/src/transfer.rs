@@ -113,9 +113,18 @@ impl<'p> Fetcher<'p> {
                 })?
             }
         };
-        attackdb_stix::check_json_depth(&text, self.config.limits.max_json_depth)
-            .map_err(|depth| crate::Error::Catalogue(format!("{}: {depth}", location.display())))?;
-        Catalogue::parse_limited(location, &text, self.config.max_index_entries)
+        let config = &self.config;
+        let depth = config.limits.max_json_depth;
+        Catalogue::parse_limited(location, &text, config.max_index_entries, depth)
+    }
+
+    /// The error of an index larger than `max_index_bytes`, at `place`.
+    fn index_too_large(&self, place: String) -> FetchError {
+        FetchError::TooLarge {
+            url: place,
+            limit: self.config.max_index_bytes,
+            setting: Some(INDEX_LIMIT_SETTING),
+        }
     }
 
     /// Reads a local index: a regular file (a FIFO or device would block or never end) of at
@@ -130,11 +139,7 @@ impl<'p> Fetcher<'p> {
                 path.display()
             )));
         }
-        let too_large = || FetchError::TooLarge {
-            url: path.display().to_string(),
-            limit,
-            setting: Some(INDEX_LIMIT_SETTING),
-        };
+        let too_large = || self.index_too_large(path.display().to_string());
         if meta.len() > limit {
             return Err(too_large().into());
         }
@@ -154,11 +159,7 @@ impl<'p> Fetcher<'p> {
     fn get_small(&self, url: &Url) -> Result<String, FetchError> {
         let label = url.as_str();
         let limit = self.config.max_index_bytes;
-        let too_large = || FetchError::TooLarge {
-            url: label.to_string(),
-            limit,
-            setting: Some(INDEX_LIMIT_SETTING),
-        };
+        let too_large = || self.index_too_large(label.to_string());
         let mut response = self.send(url)?;
         let expected = response.content_length();
         if expected.is_some_and(|n| n > limit) {

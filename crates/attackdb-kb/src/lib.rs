@@ -40,9 +40,9 @@ pub use answer::{
     Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
 };
 pub use attackdb_stix::{
-    check_json_depth, clip_quoted, clip_quoted_at, too_deep_in_parse, Bundle, CacheOutcome,
-    Diagnostic, Domain, ObjectDetails, ObjectType, Objects, RelatedAsset, Release, StixObject,
-    TooDeep, JSON_DEPTH_CEILING,
+    clip_quoted, clip_quoted_at, from_str_within, Bundle, CacheOutcome, Diagnostic, Domain,
+    JsonError, ObjectDetails, ObjectType, Objects, RelatedAsset, Release, StixObject, TooDeep,
+    JSON_DEPTH_CEILING,
 };
 pub use concept::{Concept, Visibility};
 pub use dataset::{Dataset, Link, ObjId, RelKind, ScannedBundle};

@@ -82,11 +82,10 @@ pub fn read_layers(text: &str) -> Result<LayerFile> {
         )));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    attackdb_kb::check_json_depth(text, limits.max_json_depth).map_err(Error::TooDeep)?;
     let value: Value =
-        serde_json::from_str(text).map_err(|e| match attackdb_kb::too_deep_in_parse(&e) {
-            Some(depth) => Error::TooDeep(depth),
-            None => Error::NotJson {
+        attackdb_kb::from_str_within(text, limits.max_json_depth).map_err(|e| match e {
+            attackdb_kb::JsonError::TooDeep(depth) => Error::TooDeep(depth),
+            attackdb_kb::JsonError::Json(e) => Error::NotJson {
                 message: e
                     .to_string()
                     .split(" at line")

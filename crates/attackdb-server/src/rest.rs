@@ -614,13 +614,15 @@ struct GenerateBody {
 }
 
 fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    let too_deep = |depth| ApiError::bad_parameter(format!("the body: {depth}"));
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_parameter("the body is not UTF-8 text".to_string()))?;
-    attackdb_kb::check_json_depth(text, nav::limits().max_json_depth).map_err(too_deep)?;
-    serde_json::from_str(text).map_err(|e| match attackdb_kb::too_deep_in_parse(&e) {
-        Some(depth) => too_deep(depth),
-        None => ApiError::bad_parameter(format!("the body is not the JSON this route takes: {e}")),
+    attackdb_kb::from_str_within(text, nav::limits().max_json_depth).map_err(|e| match e {
+        attackdb_kb::JsonError::TooDeep(depth) => {
+            ApiError::bad_parameter(format!("the body: {depth}"))
+        }
+        attackdb_kb::JsonError::Json(e) => {
+            ApiError::bad_parameter(format!("the body is not the JSON this route takes: {e}"))
+        }
     })
 }
 

@@ -66,6 +66,29 @@ pub fn too_deep_in_parse(error: &serde_json::Error) -> Option<TooDeep> {
         })
 }
 
+/// Why JSON text could not be read as wanted ([`from_str_within`]).
+#[derive(Debug)]
+pub enum JsonError {
+    /// It nests deeper than the limit (or serde_json's own bound).
+    TooDeep(TooDeep),
+    /// It is not JSON, or not of the shape wanted: serde_json's error.
+    Json(serde_json::Error),
+}
+
+/// Parses `text` as a `T` when it nests at most `limit` deep: [`check_json_depth`] first, then
+/// serde_json, whose own bound reads as [`JsonError::TooDeep`] too. The one way JSON from
+/// outside (layers, the release index, request bodies) is parsed.
+pub fn from_str_within<'a, T: serde::Deserialize<'a>>(
+    text: &'a str,
+    limit: usize,
+) -> Result<T, JsonError> {
+    check_json_depth(text, limit).map_err(JsonError::TooDeep)?;
+    serde_json::from_str(text).map_err(|e| match too_deep_in_parse(&e) {
+        Some(depth) => JsonError::TooDeep(depth),
+        None => JsonError::Json(e),
+    })
+}
+
 /// The byte offset of the first `[` or `{` (outside strings) that opens a level deeper than
 /// `limit`, if one does.
 fn deeper_than(bytes: &[u8], limit: usize) -> Option<usize> {

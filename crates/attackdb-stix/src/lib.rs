@@ -31,7 +31,9 @@ pub use cache::{
     index_paths, open_index, unreadable_index_warning, write_index, BundleFile, CacheOutcome,
     IndexedBundle, FORMAT_VERSION, INDEX_SUFFIX,
 };
-pub use depth::{check_json_depth, too_deep_in_parse, TooDeep, JSON_DEPTH_CEILING};
+pub use depth::{
+    check_json_depth, from_str_within, too_deep_in_parse, JsonError, TooDeep, JSON_DEPTH_CEILING,
+};
 pub use details::{ObjectDetails, RelatedAsset};
 pub use domain::{BadRelease, Domain, Release, UnknownDomain};
 pub use error::{Error, Result};
