@@ -42,7 +42,8 @@ pub fn read_text(path: &Path) -> Result<String> {
 }
 
 /// [`read_text`] within `limits`: a file, or its decompressed text, larger than
-/// `limits.max_bundle_bytes` is an [`Error::TooLarge`] (and is never held in memory whole).
+/// `limits.max_bundle_bytes` is an [`Error::TooLarge`] (and is never held in memory whole);
+/// text nesting deeper than `limits.max_json_depth` is an [`Error::TooDeep`].
 pub fn read_text_limited(path: &Path, limits: &Limits) -> Result<String> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
