@@ -188,6 +188,7 @@ fn evaluate_attribute(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
 fn evaluate_predict(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
     let mut rng = SplitMix(1313);
     let (mut model, mut baseline, mut baseline_all, mut runs) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+    let (mut found_model, mut found_base, mut hidden_total) = (0usize, 0usize, 0usize);
     for _ in 0..args.trials {
         for &g in groups {
             let actor = &corpus.actors()[g];
@@ -211,14 +212,20 @@ fn evaluate_predict(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
                     .iter()
                     .filter(|p| hidden.contains(&p.id.as_str()))
                     .count();
-                found as f64 / hidden.len() as f64
+                (found as f64 / hidden.len() as f64, found)
             };
-            model += recall(PredictMethod::Neighbours, args.predict.kinds.clone());
-            baseline += recall(PredictMethod::Popularity, vec![Concept::Group]);
+            hidden_total += hidden.len();
+            let (r, f) = recall(PredictMethod::Neighbours, args.predict.kinds.clone());
+            model += r;
+            found_model += f;
+            let (r, f) = recall(PredictMethod::Popularity, vec![Concept::Group]);
+            baseline += r;
+            found_base += f;
             baseline_all += recall(
                 PredictMethod::Popularity,
                 vec![Concept::Group, Concept::Campaign, Concept::Software],
-            );
+            )
+            .0;
             runs += 1;
         }
     }
@@ -231,6 +238,12 @@ fn evaluate_predict(corpus: &Corpus<'_>, groups: &[usize], args: &Args) {
         model,
         baseline,
         model / baseline
+    );
+    println!(
+        "  micro: {found_model} of {hidden_total} hidden found ({:.3}), baseline {found_base} ({:.3}), ratio {:.2}",
+        found_model as f64 / hidden_total as f64,
+        found_base as f64 / hidden_total as f64,
+        found_model as f64 / found_base as f64
     );
     println!(
         "  against the most common techniques of all groups, campaigns and software: baseline \
