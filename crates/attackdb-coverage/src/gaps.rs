@@ -21,6 +21,22 @@ pub enum Actors {
     Campaigns(Vec<String>),
 }
 
+impl Actors {
+    /// The actors users ask for the way every front end takes them (CLI options, REST
+    /// parameters, the web form): the first of `groups`, `software` and `campaigns` given,
+    /// where a list given empty means every one of its kind; `None` when none is given.
+    pub fn first_given(
+        groups: Option<Vec<String>>,
+        software: Option<Vec<String>>,
+        campaigns: Option<Vec<String>>,
+    ) -> Option<Actors> {
+        groups
+            .map(Actors::Groups)
+            .or_else(|| software.map(Actors::Software))
+            .or_else(|| campaigns.map(Actors::Campaigns))
+    }
+}
+
 /// How an actor comes to use a technique.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Via {
@@ -75,6 +91,18 @@ pub enum Inherit {
     /// Those, and the techniques of the software the actor (a group with its campaigns, or a
     /// campaign) uses.
     CampaignsAndSoftware,
+}
+
+impl Inherit {
+    /// [`Inherit::CampaignsAndSoftware`] when `with_software` (the `--with-software` option),
+    /// else the default.
+    pub fn with_software(with_software: bool) -> Inherit {
+        if with_software {
+            Inherit::CampaignsAndSoftware
+        } else {
+            Inherit::Campaigns
+        }
+    }
 }
 
 /// One uncovered (or only partly covered) technique and who uses it.

@@ -204,10 +204,12 @@ pub const ROUTES: &[RouteDoc] = &[
             ("format", "auto, sigma, splunk, elastic, csv or layer (default auto)"),
             ("platform", "only techniques of this platform"),
             ("score", "count, max-level or weighted (default count)"),
-            ("groups", "rank gaps for these groups (comma-separated IDs, names or aliases)"),
+            ("groups", "rank gaps for these groups (comma-separated IDs, names or aliases; empty: every group)"),
+            ("software", "rank gaps for this software instead (empty: all software)"),
+            ("campaigns", "rank gaps for these campaigns instead (empty: every campaign)"),
             ("min_level", "only rules of this level or higher"),
             ("status", "only rules with one of these statuses (comma-separated; default: all but deprecated; `all`: every rule)"),
-            ("with_software", "gaps: count the groups' software's techniques too (default false)"),
+            ("with_software", "gaps: count the actors' software's techniques too (default false)"),
         ],
         response: (JSON, "CoverageAnswer"),
     },
@@ -948,7 +950,7 @@ async fn coverage(
     RawQuery(query): RawQuery,
     mut multipart: Multipart,
 ) -> Answer {
-    use attackdb_coverage::{Actors, Format, Inherit, Level, RuleFilter, ScoreMode};
+    use attackdb_coverage::{Format, Inherit, Level, RuleFilter, ScoreMode};
     let params = params(
         query,
         &[
@@ -958,6 +960,8 @@ async fn coverage(
             "platform",
             "score",
             "groups",
+            "software",
+            "campaigns",
             "min_level",
             "status",
             "with_software",
@@ -972,16 +976,15 @@ async fn coverage(
             ))
         })?),
     };
-    let score = match params.get("score").unwrap_or("count") {
-        "count" => ScoreMode::Count,
-        "max-level" => ScoreMode::MaxLevel,
-        "weighted" => ScoreMode::Weighted,
-        other => {
-            return Err(ApiError::bad_parameter(format!(
-                "`score={other}`: expected count, max-level or weighted"
-            )))
-        }
+    let score = match params.get("score") {
+        None => ScoreMode::Count,
+        Some(name) => ScoreMode::parse(name).ok_or_else(|| {
+            ApiError::bad_parameter(format!(
+                "`score={name}`: expected count, max-level or weighted"
+            ))
+        })?,
     };
+    let actors = actors_asked(&params)?;
     let min_level = params
         .get("min_level")
         .map(|name| {
@@ -994,16 +997,11 @@ async fn coverage(
         dataset.canonical_platform(platform)?;
     }
     let folder = save_uploads(&mut multipart).await?;
-    let groups = params.list("groups");
     let options = attackdb_coverage::Options {
         platform: params.get("platform").map(str::to_string),
         score,
-        actors: (!groups.is_empty()).then_some(Actors::Groups(groups)),
-        inherit: if params.flag("with_software")? {
-            Inherit::CampaignsAndSoftware
-        } else {
-            Inherit::Campaigns
-        },
+        actors,
+        inherit: Inherit::with_software(params.flag("with_software")?),
     };
     let mut ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
     if ingested.nothing_read() {
@@ -1036,6 +1034,28 @@ async fn coverage(
         &HeaderMap::new(),
         JSON,
         text.replace(&base, "upload").into_bytes(),
+    ))
+}
+
+/// The actors `coverage` ranks gaps for: `groups`, `software` or `campaigns` (at most one of
+/// them, as the CLI's options), IDs, names or aliases comma-separated; given empty, every one
+/// of its kind.
+fn actors_asked(params: &Params) -> Result<Option<attackdb_coverage::Actors>, ApiError> {
+    let given: Vec<&str> = ["groups", "software", "campaigns"]
+        .into_iter()
+        .filter(|name| params.get(name).is_some())
+        .collect();
+    if given.len() > 1 {
+        return Err(ApiError::bad_parameter(format!(
+            "`{}` cannot be used together: rank gaps for one kind of actor",
+            given.join("`, `")
+        )));
+    }
+    let asked = |name: &str| params.get(name).map(|_| params.list(name));
+    Ok(attackdb_coverage::Actors::first_given(
+        asked("groups"),
+        asked("software"),
+        asked("campaigns"),
     ))
 }
 

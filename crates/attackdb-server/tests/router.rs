@@ -454,6 +454,63 @@ async fn coverage_takes_rule_files_as_multipart() {
     );
 }
 
+/// `coverage` ranks gaps for groups, software or campaigns, as the CLI's options do: one kind
+/// at a time, an empty list meaning every one of its kind.
+#[tokio::test]
+async fn coverage_ranks_gaps_for_groups_software_or_campaigns() {
+    let Some(state) = state() else { return };
+    let rule = "title: t\nid: 1\nstatus: test\nlevel: high\ntags:\n  - attack.t1003.001\nlogsource:\n  product: windows\ndetection:\n  sel:\n    a: b\n  condition: sel\n";
+    let boundary = "GAPSBOUNDARY";
+    let upload = |query: &str| {
+        Request::post(format!("/api/v1/coverage?{query}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"rules\"; filename=\"r.yml\"\r\n\r\n{rule}\r\n--{boundary}--\r\n"
+            )))
+            .unwrap()
+    };
+    // Mimikatz has 17 techniques in 18.1; the rule covers one of them, LSASS Memory.
+    let got = send(&state, upload("software=S0002")).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    let gaps = &got.json()["gaps"];
+    assert_eq!(gaps["kind"], "software", "{gaps}");
+    assert_eq!(gaps["actors"][0]["id"], "S0002", "{gaps}");
+    assert_eq!(gaps["actors"][0]["techniques"], 17, "{gaps}");
+    assert_eq!(gaps["actors"][0]["covered"], 1, "{gaps}");
+    assert_eq!(gaps["ranked"].as_array().map(Vec::len), Some(16), "{gaps}");
+    // The SolarWinds Compromise, by name.
+    let got = send(&state, upload("campaigns=SolarWinds%20Compromise")).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    let gaps = &got.json()["gaps"];
+    assert_eq!(gaps["kind"], "campaigns", "{gaps}");
+    assert_eq!(gaps["actors"][0]["id"], "C0024", "{gaps}");
+    // Given empty: every live group.
+    let got = send(&state, upload("groups=")).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    let groups = state
+        .kb()
+        .select(attackdb_kb::Domain::Enterprise, None)
+        .unwrap()
+        .list(attackdb_kb::Concept::Group, attackdb_kb::Visibility::LIVE)
+        .len();
+    assert_eq!(
+        got.json()["gaps"]["actors"].as_array().map(Vec::len),
+        Some(groups)
+    );
+    // Two kinds at once are refused, as the CLI refuses them.
+    let got = send(&state, upload("groups=G0016&software=S0002")).await;
+    assert_error(&got, StatusCode::BAD_REQUEST, "bad_parameter");
+    assert!(
+        got.text()
+            .contains("`groups`, `software` cannot be used together"),
+        "{}",
+        got.text()
+    );
+}
+
 #[tokio::test]
 async fn rule_references_are_checked_against_a_release() {
     let Some(state) = state() else { return };

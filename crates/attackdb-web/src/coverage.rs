@@ -142,11 +142,7 @@ impl CoverageStore {
             platform: request.platform.clone(),
             score: ScoreMode::Count,
             actors: (!request.groups.is_empty()).then(|| Actors::Groups(request.groups.clone())),
-            inherit: if request.with_software {
-                attackdb_coverage::Inherit::CampaignsAndSoftware
-            } else {
-                attackdb_coverage::Inherit::Campaigns
-            },
+            inherit: attackdb_coverage::Inherit::with_software(request.with_software),
         };
         let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

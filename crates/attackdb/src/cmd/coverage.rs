@@ -143,17 +143,12 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
             ScoreArg::MaxLevel => ScoreMode::MaxLevel,
             ScoreArg::Weighted => ScoreMode::Weighted,
         },
-        actors: match (&args.groups, &args.software, &args.campaigns) {
-            (Some(ids), _, _) => Some(Actors::Groups(ids.clone())),
-            (_, Some(ids), _) => Some(Actors::Software(ids.clone())),
-            (_, _, Some(ids)) => Some(Actors::Campaigns(ids.clone())),
-            _ => None,
-        },
-        inherit: if args.with_software {
-            Inherit::CampaignsAndSoftware
-        } else {
-            Inherit::Campaigns
-        },
+        actors: Actors::first_given(
+            args.groups.clone(),
+            args.software.clone(),
+            args.campaigns.clone(),
+        ),
+        inherit: Inherit::with_software(args.with_software),
     };
     if let Some(platform) = &options.platform {
         dataset.canonical_platform(platform)?;
