@@ -20,7 +20,9 @@ use crate::{Error, Result};
 /// Options of [`emulate`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EmulateOptions {
-    /// Only tests for this platform (case-insensitive: `windows`, `Windows`); all when `None`.
+    /// Only tests for this platform, case-insensitive: an Atomic Red Team platform (`windows`,
+    /// `iaas:aws`, `azure-ad`) or an ATT&CK one (`Windows`, `Identity Provider`, `Office
+    /// Suite`), see [`atomic_platform`]; all when `None`.
     pub platform: Option<String>,
     /// Also emulate the techniques of the group's (campaign's) software, marked in `via`.
     pub with_software: bool,
@@ -37,7 +39,8 @@ pub struct EmulationPlan {
     pub domain: String,
     /// The release.
     pub release: String,
-    /// The platform asked for (as given, lower case).
+    /// The platform asked for, as Atomic Red Team names it (`windows`, `azure-ad` for ATT&CK's
+    /// Identity Provider).
     pub platform: Option<String>,
     /// Whether the software's techniques are included.
     pub with_software: bool,
@@ -158,6 +161,73 @@ fn planned(test: &AtomicTest, fallback: bool) -> PlannedAtomic {
     }
 }
 
+/// ATT&CK's platform names (lower case, words joined by `-`) and the Atomic Red Team platform
+/// each is written as in `supported_platforms`; older ATT&CK names too.
+const PLATFORM_NAMES: [(&str, &str); 14] = [
+    ("windows", "windows"),
+    ("macos", "macos"),
+    ("linux", "linux"),
+    ("office-suite", "office-365"),
+    ("office-365", "office-365"),
+    ("identity-provider", "azure-ad"),
+    ("azure-ad", "azure-ad"),
+    ("entra-id", "azure-ad"),
+    ("google-workspace", "google-workspace"),
+    ("saas", "saas"),
+    ("iaas", "iaas"),
+    ("containers", "containers"),
+    ("esxi", "esxi"),
+    ("network-devices", "network-devices"),
+];
+
+/// The Atomic Red Team sub-platforms of `iaas`.
+const CLOUD_PLATFORMS: [&str; 3] = ["iaas:aws", "iaas:azure", "iaas:gcp"];
+
+/// `platform` lower case, its words joined by `-` (`Identity Provider` -> `identity-provider`).
+fn platform_key(platform: &str) -> String {
+    platform
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_ascii_lowercase()
+}
+
+/// The Atomic Red Team platform a plan for `platform` takes tests of: the key of an ATT&CK
+/// platform (`Identity Provider` is `azure-ad`, `Office Suite` is `office-365`), an Atomic
+/// platform itself (`iaas:aws`), or another platform of `dataset`, lower case. Anything else is
+/// refused, naming what is known: a typo must not give an empty plan.
+pub fn atomic_platform(dataset: &Dataset, platform: &str) -> Result<String> {
+    let key = platform_key(platform);
+    if let Some((_, atomic)) = PLATFORM_NAMES.iter().find(|(name, _)| *name == key) {
+        return Ok((*atomic).to_string());
+    }
+    if CLOUD_PLATFORMS.contains(&key.as_str()) {
+        return Ok(key);
+    }
+    if let Ok(known) = dataset.canonical_platform(platform) {
+        return Ok(platform_key(known));
+    }
+    let atomic: Vec<&str> = PLATFORM_NAMES
+        .iter()
+        .map(|(_, atomic)| *atomic)
+        .chain(CLOUD_PLATFORMS)
+        .fold(Vec::new(), |mut names, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
+        });
+    Err(Error::BadOptions(format!(
+        "unknown platform `{}`: expected one of {} {} ({}) or of Atomic Red Team ({})",
+        platform.trim(),
+        dataset.domain(),
+        dataset.release(),
+        dataset.platforms().join(", "),
+        atomic.join(", ")
+    )))
+}
+
 /// The emulation plan of the group or campaign `reference` names, with the tests of `atomics`.
 pub fn emulate(
     dataset: &Dataset,
@@ -166,7 +236,8 @@ pub fn emulate(
     options: &EmulateOptions,
 ) -> Result<EmulationPlan> {
     let adversary = resolve(dataset, reference, &[Concept::Group, Concept::Campaign])?;
-    Ok(emulate_of(dataset, adversary, atomics, options))
+    let options = checked(dataset, options)?;
+    Ok(emulate_of(dataset, adversary, atomics, &options))
 }
 
 /// [`emulate`] reading from the Atomic Red Team checkout `dir` only the files the plan needs
@@ -179,6 +250,7 @@ pub fn emulate_dir(
     options: &EmulateOptions,
 ) -> Result<EmulationPlan> {
     let adversary = resolve(dataset, reference, &[Concept::Group, Concept::Campaign])?;
+    let options = checked(dataset, options)?;
     let mut needed: Vec<String> = Vec::new();
     for technique in technique_via(dataset, adversary, options.with_software).into_keys() {
         let id = dataset.display_id(technique);
@@ -190,7 +262,19 @@ pub fn emulate_dir(
     needed.sort();
     needed.dedup();
     let atomics = AtomicIndex::load_only(dir, &needed)?;
-    Ok(emulate_of(dataset, adversary, &atomics, options))
+    Ok(emulate_of(dataset, adversary, &atomics, &options))
+}
+
+/// `options` with the platform checked and named as Atomic Red Team names it.
+fn checked(dataset: &Dataset, options: &EmulateOptions) -> Result<EmulateOptions> {
+    let platform = match options.platform.as_deref().map(str::trim) {
+        Some(p) if !p.is_empty() => Some(atomic_platform(dataset, p)?),
+        _ => None,
+    };
+    Ok(EmulateOptions {
+        platform,
+        ..options.clone()
+    })
 }
 
 /// [`emulate`] for a resolved group or campaign.
@@ -204,7 +288,10 @@ pub fn emulate_of(
     let platform = options
         .platform
         .as_deref()
-        .map(|p| p.trim().to_ascii_lowercase())
+        .map(|p| match atomic_platform(dataset, p) {
+            Ok(atomic) => atomic,
+            Err(_) => p.trim().to_ascii_lowercase(),
+        })
         .filter(|p| !p.is_empty());
     let via = technique_via(dataset, adversary, options.with_software);
     let mut entries: Vec<(usize, String, ObjId, Vec<Option<ObjId>>)> = via

@@ -44,8 +44,8 @@ pub use attribute::{
 pub use common::ObjectSummary;
 pub use corpus::{technique_family, Actor, Corpus, TechIdx};
 pub use emulate::{
-    emulate, emulate_dir, emulate_of, EmulateOptions, EmulationPlan, EmulationStep, Gap,
-    PlannedAtomic, PlannedDependency,
+    atomic_platform, emulate, emulate_dir, emulate_of, EmulateOptions, EmulationPlan,
+    EmulationStep, Gap, PlannedAtomic, PlannedDependency,
 };
 pub use error::{Error, Result};
 pub use input::{

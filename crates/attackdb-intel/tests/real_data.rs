@@ -474,10 +474,15 @@ fn overlap_counts_each_technique_by_its_users() {
         .is_some_and(|c| c.starts_with("used by"))));
 }
 
-/// The expected Windows tests of a group, from the YAML itself: the tests whose platforms include
-/// windows and whose technique the group uses, or whose technique is the parent of a used
-/// sub-technique that has no Windows test.
-fn expected_windows_guids(dir: &std::path::Path, used: &BTreeSet<String>) -> BTreeSet<String> {
+/// The expected tests of a group on `platform` (an Atomic Red Team platform), from the YAML
+/// itself: the tests whose platforms include it (`iaas` includes `iaas:aws`) and whose
+/// technique the group uses, or whose technique is the parent of a used sub-technique that has
+/// no test for it.
+fn expected_guids(
+    dir: &std::path::Path,
+    used: &BTreeSet<String>,
+    platform: &str,
+) -> BTreeSet<String> {
     let mut windows: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for folder in std::fs::read_dir(dir.join("atomics")).unwrap() {
         let folder = folder.unwrap().path();
@@ -494,7 +499,8 @@ fn expected_windows_guids(dir: &std::path::Path, used: &BTreeSet<String>) -> BTr
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|p| p.as_str().unwrap().trim().eq_ignore_ascii_case("windows"));
+                .map(|p| p.as_str().unwrap().trim().to_ascii_lowercase())
+                .any(|p| p == platform || p.starts_with(&format!("{platform}:")));
             if on_windows {
                 windows
                     .entry(technique.clone())
@@ -528,7 +534,7 @@ fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
     let used: BTreeSet<String> = ids(data, &data.related(Relation::TechniquesUsedByGroup, group))
         .into_iter()
         .collect();
-    let want = expected_windows_guids(&dir, &used);
+    let want = expected_guids(&dir, &used, "windows");
     for platform in ["windows", "Windows"] {
         let plan = emulate(
             data,
@@ -585,6 +591,98 @@ fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
             }
         }
     }
+}
+
+/// ATT&CK's platform names are read as the Atomic Red Team platforms they are written as
+/// (Identity Provider is `azure-ad`, Office Suite `office-365`), Atomic's own names pass, and a
+/// name neither knows is refused instead of giving an empty plan.
+#[test]
+fn emulation_platforms_take_attack_and_atomic_names() {
+    let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else {
+        return;
+    };
+    let atomics = AtomicIndex::load(&dir).unwrap();
+    let group = data.lookup("G0016").unwrap();
+    let used: BTreeSet<String> = ids(data, &data.related(Relation::TechniquesUsedByGroup, group))
+        .into_iter()
+        .collect();
+    let plan = |platform: &str| {
+        emulate(
+            data,
+            "G0016",
+            &atomics,
+            &EmulateOptions {
+                platform: Some(platform.to_string()),
+                with_software: false,
+            },
+        )
+    };
+    let guids = |plan: &attackdb_intel::EmulationPlan| -> BTreeSet<String> {
+        plan.steps
+            .iter()
+            .flat_map(|s| s.atomics.iter().map(|a| a.guid.clone()))
+            .collect()
+    };
+    for (names, atomic) in [
+        (
+            &[
+                "Identity Provider",
+                "identity-provider",
+                "azure-ad",
+                "Azure AD",
+            ][..],
+            "azure-ad",
+        ),
+        (
+            &["Office Suite", "office-365", "Office 365"][..],
+            "office-365",
+        ),
+        (&["IaaS", "iaas"][..], "iaas"),
+        (&["iaas:aws", "IAAS:AWS"][..], "iaas:aws"),
+        (&["macOS", "MACOS"][..], "macos"),
+    ] {
+        let want = expected_guids(&dir, &used, atomic);
+        assert!(!want.is_empty(), "{atomic}: APT29 has tests on it");
+        for name in names {
+            let got = plan(name).unwrap();
+            assert_eq!(got.platform.as_deref(), Some(atomic), "{name}");
+            assert_eq!(guids(&got), want, "{name}");
+            let lean = emulate_dir(
+                data,
+                "G0016",
+                &dir,
+                &EmulateOptions {
+                    platform: Some(name.to_string()),
+                    with_software: false,
+                },
+            )
+            .unwrap();
+            assert_eq!(guids(&lean), want, "{name}, files read as needed");
+        }
+    }
+    // ESXi is an ATT&CK platform the corpus has no test for: a plan of gaps, not an error.
+    let esxi = plan("ESXi").unwrap();
+    assert!(esxi.steps.is_empty());
+    assert_eq!(esxi.gaps.len(), used.len());
+    let error = plan("bogus").unwrap_err().to_string();
+    assert!(
+        error.starts_with("unknown platform `bogus`: expected one of enterprise-attack 18.1 ("),
+        "{error}"
+    );
+    assert!(
+        error.contains("Identity Provider") && error.contains("iaas:aws"),
+        "{error}"
+    );
+    assert!(emulate_dir(
+        data,
+        "G0016",
+        &dir,
+        &EmulateOptions {
+            platform: Some("bogus".into()),
+            with_software: false,
+        },
+    )
+    .is_err());
 }
 
 #[test]

@@ -1284,9 +1284,6 @@ async fn emulate(
             hint: Some("start it with `attackdb serve --atomics DIR`".to_string()),
         });
     };
-    if let Some(platform) = params.get("platform") {
-        dataset.canonical_platform(platform)?;
-    }
     let options = attackdb_intel::EmulateOptions {
         platform: params.get("platform").map(str::to_string),
         with_software: params.flag("with_software")?,

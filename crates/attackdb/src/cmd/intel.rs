@@ -115,7 +115,8 @@ pub enum IntelCommand {
         /// The Atomic Red Team checkout (its `atomics/T*/T*.yaml`)
         #[arg(long, value_name = "DIR")]
         atomics: PathBuf,
-        /// Only tests for this platform (windows, linux, macos...; case-insensitive)
+        /// Only tests for this platform, case-insensitive: windows, linux, macos, iaas:aws... or
+        /// an ATT&CK platform name (Identity Provider is azure-ad, Office Suite office-365)
         #[arg(long)]
         platform: Option<String>,
         /// Add the techniques of its software, marked
