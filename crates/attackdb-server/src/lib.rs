@@ -97,13 +97,16 @@ impl AppState {
     /// The state serving a knowledge base that is never freed.
     pub fn from_static(kb: &'static Kb, config: Config) -> AppState {
         let taxii_order = kb.datasets().iter().map(|_| OnceLock::new()).collect();
+        let site = attackdb_web::Site::new(kb)
+            .map(|site| site.with_atomics(config.atomics.clone()))
+            .map_err(|e| e.to_string());
         AppState {
             inner: Arc::new(Inner {
                 kb,
                 config,
                 metrics: Metrics::default(),
                 ready: AtomicBool::new(true),
-                site: attackdb_web::Site::new(kb).map_err(|e| e.to_string()),
+                site,
                 taxii_order,
             }),
         }

@@ -506,3 +506,207 @@ async fn paint_answers_the_navigator_colours() {
     assert_eq!(cell("T1059.001")["comment"], "<img src=x onerror=alert(1)>");
     assert_eq!(answer["layers"][0]["versions"]["layer"], "4.5");
 }
+
+/// The report of an intelligence page: the HTML after `id="report"`.
+fn report(page: &Got) -> &str {
+    page.body
+        .split_once("id=\"report\"")
+        .map_or("", |(_, report)| report)
+}
+
+/// Asserts that `ids` appear in `text` in this order.
+fn assert_in_order(text: &str, ids: &[String], what: &str) {
+    let mut at = 0;
+    for id in ids {
+        let found = text[at..]
+            .find(&format!(">{id}<"))
+            .unwrap_or_else(|| panic!("{what}: {id} missing after byte {at}"));
+        at += found + id.len();
+    }
+}
+
+#[tokio::test]
+async fn intelligence_pages_answer_as_the_library() {
+    let Some(state) = state() else { return };
+    let app = attackdb_server::router(state.clone());
+    let data = state_kb_dataset("18.1");
+    let index = get(&app, "/intel").await;
+    assert_eq!(index.status, StatusCode::OK);
+    for tool in [
+        "profile",
+        "similar",
+        "overlap",
+        "attribute",
+        "predict",
+        "emulate",
+    ] {
+        assert!(
+            index.body.contains(&format!("href=\"/intel/{tool}\"")),
+            "{tool}"
+        );
+        let empty = get(&app, &format!("/intel/{tool}")).await;
+        assert_eq!(empty.status, StatusCode::OK, "{tool}");
+        assert!(empty.body.contains("id=\"intel-form\""), "{tool}");
+        assert!(report(&empty).is_empty(), "{tool}: no answer before asking");
+    }
+
+    // A profile: every technique of the relation family, the layer on the matrix.
+    let profile = attackdb_intel::profile(data, "G0016", &Default::default()).unwrap();
+    assert_eq!(profile.techniques.len(), 119);
+    let page = get(&app, "/intel/profile?ref=APT29").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = report(&page);
+    assert!(text.contains("APT29 (G0016)"));
+    for technique in &profile.techniques {
+        assert!(text.contains(&technique.id), "{}", technique.id);
+    }
+    assert!(page
+        .body
+        .contains("href=\"/matrices/enterprise/?layer=group:G0016\""));
+    assert!(page
+        .body
+        .contains("/api/v1/profile/G0016?domain=enterprise&amp;release=18.1"));
+
+    // Similar: the library's ranking.
+    let similar = attackdb_intel::similar(
+        data,
+        "G0016",
+        &attackdb_intel::SimilarOptions {
+            top: 5,
+            measure: attackdb_intel::Measure::IdfCosine,
+        },
+    )
+    .unwrap();
+    let ids: Vec<String> = similar.results.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids.len(), 5);
+    let page = get(&app, "/intel/similar?ref=G0016&top=5&measure=idf-cosine").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_in_order(report(&page), &ids, "similar");
+    assert!(page.body.contains("<option value=\"idf-cosine\" selected>"));
+
+    // Attribute: all of APT29's techniques, pasted one per line, rank it first.
+    let all: Vec<String> = profile.techniques.iter().map(|t| t.id.clone()).collect();
+    let lines = all.join("%0A");
+    let page = get(&app, &format!("/intel/attribute?techniques={lines}&top=3")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = report(&page);
+    let first_row = text.split("<tbody>").nth(1).unwrap_or("");
+    assert!(
+        first_row
+            .trim_start()
+            .starts_with("<tr><td>1</td><td>G0016</td>"),
+        "{}",
+        &first_row[..first_row.len().min(200)]
+    );
+    // Predict: the library's order, the group left out; revoked and unknown input reported.
+    let observed: Vec<_> = ["T1059.001", "T1003.001", "T1566.001"]
+        .iter()
+        .map(|id| data.lookup(id).unwrap())
+        .collect();
+    let predicted = attackdb_intel::predict(
+        data,
+        &observed,
+        &attackdb_intel::PredictOptions {
+            top: 10,
+            exclude: vec!["G0016".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ids: Vec<String> = predicted.results.iter().map(|p| p.id.clone()).collect();
+    let page = get(
+        &app,
+        "/intel/predict?techniques=T1086,T1003.001,T1566.001%0AT9999&exclude=G0016&top=10",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_in_order(report(&page), &ids, "predict");
+    assert!(page
+        .body
+        .contains("T1086 is revoked: replaced by T1059.001"));
+    assert!(page
+        .body
+        .contains("T9999 is not a technique of enterprise-attack 18.1"));
+    // A pasted Navigator layer is read as a layer.
+    let layer = "{\"domain\":\"enterprise-attack\",\"techniques\":[{\"techniqueID\":\"T1059.001\",\"score\":1},{\"techniqueID\":\"T1003.001\",\"score\":1},{\"techniqueID\":\"T1566.001\",\"score\":1}]}";
+    let page = get(
+        &app,
+        &format!(
+            "/intel/predict?exclude=G0016&top=10&techniques={}",
+            layer
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        ),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_in_order(report(&page), &ids, "predict from a layer");
+
+    // Emulate: without Atomic tests the page says how to give them; with them, every test.
+    let page = get(&app, "/intel/emulate?ref=G0016&platform=Windows").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("attackdb serve --atomics DIR"));
+    let Some(atomics) = attackdb_testdata::corpus("atomic-red-team") else {
+        return;
+    };
+    let with_atomics = attackdb_server::router(AppState::from_static(
+        state.kb(),
+        Config {
+            atomics: Some(atomics.clone()),
+            ..Config::default()
+        },
+    ));
+    let plan = attackdb_intel::emulate_dir(
+        data,
+        "G0016",
+        &atomics,
+        &attackdb_intel::EmulateOptions {
+            platform: Some("windows".into()),
+            with_software: false,
+        },
+    )
+    .unwrap();
+    let page = get(&with_atomics, "/intel/emulate?ref=G0016&platform=Windows").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = report(&page);
+    let mut guids = 0;
+    for step in &plan.steps {
+        for atomic in &step.atomics {
+            assert!(text.contains(&atomic.guid), "{}", atomic.guid);
+            guids += 1;
+        }
+    }
+    assert_eq!(guids, 523);
+    assert!(page
+        .body
+        .contains("/api/v1/emulate/G0016?domain=enterprise&amp;release=18.1&amp;platform=windows&amp;format=yaml"));
+
+    // Refusals are error pages with the library's message; nothing given is ever run as HTML.
+    let unknown = get(&app, "/intel/profile?ref=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown
+        .body
+        .contains("no group, campaign or software has this ID, name or alias"));
+    assert!(!unknown.body.contains("<script>alert"));
+    let platform = get(&with_atomics, "/intel/emulate?ref=G0016&platform=bogus").await;
+    assert_eq!(platform.status, StatusCode::BAD_REQUEST);
+    assert!(platform.body.contains("unknown platform `bogus`"));
+    let top = get(&app, "/intel/similar?ref=G0016&top=many").await;
+    assert_eq!(top.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&app, "/intel/nothing").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Group, campaign and software pages lead to their intelligence pages; others do not.
+    let group = get(&app, "/groups/G0016/").await;
+    assert!(group
+        .body
+        .contains("href=\"/intel/emulate?ref=G0016&amp;domain=enterprise&amp;release=18.1\""));
+    let software = get(&app, "/software/S0002/").await;
+    assert!(software.body.contains("href=\"/intel/profile?ref=S0002"));
+    assert!(!software.body.contains("/intel/emulate?"));
+    let technique = get(&app, "/techniques/T1059/001/").await;
+    assert!(!technique.body.contains("id=\"intel-links\""));
+}

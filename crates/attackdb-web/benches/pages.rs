@@ -26,7 +26,11 @@ fn site() -> Option<&'static Site> {
         return None;
     };
     let kb: &'static Kb = Box::leak(Box::new(Kb::load(&[dir]).expect("the real releases")));
-    let site: &'static Site = Box::leak(Box::new(Site::new(kb).expect("templates")));
+    let site: &'static Site = Box::leak(Box::new(
+        Site::new(kb)
+            .expect("templates")
+            .with_atomics(attackdb_testdata::corpus("atomic-red-team")),
+    ));
     if let Some(sigma) = attackdb_testdata::corpus("sigma") {
         site.add_rules_folder(sigma).expect("the Sigma corpus");
     }
@@ -87,6 +91,32 @@ fn pages(site: &Site) -> Vec<(String, String, Query)> {
         "/changes".into(),
         query(&[("domain", "enterprise"), ("from", "15.1"), ("to", "18.1")]),
     ));
+    for (tool, asked) in [
+        ("profile", vec![("ref", "G0016")]),
+        ("similar", vec![("ref", "G0016"), ("measure", "idf-cosine")]),
+        ("overlap", vec![("refs", "G0016,G0007,G0032")]),
+        (
+            "attribute",
+            vec![(
+                "techniques",
+                "T1059.001\nT1003.001\nT1566.001\nT1071.001\nT1027",
+            )],
+        ),
+        (
+            "predict",
+            vec![(
+                "techniques",
+                "T1059.001,T1003.001,T1566.001,T1071.001,T1027",
+            )],
+        ),
+        ("emulate", vec![("ref", "G0016"), ("platform", "windows")]),
+    ] {
+        out.push((
+            format!("intel {tool}"),
+            format!("/intel/{tool}"),
+            query(&asked),
+        ));
+    }
     out.push(("home".into(), "/".into(), Query::new()));
     out.push(("coverage".into(), "/coverage".into(), Query::new()));
     for (id, _, _) in site.coverage().list() {
@@ -119,7 +149,12 @@ fn bench(c: &mut Criterion) {
     let mut by_type: BTreeMap<String, Vec<(Duration, String)>> = BTreeMap::new();
     for (kind, path, query) in &all {
         let took = render(site, path, query);
-        let shown = match query.get("q").or(query.get("layer")) {
+        let shown = match query
+            .get("q")
+            .or(query.get("layer"))
+            .or(query.get("ref"))
+            .or(query.get("refs"))
+        {
             Some(q) => format!("{path} ({q})"),
             None => path.clone(),
         };

@@ -15,6 +15,7 @@
 
 mod changes;
 mod coverage;
+mod intel;
 pub mod markdown;
 mod object;
 pub mod paint;
@@ -57,6 +58,9 @@ pub enum WebError {
     /// Rules could not be read.
     #[error(transparent)]
     Coverage(#[from] attackdb_coverage::Error),
+    /// An intelligence question was refused (an unknown reference, no usable technique...).
+    #[error(transparent)]
+    Intel(#[from] attackdb_intel::Error),
 }
 
 impl WebError {
@@ -66,7 +70,8 @@ impl WebError {
             WebError::NotFound(_) => 404,
             WebError::Render(_) => 500,
             WebError::Kb(attackdb_kb::Error::NotFound { .. })
-            | WebError::Kb(attackdb_kb::Error::NoDataset { .. }) => 404,
+            | WebError::Kb(attackdb_kb::Error::NoDataset { .. })
+            | WebError::Intel(attackdb_intel::Error::UnknownReference { .. }) => 404,
             _ => 400,
         }
     }
@@ -100,6 +105,8 @@ pub struct Site {
     coverage: CoverageStore,
     /// Release diffs laid out for the changes page, by (domain, from, to).
     diffs: changes::DiffCache,
+    /// The Atomic Red Team checkout emulation plans take their tests from.
+    atomics: Option<PathBuf>,
 }
 
 /// Static files of the UI, embedded in the binary: (name, content type, bytes).
@@ -125,7 +132,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
 }
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -134,6 +141,7 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("search.html", include_str!("../templates/search.html")),
     ("changes.html", include_str!("../templates/changes.html")),
     ("coverage.html", include_str!("../templates/coverage.html")),
+    ("intel.html", include_str!("../templates/intel.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];
 
@@ -163,7 +171,15 @@ impl Site {
             templates,
             coverage: CoverageStore::default(),
             diffs: Default::default(),
+            atomics: None,
         })
+    }
+
+    /// The site with emulation plans taking their tests from `atomics`, an Atomic Red Team
+    /// checkout (`serve --atomics DIR`); without one the emulation page says how to give one.
+    pub fn with_atomics(mut self, atomics: Option<PathBuf>) -> Site {
+        self.atomics = atomics;
+        self
     }
 
     /// The knowledge base.
@@ -226,7 +242,11 @@ impl Site {
             "/search" => return self.search_page(query).map(Response::Html),
             "/changes" => return self.changes_page(query).map(Response::Html),
             "/coverage" => return self.coverage_form(query).map(Response::Html),
+            "/intel" => return self.intel_index().map(Response::Html),
             _ => {}
+        }
+        if let Some(tool) = trimmed.strip_prefix("/intel/") {
+            return self.intel_page(tool, query).map(Response::Html);
         }
         if let Some(id) = trimmed.strip_prefix("/coverage/") {
             return self.coverage_page(id, query).map(Response::Html);

@@ -91,8 +91,41 @@ pub struct ObjectPage {
     pub references: Vec<Reference>,
     /// The same object in other domains and releases.
     pub elsewhere: Vec<Link>,
+    /// The intelligence pages of a live group, campaign or software (profile, similar,
+    /// emulate).
+    pub intel: Vec<Link>,
     /// The matrix of the object's release.
     pub matrix_href: String,
+}
+
+/// The intelligence pages of `object`, a live group, campaign or software of `dataset`.
+fn intel_links(dataset: &Dataset, object: ObjId) -> Vec<Link> {
+    let concept = dataset.concept(object);
+    if !dataset.is_live(object)
+        || !matches!(
+            concept,
+            Some(Concept::Group | Concept::Campaign | Concept::Software)
+        )
+    {
+        return Vec::new();
+    }
+    let query = format!(
+        "ref={}&domain={}&release={}",
+        dataset.display_id(object),
+        dataset.domain().short_name(),
+        dataset.release()
+    );
+    let mut links = vec![
+        Link::plain("Profile", Some(format!("/intel/profile?{query}"))),
+        Link::plain("Similar", Some(format!("/intel/similar?{query}"))),
+    ];
+    if concept != Some(Concept::Software) {
+        links.push(Link::plain(
+            "Emulation plan",
+            Some(format!("/intel/emulate?{query}")),
+        ));
+    }
+    links
 }
 
 /// Builds the page of `object`.
@@ -130,6 +163,7 @@ pub fn object_page(linker: &Linker<'_>, object: ObjId) -> ObjectPage {
         layer_spec: None,
         references: Vec::new(),
         elsewhere: elsewhere(linker, object),
+        intel: intel_links(dataset, object),
         matrix_href: linker.matrix_href(),
     };
     page.facts = facts(linker, object, &details);

@@ -1,0 +1,444 @@
+//! The intelligence pages: a group's, campaign's or software's profile, the objects most like
+//! it, the overlap of several, who observed techniques look like, what likely comes with them,
+//! and an emulation plan. Each page is a form and, once filled, the answer of `attackdb-intel`
+//! as the CLI prints it (its Markdown report, sanitised like every text of the site), with the
+//! same answer's JSON, YAML and layers a link away.
+
+use attackdb_intel as intel;
+use attackdb_kb::Dataset;
+use serde::Serialize;
+
+use crate::markdown::{self, Citations};
+use crate::site::Linker;
+use crate::{Query, Site, WebError};
+
+/// The pages, in the order the index lists them: (path name, title, what it answers).
+pub const TOOLS: [(&str, &str, &str); 6] = [
+    (
+        "profile",
+        "Profile",
+        "A group's, campaign's or software's techniques by tactic with how they are used, its \
+         software and campaigns, and the mitigations and detections that address most of it.",
+    ),
+    (
+        "similar",
+        "Similar",
+        "The groups (or software, or campaigns) whose techniques are most like one's.",
+    ),
+    (
+        "overlap",
+        "Overlap",
+        "The techniques several groups, campaigns or software share, counted per technique.",
+    ),
+    (
+        "attribute",
+        "Attribute",
+        "Who a handful of observed techniques looks like: a hint for an analyst, not a verdict.",
+    ),
+    (
+        "predict",
+        "Predict",
+        "The techniques most likely to come with the observed ones.",
+    ),
+    (
+        "emulate",
+        "Emulate",
+        "A group's or campaign's techniques in kill-chain order with the Atomic Red Team tests \
+         that exercise them.",
+    ),
+];
+
+/// One field of a page's form.
+#[derive(Debug, Clone, Serialize)]
+struct Field {
+    /// The query parameter.
+    name: &'static str,
+    /// Its label.
+    label: &'static str,
+    /// `text`, `textarea`, `number`, `checkbox` or `select`.
+    kind: &'static str,
+    /// The value given (for a checkbox: `1` when ticked).
+    value: String,
+    /// A hint shown in an empty field.
+    placeholder: &'static str,
+    /// For a select: (value, label).
+    options: Vec<(String, String)>,
+}
+
+impl Field {
+    fn new(name: &'static str, label: &'static str, kind: &'static str, query: &Query) -> Field {
+        Field {
+            name,
+            label,
+            kind,
+            value: query.get(name).cloned().unwrap_or_default(),
+            placeholder: "",
+            options: Vec::new(),
+        }
+    }
+
+    fn hint(mut self, placeholder: &'static str) -> Field {
+        self.placeholder = placeholder;
+        self
+    }
+
+    fn choices(mut self, options: Vec<(String, String)>) -> Field {
+        self.options = options;
+        self
+    }
+
+    fn or(mut self, default: &str) -> Field {
+        if self.value.is_empty() {
+            self.value = default.to_string();
+        }
+        self
+    }
+}
+
+/// A link under the answer.
+#[derive(Debug, Clone, Serialize)]
+struct Download {
+    label: String,
+    href: String,
+}
+
+/// What an intelligence page shows.
+#[derive(Debug, Clone, Serialize)]
+struct IntelPage {
+    /// `profile`...
+    tool: &'static str,
+    title: String,
+    about: &'static str,
+    fields: Vec<Field>,
+    /// The domain and release asked for, kept by the form.
+    domain_key: &'static str,
+    release: String,
+    /// Notes on the input (techniques replaced or left out), one line each.
+    problems: Vec<String>,
+    /// The answer, sanitised HTML.
+    report: Option<String>,
+    downloads: Vec<Download>,
+    /// Why there is no answer although the form was sent (no Atomic tests configured).
+    notice: Option<String>,
+}
+
+impl Site {
+    /// `/intel`: the index of the intelligence pages.
+    pub(crate) fn intel_index(&self) -> Result<String, WebError> {
+        let tools: Vec<(String, &str, &str)> = TOOLS
+            .iter()
+            .map(|(path, title, about)| (format!("/intel/{path}"), *title, *about))
+            .collect();
+        let nav = self.nav(None, "", "intel");
+        self.render(
+            "intel.html",
+            nav,
+            minijinja::context! { title => "Threat intelligence", index => tools },
+        )
+    }
+
+    /// `/intel/{tool}`: one intelligence page, its form filled from `query`.
+    pub(crate) fn intel_page(&self, tool: &str, query: &Query) -> Result<String, WebError> {
+        let (tool, title, about) = TOOLS
+            .iter()
+            .find(|(path, _, _)| *path == tool)
+            .copied()
+            .ok_or_else(|| WebError::NotFound(format!("/intel/{tool}: no such page")))?;
+        let dataset = self.dataset(query)?;
+        let linker = Linker::new(self.kb, dataset);
+        let mut page = IntelPage {
+            tool,
+            title: title.to_string(),
+            about,
+            fields: fields(tool, dataset, query),
+            domain_key: dataset.domain().short_name(),
+            release: dataset.release().to_string(),
+            problems: Vec::new(),
+            report: None,
+            downloads: Vec::new(),
+            notice: None,
+        };
+        let given = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let asked = match tool {
+            "overlap" => given("refs"),
+            "attribute" | "predict" => given("techniques"),
+            _ => given("ref"),
+        };
+        if let Some(input) = asked {
+            let answered = self.answer(tool, dataset, input, query, &mut page)?;
+            if let Some(markdown) = answered {
+                page.report = Some(markdown::render(
+                    &markdown,
+                    &[],
+                    &mut Citations::default(),
+                    &linker.prefix(),
+                ));
+            }
+            page.title = format!("{title}: {}", clip(input, 80));
+        }
+        let nav = self.nav(Some(dataset.domain()), "", "intel");
+        self.render(
+            "intel.html",
+            nav,
+            minijinja::context! { title => page.title.clone(), ..minijinja::Value::from_serialize(&page) },
+        )
+    }
+
+    /// The Markdown answer of `tool` for `input`, with the page's downloads and notes set;
+    /// `None` when the page cannot answer here (no Atomic tests configured).
+    fn answer(
+        &self,
+        tool: &str,
+        dataset: &Dataset,
+        input: &str,
+        query: &Query,
+        page: &mut IntelPage,
+    ) -> Result<Option<String>, WebError> {
+        let flag = |name: &str| query.get(name).is_some_and(|v| v == "1" || v == "true");
+        let top = |default: usize| -> Result<usize, WebError> {
+            match query.get("top").map(|t| t.trim()).filter(|t| !t.is_empty()) {
+                None => Ok(default),
+                Some(text) => text.parse().map_err(|_| {
+                    WebError::BadRequest(format!("`top={text}`: expected a whole number"))
+                }),
+            }
+        };
+        let on = format!(
+            "domain={}&release={}",
+            dataset.domain().short_name(),
+            dataset.release()
+        );
+        let api = |path: &str, extra: &str| format!("/api/v1/{path}?{on}{extra}");
+        let markdown = match tool {
+            "profile" => {
+                let options = intel::ProfileOptions {
+                    with_software: flag("with_software"),
+                };
+                let profile = intel::profile(dataset, input, &options)?;
+                let software = if options.with_software {
+                    "&with_software=1"
+                } else {
+                    ""
+                };
+                page.downloads = vec![
+                    Download {
+                        label: "JSON".into(),
+                        href: api(&format!("profile/{}", profile.id), software),
+                    },
+                    Download {
+                        label: "open its techniques on the matrix".into(),
+                        href: format!(
+                            "{}?layer={}",
+                            Linker::new(self.kb, dataset).matrix_href(),
+                            percent(&format!("{}:{}", profile.kind, profile.id))
+                        ),
+                    },
+                ];
+                profile.to_markdown()
+            }
+            "similar" => {
+                let options = intel::SimilarOptions {
+                    top: top(10)?,
+                    measure: intel::Measure::parse(
+                        query.get("measure").map_or("jaccard", String::as_str),
+                    )?,
+                };
+                let answer = intel::similar(dataset, input, &options)?;
+                page.downloads = vec![Download {
+                    label: "JSON".into(),
+                    href: api(
+                        &format!("similar/{}", percent(input)),
+                        &format!("&top={}&measure={}", options.top, options.measure.name()),
+                    ),
+                }];
+                answer.to_markdown()
+            }
+            "overlap" => {
+                let refs: Vec<String> = input
+                    .split([',', '\n'])
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let answer = intel::overlap(dataset, &refs)?;
+                page.downloads = vec![Download {
+                    label: "JSON".into(),
+                    href: api("overlap", &format!("&refs={}", percent(&refs.join(",")))),
+                }];
+                answer.to_markdown()
+            }
+            "attribute" | "predict" => {
+                let list = intel::parse_technique_text(
+                    dataset,
+                    input,
+                    intel::ListFormat::Auto,
+                    "the form",
+                )?;
+                page.problems = list.problem_lines();
+                if tool == "attribute" {
+                    let options = intel::AttributeOptions {
+                        top: top(10)?,
+                        ..intel::AttributeOptions::default()
+                    };
+                    intel::attribute(dataset, &list.objects, &options)?.to_markdown()
+                } else {
+                    let exclude: Vec<String> = query
+                        .get("exclude")
+                        .map(|e| {
+                            e.split(',')
+                                .map(str::trim)
+                                .filter(|r| !r.is_empty())
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let options = intel::PredictOptions {
+                        top: top(20)?,
+                        exclude,
+                        ..intel::PredictOptions::default()
+                    };
+                    intel::predict(dataset, &list.objects, &options)?.to_markdown()
+                }
+            }
+            "emulate" => {
+                let Some(dir) = &self.atomics else {
+                    page.notice = Some(
+                        "This server has no Atomic Red Team tests to plan with: start it with \
+                         `attackdb serve --atomics DIR`."
+                            .to_string(),
+                    );
+                    return Ok(None);
+                };
+                let options = intel::EmulateOptions {
+                    platform: query
+                        .get("platform")
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty()),
+                    with_software: flag("with_software"),
+                };
+                let plan = intel::emulate_dir(dataset, input, dir, &options)?;
+                let mut extra = String::new();
+                if let Some(platform) = &plan.platform {
+                    extra.push_str(&format!("&platform={}", percent(platform)));
+                }
+                if options.with_software {
+                    extra.push_str("&with_software=1");
+                }
+                let path = format!("emulate/{}", plan.adversary.id);
+                page.downloads = ["json", "yaml", "md"]
+                    .into_iter()
+                    .map(|format| Download {
+                        label: match format {
+                            "json" => "JSON".to_string(),
+                            "yaml" => "YAML plan".to_string(),
+                            _ => "Markdown runbook".to_string(),
+                        },
+                        href: api(&path, &format!("{extra}&format={format}")),
+                    })
+                    .collect();
+                plan.to_markdown()
+            }
+            _ => return Err(WebError::NotFound(format!("/intel/{tool}: no such page"))),
+        };
+        Ok(Some(markdown))
+    }
+}
+
+/// The form of `tool`.
+fn fields(tool: &str, dataset: &Dataset, query: &Query) -> Vec<Field> {
+    let reference =
+        |hint| Field::new("ref", "Group, campaign or software", "text", query).hint(hint);
+    let techniques = || {
+        Field::new("techniques", "Observed techniques", "textarea", query).hint(
+            "T1059.001, T1003.001, T1566.001 (IDs one per line or comma-separated, # comments; or a pasted Navigator layer or CSV)",
+        )
+    };
+    let top = |default: &str| Field::new("top", "How many", "number", query).or(default);
+    match tool {
+        "profile" => vec![
+            reference("G0016, APT29, C0024, Mimikatz"),
+            Field::new(
+                "with_software",
+                "Through its software too",
+                "checkbox",
+                query,
+            ),
+        ],
+        "similar" => vec![
+            reference("G0016, APT29"),
+            Field::new("measure", "Measure", "select", query)
+                .or("jaccard")
+                .choices(vec![
+                    ("jaccard".into(), "Jaccard".into()),
+                    ("idf-cosine".into(), "IDF-weighted cosine".into()),
+                ]),
+            top("10"),
+        ],
+        "overlap" => vec![
+            Field::new("refs", "Groups, campaigns or software", "text", query)
+                .hint("G0016, G0007, G0032"),
+        ],
+        "attribute" => vec![techniques(), top("10")],
+        "predict" => vec![
+            techniques(),
+            Field::new("exclude", "Leave out of what is learned", "text", query)
+                .hint("G0016 (comma-separated)"),
+            top("20"),
+        ],
+        "emulate" => {
+            let mut platforms = vec![(String::new(), "All platforms".to_string())];
+            platforms.extend(
+                dataset
+                    .platforms()
+                    .into_iter()
+                    .map(|p| (p.to_string(), p.to_string())),
+            );
+            vec![
+                Field::new("ref", "Group or campaign", "text", query).hint("G0016, APT29, C0024"),
+                Field::new("platform", "Platform", "select", query).choices(platforms),
+                Field::new(
+                    "with_software",
+                    "Add its software's techniques",
+                    "checkbox",
+                    query,
+                ),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `text` cut to `max` characters, with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(max) {
+        Some((at, _)) => format!("{}\u{2026}", &line[..at]),
+        None => line,
+    }
+}
+
+/// `text` percent-encoded for a query value or a path segment.
+fn percent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_clipped_and_encoded() {
+        assert_eq!(clip("T1059.001,\n T1003", 80), "T1059.001, T1003");
+        assert_eq!(clip("abcdef", 3), "abc\u{2026}");
+        assert_eq!(percent("APT 29/x"), "APT%2029%2Fx");
+        assert_eq!(percent("group:G0016"), "group:G0016");
+    }
+}
