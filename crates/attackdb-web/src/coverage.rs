@@ -43,18 +43,7 @@ impl CoverageRequest {
     /// The request a form or query gives.
     pub fn from_query(query: &Query) -> CoverageRequest {
         let get = |k: &str| query.get(k).filter(|v| !v.trim().is_empty()).cloned();
-        let list = |k: &str| -> Vec<String> {
-            query
-                .get(k)
-                .map(|v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let list = |k: &str| crate::query_list(query, k);
         CoverageRequest {
             title: get("title").unwrap_or_else(|| "upload".to_string()),
             domain: get("domain"),

@@ -254,12 +254,7 @@ impl Site {
                 answer.to_markdown()
             }
             "overlap" => {
-                let refs: Vec<String> = input
-                    .split([',', '\n'])
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string)
-                    .collect();
+                let refs = crate::query_list(query, "refs");
                 let answer = intel::overlap(dataset, &refs)?;
                 page.downloads = vec![Download {
                     label: "JSON".into(),
@@ -282,19 +277,9 @@ impl Site {
                     };
                     intel::attribute(dataset, &list.objects, &options)?.to_markdown()
                 } else {
-                    let exclude: Vec<String> = query
-                        .get("exclude")
-                        .map(|e| {
-                            e.split(',')
-                                .map(str::trim)
-                                .filter(|r| !r.is_empty())
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default();
                     let options = intel::PredictOptions {
                         top: top(20)?,
-                        exclude,
+                        exclude: crate::query_list(query, "exclude"),
                         ..intel::PredictOptions::default()
                     };
                     intel::predict(dataset, &list.objects, &options)?.to_markdown()

@@ -500,6 +500,20 @@ fn format_value(
     }
 }
 
+/// The values of `name` in `query`, split at commas and line ends, trimmed, empty ones left out.
+fn query_list(query: &Query, name: &str) -> Vec<String> {
+    query
+        .get(name)
+        .map(|v| {
+            v.split([',', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn parse_domain(text: &str) -> Result<Domain, WebError> {
     Domain::parse(text).ok_or_else(|| {
         WebError::BadRequest(format!(
