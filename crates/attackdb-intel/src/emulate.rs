@@ -94,6 +94,11 @@ pub struct PlannedAtomic {
     pub platforms: Vec<String>,
     /// True when the step's technique has no test of its own and this is its parent's.
     pub fallback: bool,
+    /// True when `technique`, the test's file, is an ID this release revoked in favour of the
+    /// step's technique (or, for a fallback, of its parent): an Atomic Red Team checkout
+    /// written for an earlier release (`T1562.002`, Disable Windows Event Logging, is T1685.001
+    /// in ATT&CK 19).
+    pub filed_under_revoked: bool,
     /// Whether it needs elevation.
     pub elevation_required: bool,
     /// The input arguments and the defaults filled in.
@@ -134,8 +139,9 @@ pub struct Gap {
     pub reason: String,
 }
 
-fn planned(test: &AtomicTest, fallback: bool) -> PlannedAtomic {
+fn planned(test: &AtomicTest, fallback: bool, filed_under_revoked: bool) -> PlannedAtomic {
     PlannedAtomic {
+        filed_under_revoked,
         guid: test.guid.clone(),
         name: test.name.clone(),
         technique: test.technique.clone(),
@@ -253,16 +259,69 @@ pub fn emulate_dir(
     let options = checked(dataset, options)?;
     let mut needed: Vec<String> = Vec::new();
     for technique in technique_via(dataset, adversary, options.with_software).into_keys() {
-        let id = dataset.display_id(technique);
-        needed.push(id.to_string());
-        if let Some((parent, _)) = id.split_once('.') {
-            needed.push(parent.to_string());
+        let parent = dataset
+            .related(
+                attackdb_kb::Relation::ParentTechniqueOfSubtechnique,
+                technique,
+            )
+            .first()
+            .copied();
+        for t in std::iter::once(technique).chain(parent) {
+            needed.push(dataset.display_id(t).to_string());
+            needed.extend(
+                predecessors(dataset, t)
+                    .into_iter()
+                    .map(|p| dataset.display_id(p).to_string()),
+            );
         }
     }
     needed.sort();
     needed.dedup();
     let atomics = AtomicIndex::load_only(dir, &needed)?;
     Ok(emulate_of(dataset, adversary, &atomics, &options))
+}
+
+/// The techniques `technique` took the place of: those revoked by it, and by those, in ATT&CK
+/// ID order (ATT&CK 19 revoked T1562.002 by T1685.001).
+fn predecessors(dataset: &Dataset, technique: ObjId) -> Vec<ObjId> {
+    let mut found: Vec<ObjId> = Vec::new();
+    let mut next = vec![technique];
+    while let Some(current) = next.pop() {
+        for link in dataset.incoming(current) {
+            if link.kind == attackdb_kb::RelKind::RevokedBy
+                && link.source != technique
+                && !found.contains(&link.source)
+            {
+                found.push(link.source);
+                next.push(link.source);
+            }
+        }
+    }
+    found.sort_by(|&a, &b| dataset.display_id(a).cmp(dataset.display_id(b)));
+    found
+}
+
+/// The tests of `technique` on `platform`: its own, then those filed under the techniques it
+/// took the place of (marked true), each test once.
+fn tests_of<'a>(
+    dataset: &Dataset,
+    atomics: &'a AtomicIndex,
+    technique: ObjId,
+    platform: Option<&str>,
+) -> Vec<(&'a AtomicTest, bool)> {
+    let mut tests: Vec<(&AtomicTest, bool)> = atomics
+        .tests_for(dataset.display_id(technique), platform)
+        .into_iter()
+        .map(|t| (t, false))
+        .collect();
+    for old in predecessors(dataset, technique) {
+        for test in atomics.tests_for(dataset.display_id(old), platform) {
+            if !tests.iter().any(|(t, _)| t.guid == test.guid) {
+                tests.push((test, true));
+            }
+        }
+    }
+    tests
 }
 
 /// `options` with the platform checked and named as Atomic Red Team names it.
@@ -334,11 +393,11 @@ pub fn emulate_of(
             ),
             None => (String::new(), String::new()),
         };
-        let own = atomics.tests_for(&id, platform.as_deref());
+        let own = tests_of(dataset, atomics, technique, platform.as_deref());
         let (tests, fallback) = if own.is_empty() {
             match parent_of(technique) {
                 Some(parent) => (
-                    atomics.tests_for(dataset.display_id(parent), platform.as_deref()),
+                    tests_of(dataset, atomics, parent, platform.as_deref()),
                     true,
                 ),
                 None => (Vec::new(), false),
@@ -379,7 +438,10 @@ pub fn emulate_of(
                 .collect(),
             via: via_names,
             procedures,
-            atomics: tests.into_iter().map(|t| planned(t, fallback)).collect(),
+            atomics: tests
+                .into_iter()
+                .map(|(t, revoked)| planned(t, fallback, revoked))
+                .collect(),
         });
     }
     EmulationPlan {
@@ -562,6 +624,8 @@ impl EmulationPlan {
                 .map(|a| {
                     let fallback = if a.fallback {
                         format!(" (fallback: {}'s test)", a.technique)
+                    } else if a.filed_under_revoked {
+                        format!(" (filed under {}, revoked)", a.technique)
                     } else {
                         String::new()
                     };
@@ -664,6 +728,12 @@ impl EmulationPlan {
                     notes.push(format!(
                         "fallback: a test of the parent {}",
                         atomic.technique
+                    ));
+                }
+                if atomic.filed_under_revoked {
+                    notes.push(format!(
+                        "filed under {}, which {} revoked",
+                        atomic.technique, self.release
                     ));
                 }
                 out.push_str(&format!(
