@@ -557,6 +557,8 @@ async fn intelligence_pages_answer_as_the_library() {
     assert_eq!(page.status, StatusCode::OK);
     let text = report(&page);
     assert!(text.contains("APT29 (G0016)"));
+    // IDs standing alone are linked to their pages.
+    assert!(text.contains("<strong><a href=\"/techniques/T1589/001/\">T1589.001</a></strong>"));
     for technique in &profile.techniques {
         assert!(text.contains(&technique.id), "{}", technique.id);
     }
@@ -594,7 +596,7 @@ async fn intelligence_pages_answer_as_the_library() {
     assert!(
         first_row
             .trim_start()
-            .starts_with("<tr><td>1</td><td>G0016</td>"),
+            .starts_with("<tr><td>1</td><td><a href=\"/groups/G0016/\">G0016</a></td>"),
         "{}",
         &first_row[..first_row.len().min(200)]
     );

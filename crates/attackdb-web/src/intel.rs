@@ -167,12 +167,9 @@ impl Site {
         if let Some(input) = asked {
             let answered = self.answer(tool, dataset, input, query, &mut page)?;
             if let Some(markdown) = answered {
-                page.report = Some(markdown::render(
-                    &markdown,
-                    &[],
-                    &mut Citations::default(),
-                    &linker.prefix(),
-                ));
+                let html =
+                    markdown::render(&markdown, &[], &mut Citations::default(), &linker.prefix());
+                page.report = Some(link_ids(&html, &linker));
             }
             page.title = format!("{title}: {}", clip(input, 80));
         }
@@ -393,6 +390,76 @@ fn fields(tool: &str, dataset: &Dataset, query: &Query) -> Vec<Field> {
     }
 }
 
+/// `html` (sanitised) with every text that is only ATT&CK IDs (a table cell of them, an ID in
+/// bold; `T1003.001 (partly)` too) linked to the IDs' pages. Text inside links and code is left
+/// as it is; so is a text with anything else in it.
+fn link_ids(html: &str, linker: &Linker<'_>) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 4);
+    let mut rest = html;
+    let (mut in_link, mut in_code) = (false, false);
+    loop {
+        let open = rest.find('<').unwrap_or(rest.len());
+        let text = &rest[..open];
+        match (in_link || in_code, linked(text, linker)) {
+            (false, Some(linked)) => out.push_str(&linked),
+            _ => out.push_str(text),
+        }
+        let Some(close) = rest[open..].find('>').map(|c| open + c + 1) else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let tag = &rest[open..close];
+        match tag {
+            "</a>" => in_link = false,
+            "</code>" | "</pre>" => in_code = false,
+            _ if tag.starts_with("<a ") || tag == "<a>" => in_link = true,
+            _ if tag.starts_with("<code") || tag.starts_with("<pre") => in_code = true,
+            _ => {}
+        }
+        out.push_str(tag);
+        rest = &rest[close..];
+    }
+}
+
+/// `text` with each of its ATT&CK IDs linked, when it is nothing but IDs separated by `, `.
+fn linked(text: &str, linker: &Linker<'_>) -> Option<String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let dataset = linker.dataset();
+    let mut parts = Vec::new();
+    for token in trimmed.split(", ") {
+        let (id, suffix) = match token.strip_suffix(" (partly)") {
+            Some(id) => (id, " (partly)"),
+            None => (token, ""),
+        };
+        let plausible = id.len() <= 12
+            && id.starts_with(|c: char| c.is_ascii_uppercase())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            && id.contains(|c: char| c.is_ascii_digit());
+        if !plausible {
+            return None;
+        }
+        let href = dataset
+            .by_attack_id(id)
+            .first()
+            .and_then(|&object| linker.href(object))?;
+        parts.push(format!(
+            "<a href=\"{}\">{id}</a>{suffix}",
+            markdown::escape(&href)
+        ));
+    }
+    let start = text.len() - text.trim_start().len();
+    let end = text.trim_end().len();
+    Some(format!(
+        "{}{}{}",
+        &text[..start],
+        parts.join(", "),
+        &text[end..]
+    ))
+}
+
 /// `text` cut to `max` characters, with an ellipsis.
 fn clip(text: &str, max: usize) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -418,6 +485,30 @@ fn percent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_alone_in_a_text_are_linked() {
+        let Some(dir) = attackdb_testdata::data_dir() else {
+            return;
+        };
+        let kb: &'static attackdb_kb::Kb = Box::leak(Box::new(
+            attackdb_kb::Kb::load(&[dir.join("enterprise-attack/enterprise-attack-18.1.json.gz")])
+                .unwrap(),
+        ));
+        let dataset = kb.select(attackdb_kb::Domain::Enterprise, None).unwrap();
+        let linker = Linker::new(kb, dataset);
+        let html = "<tr><td>G0016</td><td>T1003.001 (partly), T1059.001</td><td>APT29</td>\
+            <td>T9999</td></tr><li><strong>T1589.001</strong> Gather (via C0024)</li>\
+            <p><a href=\"/x\">G0016</a> <code>T1059</code></p>";
+        assert_eq!(
+            link_ids(html, &linker),
+            "<tr><td><a href=\"/groups/G0016/\">G0016</a></td>\
+             <td><a href=\"/techniques/T1003/001/\">T1003.001</a> (partly), \
+             <a href=\"/techniques/T1059/001/\">T1059.001</a></td><td>APT29</td>\
+             <td>T9999</td></tr><li><strong><a href=\"/techniques/T1589/001/\">T1589.001</a>\
+             </strong> Gather (via C0024)</li><p><a href=\"/x\">G0016</a> <code>T1059</code></p>"
+        );
+    }
 
     #[test]
     fn inputs_are_clipped_and_encoded() {
