@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.request
 
 import pytest
 from selenium import webdriver
@@ -279,6 +280,29 @@ def crafted(tmp_path_factory):
 def csp_violations(browser):
     """Console messages about the Content-Security-Policy since the last call."""
     return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def test_intel_pages_from_a_group_page_and_a_form(server, browser):
+    browser.get(server + "/groups/G0016/")
+    browser.find_element(By.CSS_SELECTOR, "#intel-links a[href^='/intel/profile']").click()
+    WebDriverWait(browser, 30).until(ec.url_contains("/intel/profile?ref=G0016"))
+    report = browser.find_element(By.ID, "report")
+    assert "Techniques by tactic (119 techniques)" in report.text
+    shot(browser, "intel-profile")
+    # The attribute form: techniques pasted one per line, one of them unknown.
+    browser.get(server + "/intel/attribute")
+    browser.find_element(By.NAME, "techniques").send_keys("T1059.001\nT1003.001\nT9999")
+    browser.find_element(By.CSS_SELECTOR, "#intel-form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "report")))
+    assert "line 3: T9999 is not a technique" in browser.find_element(By.ID, "intel-problems").text
+    with urllib.request.urlopen(server + "/api/v1/attribute?techniques=T1059.001,T1003.001") as r:
+        want = [x["id"] for x in json.load(r)["results"]]
+    cells = browser.find_elements(By.CSS_SELECTOR, "#report tbody tr td:nth-child(2)")
+    assert [c.text for c in cells] == want
+    shot(browser, "intel-attribute")
+    # Each result's ID leads to its page.
+    cells[0].find_element(By.TAG_NAME, "a").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith(want[0]))
 
 
 def test_pages_keep_their_own_csp(server, browser):
