@@ -507,6 +507,11 @@ async fn paint_answers_the_navigator_colours() {
     assert_eq!(answer["layers"][0]["versions"]["layer"], "4.5");
 }
 
+/// The objects of technique IDs.
+fn observed_of(data: &attackdb_kb::Dataset, ids: &[&str]) -> Vec<attackdb_kb::ObjId> {
+    ids.iter().map(|id| data.lookup(id).unwrap()).collect()
+}
+
 /// The report of an intelligence page: the HTML after `id="report"`.
 fn report(page: &Got) -> &str {
     page.body
@@ -600,11 +605,28 @@ async fn intelligence_pages_answer_as_the_library() {
         "{}",
         &first_row[..first_row.len().min(200)]
     );
+    // One ranking over every kind, as the library's `mixed`.
+    let mixed = attackdb_intel::attribute(
+        data,
+        &observed_of(data, &["T1059.001", "T1003.001", "T1566.001"]),
+        &attackdb_intel::AttributeOptions {
+            top: 5,
+            mixed: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ids: Vec<String> = mixed.results.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids.len(), 5);
+    let page = get(
+        &app,
+        "/intel/attribute?techniques=T1059.001,T1003.001,T1566.001&top=5&mixed=1",
+    )
+    .await;
+    assert_in_order(report(&page), &ids, "attribute, mixed");
+    assert!(page.body.contains("name=\"mixed\" value=\"1\" checked"));
     // Predict: the library's order, the group left out; revoked and unknown input reported.
-    let observed: Vec<_> = ["T1059.001", "T1003.001", "T1566.001"]
-        .iter()
-        .map(|id| data.lookup(id).unwrap())
-        .collect();
+    let observed = observed_of(data, &["T1059.001", "T1003.001", "T1566.001"]);
     let predicted = attackdb_intel::predict(
         data,
         &observed,

@@ -270,6 +270,7 @@ impl Site {
                 if tool == "attribute" {
                     let options = intel::AttributeOptions {
                         top: top(10)?,
+                        mixed: flag("mixed"),
                         ..intel::AttributeOptions::default()
                     };
                     intel::attribute(dataset, &list.objects, &options)?.to_markdown()
@@ -360,7 +361,11 @@ fn fields(tool: &str, dataset: &Dataset, query: &Query) -> Vec<Field> {
             Field::new("refs", "Groups, campaigns or software", "text", query)
                 .hint("G0016, G0007, G0032"),
         ],
-        "attribute" => vec![techniques(), top("10")],
+        "attribute" => vec![
+            techniques(),
+            top("10"),
+            Field::new("mixed", "One ranking over every kind", "checkbox", query),
+        ],
         "predict" => vec![
             techniques(),
             Field::new("exclude", "Leave out of what is learned", "text", query)
