@@ -259,7 +259,7 @@ pub const ROUTES: &[RouteDoc] = &[
         method: "GET",
         path: "/api/v1/emulate/{ref}",
         summary: "A group's or campaign's emulation plan with the Atomic Red Team tests of `serve --atomics DIR` (`attackdb emulate REF --atomics DIR --json`)",
-        params: &[DOMAIN, RELEASE, ("platform", "only tests for this platform (case-insensitive)"), ("with_software", "add the techniques of its software, marked"), ("format", "json (default), yaml or md")],
+        params: &[DOMAIN, RELEASE, ("platform", "only tests for this platform, case-insensitive: Atomic Red Team's (windows, iaas:aws) or ATT&CK's (Identity Provider is azure-ad)"), ("with_software", "add the techniques of its software, marked"), ("format", "json (default), yaml or md")],
         response: (JSON, "EmulationPlan"),
     },
     RouteDoc {
