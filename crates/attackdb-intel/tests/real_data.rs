@@ -523,6 +523,31 @@ fn expected_guids(
     want
 }
 
+/// APT29's emulation plan on `platform`, without its software.
+fn apt29_plan(
+    data: &attackdb_kb::Dataset,
+    atomics: &AtomicIndex,
+    platform: &str,
+) -> attackdb_intel::Result<attackdb_intel::EmulationPlan> {
+    emulate(
+        data,
+        "G0016",
+        atomics,
+        &EmulateOptions {
+            platform: Some(platform.to_string()),
+            with_software: false,
+        },
+    )
+}
+
+/// The GUIDs of a plan's tests.
+fn plan_guids(plan: &attackdb_intel::EmulationPlan) -> BTreeSet<String> {
+    plan.steps
+        .iter()
+        .flat_map(|s| s.atomics.iter().map(|a| a.guid.clone()))
+        .collect()
+}
+
 #[test]
 fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
     let (Some(data), Some(dir)) = (enterprise(), common::atomics_dir()) else {
@@ -536,22 +561,8 @@ fn emulation_of_apt29_on_windows_lists_exactly_the_corpus_tests() {
         .collect();
     let want = expected_guids(&dir, &used, "windows");
     for platform in ["windows", "Windows"] {
-        let plan = emulate(
-            data,
-            "G0016",
-            &atomics,
-            &EmulateOptions {
-                platform: Some(platform.to_string()),
-                with_software: false,
-            },
-        )
-        .unwrap();
-        let got: BTreeSet<String> = plan
-            .steps
-            .iter()
-            .flat_map(|s| s.atomics.iter().map(|a| a.guid.clone()))
-            .collect();
-        assert_eq!(got, want, "platform {platform}");
+        let plan = apt29_plan(data, &atomics, platform).unwrap();
+        assert_eq!(plan_guids(&plan), want, "platform {platform}");
         assert!(!want.is_empty());
         // Reading only the files the plan needs gives the same plan.
         let options = EmulateOptions {
@@ -606,23 +617,8 @@ fn emulation_platforms_take_attack_and_atomic_names() {
     let used: BTreeSet<String> = ids(data, &data.related(Relation::TechniquesUsedByGroup, group))
         .into_iter()
         .collect();
-    let plan = |platform: &str| {
-        emulate(
-            data,
-            "G0016",
-            &atomics,
-            &EmulateOptions {
-                platform: Some(platform.to_string()),
-                with_software: false,
-            },
-        )
-    };
-    let guids = |plan: &attackdb_intel::EmulationPlan| -> BTreeSet<String> {
-        plan.steps
-            .iter()
-            .flat_map(|s| s.atomics.iter().map(|a| a.guid.clone()))
-            .collect()
-    };
+    let plan = |platform: &str| apt29_plan(data, &atomics, platform);
+    let guids = plan_guids;
     for (names, atomic) in [
         (
             &[
