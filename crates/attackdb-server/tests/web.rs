@@ -591,6 +591,28 @@ async fn intelligence_pages_answer_as_the_library() {
     assert_in_order(report(&page), &ids, "similar");
     assert!(page.body.contains("<option value=\"idf-cosine\" selected>"));
 
+    // Overlap, and its layer: each technique scored by how many of them use it.
+    let answer = attackdb_intel::overlap(data, &["G0016".into(), "G0007".into()]).unwrap();
+    let page = get(&app, "/intel/overlap?refs=APT29,%20G0007").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains("layer=overlap:G0016%2CG0007&amp;domain=enterprise"));
+    let layer = get(
+        &app,
+        "/ui/layer.json?layer=overlap:G0016,G0007&domain=enterprise&release=18.1",
+    )
+    .await;
+    assert_eq!(layer.status, StatusCode::OK, "{}", layer.body);
+    let layer: Value = serde_json::from_str(&layer.body).unwrap();
+    let techniques = layer["techniques"].as_array().unwrap();
+    assert_eq!(techniques.len(), answer.techniques.len());
+    let both = techniques
+        .iter()
+        .filter(|t| t["score"].as_f64() == Some(2.0))
+        .count();
+    assert_eq!(both, answer.shared_by_all.len());
+
     // Attribute: all of APT29's techniques, pasted one per line, rank it first.
     let all: Vec<String> = profile.techniques.iter().map(|t| t.id.clone()).collect();
     let lines = all.join("%0A");
@@ -705,6 +727,45 @@ async fn intelligence_pages_answer_as_the_library() {
     assert!(page
         .body
         .contains("/api/v1/emulate/G0016?domain=enterprise&amp;release=18.1&amp;platform=windows&amp;format=yaml"));
+
+    // The plan as a layer: each technique scored by its tests, gaps 0.
+    let layer = get(
+        &with_atomics,
+        "/ui/layer.json?layer=emulate:G0016:windows&domain=enterprise&release=18.1",
+    )
+    .await;
+    assert_eq!(layer.status, StatusCode::OK, "{}", layer.body);
+    let layer: Value = serde_json::from_str(&layer.body).unwrap();
+    let scores: std::collections::BTreeMap<String, f64> = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["techniqueID"].as_str().unwrap().to_string(),
+                t["score"].as_f64().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    for step in &plan.steps {
+        assert_eq!(
+            scores.get(&step.technique),
+            Some(&(step.atomics.len() as f64))
+        );
+    }
+    assert_eq!(scores.len(), plan.steps.len() + plan.gaps.len());
+    assert!(page
+        .body
+        .contains("href=\"/matrices/enterprise/?layer=emulate:G0016:windows\""));
+    let painted = get(
+        &with_atomics,
+        "/matrices/enterprise/?layer=emulate:G0016:windows",
+    )
+    .await;
+    assert_eq!(painted.status, StatusCode::OK);
+    let unpainted = get(&app, "/matrices/enterprise/?layer=emulate:G0016").await;
+    assert_eq!(unpainted.status, StatusCode::NOT_FOUND);
+    assert!(unpainted.body.contains("attackdb serve --atomics DIR"));
 
     // Refusals are error pages with the library's message; nothing given is ever run as HTML.
     let unknown = get(&app, "/intel/profile?ref=%3Cscript%3Ealert(1)%3C/script%3E").await;

@@ -165,7 +165,7 @@ impl Site {
             _ => given("ref"),
         };
         if let Some(input) = asked {
-            let answered = self.answer(tool, dataset, input, query, &mut page)?;
+            let answered = self.answer(tool, &linker, input, query, &mut page)?;
             if let Some(markdown) = answered {
                 let html =
                     markdown::render(&markdown, &[], &mut Citations::default(), &linker.prefix());
@@ -186,11 +186,12 @@ impl Site {
     fn answer(
         &self,
         tool: &str,
-        dataset: &Dataset,
+        linker: &Linker<'_>,
         input: &str,
         query: &Query,
         page: &mut IntelPage,
     ) -> Result<Option<String>, WebError> {
+        let dataset = linker.dataset();
         let flag = |name: &str| query.get(name).is_some_and(|v| v == "1" || v == "true");
         let top = |default: usize| -> Result<usize, WebError> {
             match query.get("top").map(|t| t.trim()).filter(|t| !t.is_empty()) {
@@ -217,20 +218,14 @@ impl Site {
                 } else {
                     ""
                 };
-                page.downloads = vec![
-                    Download {
-                        label: "JSON".into(),
-                        href: api(&format!("profile/{}", profile.id), software),
-                    },
-                    Download {
-                        label: "open its techniques on the matrix".into(),
-                        href: format!(
-                            "{}?layer={}",
-                            Linker::new(self.kb, dataset).matrix_href(),
-                            percent(&format!("{}:{}", profile.kind, profile.id))
-                        ),
-                    },
-                ];
+                page.downloads = vec![Download {
+                    label: "JSON".into(),
+                    href: api(&format!("profile/{}", profile.id), software),
+                }];
+                page.downloads.extend(layer_links(
+                    linker,
+                    &format!("{}:{}", profile.kind, profile.id),
+                ));
                 profile.to_markdown()
             }
             "similar" => {
@@ -253,10 +248,13 @@ impl Site {
             "overlap" => {
                 let refs = crate::query_list(query, "refs");
                 let answer = intel::overlap(dataset, &refs)?;
+                let ids: Vec<&str> = answer.objects.iter().map(|o| o.id.as_str()).collect();
                 page.downloads = vec![Download {
                     label: "JSON".into(),
                     href: api("overlap", &format!("&refs={}", percent(&refs.join(",")))),
                 }];
+                page.downloads
+                    .extend(layer_links(linker, &format!("overlap:{}", ids.join(","))));
                 answer.to_markdown()
             }
             "attribute" | "predict" => {
@@ -308,6 +306,13 @@ impl Site {
                     extra.push_str("&with_software=1");
                 }
                 let path = format!("emulate/{}", plan.adversary.id);
+                let spec = match (&plan.platform, options.with_software) {
+                    (_, true) => None,
+                    (Some(platform), false) => {
+                        Some(format!("emulate:{}:{platform}", plan.adversary.id))
+                    }
+                    (None, false) => Some(format!("emulate:{}", plan.adversary.id)),
+                };
                 page.downloads = ["json", "yaml", "md"]
                     .into_iter()
                     .map(|format| Download {
@@ -319,12 +324,40 @@ impl Site {
                         href: api(&path, &format!("{extra}&format={format}")),
                     })
                     .collect();
+                if let Some(spec) = spec {
+                    page.downloads.extend(layer_links(linker, &spec));
+                }
                 plan.to_markdown()
             }
             _ => return Err(WebError::NotFound(format!("/intel/{tool}: no such page"))),
         };
         Ok(Some(markdown))
     }
+}
+
+/// The links to `spec`, a layer the server makes: on the matrix, and as layer JSON and SVG.
+fn layer_links(linker: &Linker<'_>, spec: &str) -> Vec<Download> {
+    let dataset = linker.dataset();
+    let on = format!(
+        "layer={}&domain={}&release={}",
+        percent(spec),
+        dataset.domain().short_name(),
+        dataset.release()
+    );
+    vec![
+        Download {
+            label: "open on the matrix".into(),
+            href: format!("{}?layer={}", linker.matrix_href(), percent(spec)),
+        },
+        Download {
+            label: "layer JSON".into(),
+            href: format!("/ui/layer.json?{on}"),
+        },
+        Download {
+            label: "SVG".into(),
+            href: format!("/ui/layer.svg?{on}"),
+        },
+    ]
 }
 
 /// The form of `tool`.

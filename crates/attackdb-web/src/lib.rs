@@ -446,8 +446,9 @@ impl Site {
         )
     }
 
-    /// A layer the server makes (see [`server_layer`]), or a kept coverage result's layer
-    /// (`coverage:ID`).
+    /// A layer the server makes (see [`server_layer`]), a kept coverage result's layer
+    /// (`coverage:ID`), or an emulation plan's with the tests of `serve --atomics`
+    /// (`emulate:G0016`, `emulate:G0016:windows`: each technique scored by its tests).
     pub fn layer(
         &self,
         dataset: &Dataset,
@@ -455,6 +456,25 @@ impl Site {
     ) -> Result<attackdb_navigator::Layer, WebError> {
         if let Some(id) = spec.strip_prefix("coverage:") {
             return self.coverage.layer(id);
+        }
+        if let Some(rest) = spec.strip_prefix("emulate:") {
+            let dir = self.atomics.as_ref().ok_or_else(|| {
+                WebError::NotFound(
+                    "this server has no Atomic Red Team tests to plan with: start it with \
+                     `attackdb serve --atomics DIR`"
+                        .to_string(),
+                )
+            })?;
+            let (reference, platform) = match rest.split_once(':') {
+                Some((reference, platform)) => (reference, Some(platform.to_string())),
+                None => (rest, None),
+            };
+            let options = attackdb_intel::EmulateOptions {
+                platform,
+                with_software: false,
+            };
+            let plan = attackdb_intel::emulate_dir(dataset, reference, dir, &options)?;
+            return Ok(plan.to_layer(dataset));
         }
         server_layer(self.kb, dataset, spec)
     }

@@ -159,7 +159,8 @@ fn is_hex_color(text: &str) -> bool {
 
 /// A layer the server makes, named by a spec: `group:G0016`, `software:S0154`,
 /// `campaign:C0024`, `mitigation:M1038`, `datacomponent:DC0035`, `detectionstrategy:DET0001`,
-/// `overview:groups` (or another overview kind), `diff:18.0:18.1`.
+/// `overview:groups` (or another overview kind), `diff:18.0:18.1`, `overlap:G0016,G0007` (each
+/// technique scored by how many of them use it).
 pub fn server_layer(kb: &Kb, dataset: &Dataset, spec: &str) -> Result<Layer, WebError> {
     let (kind, rest) = spec
         .split_once(':')
@@ -192,10 +193,19 @@ pub fn server_layer(kb: &Kb, dataset: &Dataset, spec: &str) -> Result<Layer, Web
             let diff = diff_releases(old, new);
             return Ok(diff_layer(&diff, from, to));
         }
+        "overlap" => {
+            let refs: Vec<String> = rest
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect();
+            return Ok(attackdb_intel::overlap(dataset, &refs)?.to_layer(dataset));
+        }
         other => {
             return Err(WebError::BadRequest(format!(
                 "layer `{spec}`: `{other}` is not group, software, campaign, mitigation, \
-                 datacomponent, detectionstrategy, overview or diff"
+                 datacomponent, detectionstrategy, overview, diff, overlap or emulate"
             )))
         }
     };
