@@ -282,7 +282,7 @@ impl Site {
                 }
             }
             "emulate" => {
-                let Some(dir) = &self.atomics else {
+                let Some(atomics) = self.atomic_index()? else {
                     page.notice = Some(
                         "This server has no Atomic Red Team tests to plan with: start it with \
                          `attackdb serve --atomics DIR`."
@@ -297,7 +297,7 @@ impl Site {
                         .filter(|p| !p.is_empty()),
                     with_software: flag("with_software"),
                 };
-                let plan = intel::emulate_dir(dataset, input, dir, &options)?;
+                let plan = intel::emulate(dataset, input, &atomics, &options)?;
                 let mut extra = String::new();
                 if let Some(platform) = &plan.platform {
                     extra.push_str(&format!("&platform={}", percent(platform)));

@@ -107,6 +107,8 @@ pub struct Site {
     diffs: changes::DiffCache,
     /// The Atomic Red Team checkout emulation plans take their tests from.
     atomics: Option<PathBuf>,
+    /// Its tests, read at the first plan and kept (a changed checkout needs a restart).
+    atomic_index: std::sync::Mutex<Option<std::sync::Arc<attackdb_intel::AtomicIndex>>>,
 }
 
 /// Static files of the UI, embedded in the binary: (name, content type, bytes).
@@ -172,6 +174,7 @@ impl Site {
             coverage: CoverageStore::default(),
             diffs: Default::default(),
             atomics: None,
+            atomic_index: Default::default(),
         })
     }
 
@@ -180,6 +183,27 @@ impl Site {
     pub fn with_atomics(mut self, atomics: Option<PathBuf>) -> Site {
         self.atomics = atomics;
         self
+    }
+
+    /// The tests of the Atomic Red Team checkout, read whole at the first call and kept (a
+    /// plan page then takes milliseconds instead of reading YAML files); `None` without one.
+    /// A checkout that cannot be read is an error each time, not kept.
+    fn atomic_index(
+        &self,
+    ) -> Result<Option<std::sync::Arc<attackdb_intel::AtomicIndex>>, WebError> {
+        let Some(dir) = &self.atomics else {
+            return Ok(None);
+        };
+        let mut kept = self
+            .atomic_index
+            .lock()
+            .map_err(|_| WebError::Render("the Atomic tests' lock was poisoned".to_string()))?;
+        if let Some(index) = kept.as_ref() {
+            return Ok(Some(index.clone()));
+        }
+        let index = std::sync::Arc::new(attackdb_intel::AtomicIndex::load(dir)?);
+        *kept = Some(index.clone());
+        Ok(Some(index))
     }
 
     /// The knowledge base.
@@ -458,7 +482,7 @@ impl Site {
             return self.coverage.layer(id);
         }
         if let Some(rest) = spec.strip_prefix("emulate:") {
-            let dir = self.atomics.as_ref().ok_or_else(|| {
+            let atomics = self.atomic_index()?.ok_or_else(|| {
                 WebError::NotFound(
                     "this server has no Atomic Red Team tests to plan with: start it with \
                      `attackdb serve --atomics DIR`"
@@ -473,7 +497,7 @@ impl Site {
                 platform,
                 with_software: false,
             };
-            let plan = attackdb_intel::emulate_dir(dataset, reference, dir, &options)?;
+            let plan = attackdb_intel::emulate(dataset, reference, &atomics, &options)?;
             return Ok(plan.to_layer(dataset));
         }
         server_layer(self.kb, dataset, spec)
