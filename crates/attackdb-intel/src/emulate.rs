@@ -243,7 +243,7 @@ pub fn emulate(
 ) -> Result<EmulationPlan> {
     let adversary = resolve(dataset, reference, &[Concept::Group, Concept::Campaign])?;
     let options = checked(dataset, options)?;
-    Ok(emulate_of(dataset, adversary, atomics, &options))
+    Ok(plan_of(dataset, adversary, atomics, &options))
 }
 
 /// [`emulate`] reading from the Atomic Red Team checkout `dir` only the files the plan needs
@@ -259,14 +259,7 @@ pub fn emulate_dir(
     let options = checked(dataset, options)?;
     let mut needed: Vec<String> = Vec::new();
     for technique in technique_via(dataset, adversary, options.with_software).into_keys() {
-        let parent = dataset
-            .related(
-                attackdb_kb::Relation::ParentTechniqueOfSubtechnique,
-                technique,
-            )
-            .first()
-            .copied();
-        for t in std::iter::once(technique).chain(parent) {
+        for t in std::iter::once(technique).chain(parent_of(dataset, technique)) {
             needed.push(dataset.display_id(t).to_string());
             needed.extend(
                 predecessors(dataset, t)
@@ -278,7 +271,7 @@ pub fn emulate_dir(
     needed.sort();
     needed.dedup();
     let atomics = AtomicIndex::load_only(dir, &needed)?;
-    Ok(emulate_of(dataset, adversary, &atomics, &options))
+    Ok(plan_of(dataset, adversary, &atomics, &options))
 }
 
 /// The techniques `technique` took the place of: those revoked by it, and by those, in ATT&CK
@@ -336,22 +329,50 @@ fn checked(dataset: &Dataset, options: &EmulateOptions) -> Result<EmulateOptions
     })
 }
 
-/// [`emulate`] for a resolved group or campaign.
+/// [`emulate`] for a resolved group or campaign. A platform [`atomic_platform`] does not know
+/// is taken as written, lower case, instead of refused.
 pub fn emulate_of(
     dataset: &Dataset,
     adversary: ObjId,
     atomics: &AtomicIndex,
     options: &EmulateOptions,
 ) -> EmulationPlan {
-    let order = TacticOrder::of(dataset);
     let platform = options
         .platform
         .as_deref()
-        .map(|p| match atomic_platform(dataset, p) {
-            Ok(atomic) => atomic,
-            Err(_) => p.trim().to_ascii_lowercase(),
-        })
-        .filter(|p| !p.is_empty());
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| atomic_platform(dataset, p).unwrap_or_else(|_| p.to_ascii_lowercase()));
+    let options = EmulateOptions {
+        platform,
+        ..options.clone()
+    };
+    plan_of(dataset, adversary, atomics, &options)
+}
+
+/// The parent of a sub-technique.
+fn parent_of(dataset: &Dataset, technique: ObjId) -> Option<ObjId> {
+    if dataset.concept(technique) != Some(Concept::Subtechnique) {
+        return None;
+    }
+    dataset
+        .related(
+            attackdb_kb::Relation::ParentTechniqueOfSubtechnique,
+            technique,
+        )
+        .first()
+        .copied()
+}
+
+/// The plan, `options.platform` already named as Atomic Red Team names it (see [`checked`]).
+fn plan_of(
+    dataset: &Dataset,
+    adversary: ObjId,
+    atomics: &AtomicIndex,
+    options: &EmulateOptions,
+) -> EmulationPlan {
+    let order = TacticOrder::of(dataset);
+    let platform = options.platform.clone();
     let via = technique_via(dataset, adversary, options.with_software);
     let mut entries: Vec<(usize, String, ObjId, Vec<Option<ObjId>>)> = via
         .into_iter()
@@ -370,18 +391,6 @@ pub fn emulate_of(
         })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    let parent_of = |technique: ObjId| -> Option<ObjId> {
-        if dataset.concept(technique) != Some(Concept::Subtechnique) {
-            return None;
-        }
-        dataset
-            .related(
-                attackdb_kb::Relation::ParentTechniqueOfSubtechnique,
-                technique,
-            )
-            .first()
-            .copied()
-    };
     let mut steps = Vec::new();
     let mut gaps = Vec::new();
     for (first, id, technique, through) in entries {
@@ -395,7 +404,7 @@ pub fn emulate_of(
         };
         let own = tests_of(dataset, atomics, technique, platform.as_deref());
         let (tests, fallback) = if own.is_empty() {
-            match parent_of(technique) {
+            match parent_of(dataset, technique) {
                 Some(parent) => (
                     tests_of(dataset, atomics, parent, platform.as_deref()),
                     true,
@@ -410,7 +419,7 @@ pub fn emulate_of(
                 .as_deref()
                 .map(|p| format!(" for {p}"))
                 .unwrap_or_default();
-            let reason = match parent_of(technique) {
+            let reason = match parent_of(dataset, technique) {
                 Some(parent) => format!(
                     "no atomic test{on}, nor for its parent {}",
                     dataset.display_id(parent)
