@@ -507,6 +507,17 @@ async fn paint_answers_the_navigator_colours() {
     assert_eq!(answer["layers"][0]["versions"]["layer"], "4.5");
 }
 
+/// The enterprise 18.1 layer the server makes for `spec`, downloaded as JSON.
+async fn layer_json(app: &axum::Router, spec: &str) -> Value {
+    let got = get(
+        app,
+        &format!("/ui/layer.json?layer={spec}&domain=enterprise&release=18.1"),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{spec}: {}", got.body);
+    serde_json::from_str(&got.body).unwrap()
+}
+
 /// The objects of technique IDs.
 fn observed_of(data: &attackdb_kb::Dataset, ids: &[&str]) -> Vec<attackdb_kb::ObjId> {
     ids.iter().map(|id| data.lookup(id).unwrap()).collect()
@@ -598,13 +609,7 @@ async fn intelligence_pages_answer_as_the_library() {
     assert!(page
         .body
         .contains("layer=overlap:G0016%2CG0007&amp;domain=enterprise"));
-    let layer = get(
-        &app,
-        "/ui/layer.json?layer=overlap:G0016,G0007&domain=enterprise&release=18.1",
-    )
-    .await;
-    assert_eq!(layer.status, StatusCode::OK, "{}", layer.body);
-    let layer: Value = serde_json::from_str(&layer.body).unwrap();
+    let layer = layer_json(&app, "overlap:G0016,G0007").await;
     let techniques = layer["techniques"].as_array().unwrap();
     assert_eq!(techniques.len(), answer.techniques.len());
     let both = techniques
@@ -729,13 +734,7 @@ async fn intelligence_pages_answer_as_the_library() {
         .contains("/api/v1/emulate/G0016?domain=enterprise&amp;release=18.1&amp;platform=windows&amp;format=yaml"));
 
     // The plan as a layer: each technique scored by its tests, gaps 0.
-    let layer = get(
-        &with_atomics,
-        "/ui/layer.json?layer=emulate:G0016:windows&domain=enterprise&release=18.1",
-    )
-    .await;
-    assert_eq!(layer.status, StatusCode::OK, "{}", layer.body);
-    let layer: Value = serde_json::from_str(&layer.body).unwrap();
+    let layer = layer_json(&with_atomics, "emulate:G0016:windows").await;
     let scores: std::collections::BTreeMap<String, f64> = layer["techniques"]
         .as_array()
         .unwrap()
