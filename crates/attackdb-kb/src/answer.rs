@@ -485,6 +485,10 @@ pub struct FullAnswer {
     /// share (see [`Dataset::also_named`]); absent when it named one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<ObjectSummary>,
+    /// How the object was reached, when the user should know (it was found in another domain
+    /// than the one asked); absent when there is nothing to say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The full answer about `id`.
@@ -501,6 +505,7 @@ pub fn full_answer(dataset: &Dataset, id: ObjId) -> crate::Result<FullAnswer> {
         related: related_answer(dataset, id),
         detection: detection_answer(dataset, id),
         also: Vec::new(),
+        notes: Vec::new(),
     })
 }
 

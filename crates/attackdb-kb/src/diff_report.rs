@@ -64,6 +64,10 @@ pub struct DiffAnswer {
     /// Contributors new in the new releases, sorted case-insensitively.
     #[serde(rename = "new-contributors")]
     pub new_contributors: Vec<String>,
+    /// Domains left out of a diff over every domain (they lack one of the releases), one line
+    /// each; absent when none was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The `--json` answer of `diffs`.
@@ -107,6 +111,7 @@ pub fn diff_answer(diffs: &[DomainDiff<'_>]) -> DiffAnswer {
     DiffAnswer {
         domains,
         new_contributors: all_contributors(diffs),
+        notes: Vec::new(),
     }
 }
 

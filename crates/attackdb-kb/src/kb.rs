@@ -94,6 +94,12 @@ impl Kb {
         kb
     }
 
+    /// The datasets (by domain then release) and the diagnostics of bundles skipped, taken out
+    /// (for a front end that keeps each dataset on its own, as the Python package does).
+    pub fn into_parts(self) -> (Vec<Dataset>, Vec<Diagnostic>) {
+        (self.datasets, self.diagnostics)
+    }
+
     /// Every dataset, by domain then release (oldest first).
     pub fn datasets(&self) -> &[Dataset] {
         &self.datasets

@@ -306,6 +306,12 @@ impl Relation {
     /// For families that also go through campaigns: how. `Forward(f)`: the key's campaigns (by
     /// attribution) contribute their `f` answers. `Backward(f)`: the campaigns in the key's `f`
     /// answer contribute the groups they are attributed to.
+    /// Whether the family also counts what an object's campaigns do (a group's techniques and
+    /// software, and the groups using a technique or software).
+    pub fn inherits_from_campaigns(self) -> bool {
+        self.via_campaigns().is_some()
+    }
+
     fn via_campaigns(self) -> Option<ViaCampaigns> {
         match self {
             Relation::TechniquesUsedByGroup => {
@@ -415,6 +421,46 @@ impl Dataset {
         let mut list = self.related_raw(relation, key).unwrap_or_default();
         self.sort_dedup(&mut list);
         list
+    }
+
+    /// [`Dataset::related`] without what the family inherits through campaigns: a group's own
+    /// techniques and software (APT29's 66 techniques on enterprise 18.1, beside the 119 with
+    /// its campaigns'), the groups using a technique or software themselves. The same as
+    /// [`Dataset::related`] for families that have no campaign inheritance.
+    pub fn related_direct(&self, relation: Relation, key: ObjId) -> Vec<ObjId> {
+        if relation.via_campaigns().is_none() {
+            return self.related(relation, key);
+        }
+        let mut list = self.direct_related(relation, key).unwrap_or_default();
+        self.sort_dedup(&mut list);
+        list
+    }
+
+    /// [`Dataset::relation_map_named`] without campaign inheritance (see
+    /// [`Dataset::related_direct`]): every source with a counting relationship of its own.
+    pub fn relation_map_named_direct(&self, relation: Relation) -> BTreeMap<String, Vec<String>> {
+        if relation.via_campaigns().is_none() {
+            return self.relation_map_named(relation);
+        }
+        let mut named = BTreeMap::new();
+        for key in self.objects_of(relation.key_types()) {
+            if let Some(mut list) = self.direct_related(relation, key) {
+                self.sort_dedup(&mut list);
+                let ids: Vec<String> = list
+                    .iter()
+                    .map(|&o| self.display_id(o).to_string())
+                    .collect();
+                named
+                    .entry(self.display_id(key).to_string())
+                    .or_insert_with(Vec::new)
+                    .extend(ids);
+            }
+        }
+        for list in named.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        named
     }
 
     /// The whole family: every source with at least one counting relationship, mapped to its

@@ -284,58 +284,17 @@ fn contains_ascii_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
 }
 
-/// Index writes still running in the background (see [`load_path`]).
-static INDEX_WRITERS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
-
-/// A file's size and modification time, to tell whether it changed.
-fn file_stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), meta.modified().ok()?))
-}
-
-/// The dataset of `bundle` read back from its prebuilt index, if `index` holds a valid one.
-fn open_indexed(
-    path: &Path,
-    index: &[PathBuf],
-    warnings: &mut Vec<String>,
-) -> PyResult<Option<Dataset>> {
-    let mut file = attackdb_stix::BundleFile::open(path).map_err(stix_error)?;
-    let Some(found) = attackdb_stix::open_index(&mut file, index, warnings).map_err(stix_error)?
-    else {
-        return Ok(None);
-    };
-    let attackdb_stix::IndexedBundle {
-        bundle,
-        extra,
-        index,
-    } = found;
-    let Some(domain) = bundle
-        .domain
-        .as_deref()
-        .and_then(attackdb_kb::Domain::parse)
-    else {
-        return Ok(None);
-    };
-    let release = attackdb_kb::Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
-    match Dataset::from_index(domain, release, bundle, &extra) {
-        Ok(dataset) => Ok(Some(dataset)),
-        Err(reason) => {
-            warnings.push(attackdb_stix::unreadable_index_warning(&index, &reason));
-            Ok(None)
-        }
-    }
-}
-
-/// Loads `path`. With `index_dir`: from the bundle's prebuilt index in that folder when it is
-/// valid; else the JSON is parsed and the index is written by a background thread, so that the
-/// first load costs no more than a plain parse (`finish_index_writes` waits for it; an index
-/// whose bundle changed meanwhile is removed). Nothing is written beside the bundle.
+/// Loads `path` within the environment's limits (`ATTACKDB_MAX_BUNDLE_BYTES`,
+/// `ATTACKDB_MAX_JSON_DEPTH`, read as the CLI reads them). With `index_dir`: through the
+/// bundle's prebuilt index in that folder, read when valid, else written after the JSON is
+/// parsed, by the loader the CLI and the server use (`attackdb_kb::load_dataset_cached_limited`).
+/// Nothing is written beside the bundle. A bundle of no ATT&CK domain is indexed as enterprise.
 fn load_path(
     py: Python<'_>,
     path: PathBuf,
     index_dir: Option<PathBuf>,
 ) -> PyResult<(NativeDataset, Vec<String>)> {
-    let mut warnings = Vec::new();
+    let limits = crate::kb::settings()?.limits;
     let index: Vec<PathBuf> = match &index_dir {
         Some(dir) => attackdb_stix::index_paths(&path, Some(dir))
             .pop()
@@ -344,64 +303,23 @@ fn load_path(
         None => Vec::new(),
     };
     if !index.is_empty() {
-        if let Some(dataset) = py.detach(|| open_indexed(&path, &index, &mut warnings))? {
-            return Ok((NativeDataset::new(dataset), warnings));
+        let loaded = py
+            .detach(|| attackdb_kb::load_dataset_cached_limited(&path, &index, &limits))
+            .map_err(kb_error)?;
+        if let Some(dataset) = loaded.dataset {
+            return Ok((NativeDataset::new(dataset), loaded.warnings));
         }
     }
-    let before = file_stamp(&path);
     let bundle = py
-        .detach(|| attackdb_kb::ScannedBundle::load(&path, &attackdb_stix::Limits::default()))
+        .detach(|| attackdb_kb::ScannedBundle::load(&path, &limits))
         .map_err(kb_error)?;
-    let is_domain_bundle = bundle.bundle().domain.is_some();
-    let loaded = build(py, bundle);
-    if is_domain_bundle && !index.is_empty() && before.is_some() {
-        let data = loaded.data.clone();
-        let writer = std::thread::spawn(move || write_index_later(&path, &data, &index, before));
-        if let Ok(mut writers) = INDEX_WRITERS.lock() {
-            writers.push(writer);
-        }
-    }
-    Ok((loaded, warnings))
+    Ok((build(py, bundle), Vec::new()))
 }
 
-/// Writes the prebuilt index of `data` (loaded from `path` when it had `stamp`), unless the
-/// bundle changed since; problems only mean the next load parses the JSON again.
-fn write_index_later(
-    path: &Path,
-    data: &Dataset,
-    index: &[PathBuf],
-    stamp: Option<(u64, std::time::SystemTime)>,
-) {
-    let Ok(mut file) = attackdb_stix::BundleFile::open(path) else {
-        return;
-    };
-    if file_stamp(path) != stamp {
-        return;
-    }
-    let tables = data.index_tables();
-    let mut warnings = Vec::new();
-    let written =
-        attackdb_stix::write_index(&mut file, data.bundle(), &tables, index, &mut warnings);
-    if file_stamp(path) != stamp {
-        if let Ok(attackdb_stix::CacheOutcome::Written(at)) = written {
-            let _ = std::fs::remove_file(at);
-        }
-    }
-}
-
-/// Waits for the prebuilt indexes still being written in the background.
+/// Kept for scripts that call it (the package registers it at exit): prebuilt indexes are
+/// written before a load returns, so there is nothing left to wait for.
 #[pyfunction]
-pub fn finish_index_writes(py: Python<'_>) {
-    let writers: Vec<JoinHandle<()>> = match INDEX_WRITERS.lock() {
-        Ok(mut writers) => writers.drain(..).collect(),
-        Err(_) => return,
-    };
-    py.detach(|| {
-        for writer in writers {
-            let _ = writer.join();
-        }
-    });
-}
+pub fn finish_index_writes() {}
 
 /// Indexes a bundle of any kind (an ATT&CK domain bundle or another STIX bundle).
 pub fn build(py: Python<'_>, scanned: attackdb_kb::ScannedBundle) -> NativeDataset {

@@ -48,3 +48,17 @@ pub fn coverage_error(error: attackdb_coverage::Error) -> PyErr {
         _ => PyValueError::new_err(message),
     }
 }
+
+/// An error of opening data (through `attackdb-data`, as the CLI opens it) as a Python
+/// exception: no data at all is `FileNotFoundError`, with the CLI's hint.
+pub fn data_error(error: attackdb_data::Error) -> PyErr {
+    match error {
+        attackdb_data::Error::Kb(error) => kb_error(error),
+        attackdb_data::Error::Stix(error) => stix_error(error),
+        attackdb_data::Error::NoData(no_data) => {
+            PyFileNotFoundError::new_err(format!("{no_data}; {}", no_data.hint()))
+        }
+        attackdb_data::Error::Home(message) => PyFileNotFoundError::new_err(message),
+        other => PyValueError::new_err(other.to_string()),
+    }
+}

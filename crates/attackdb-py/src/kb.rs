@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::dataset::NativeDataset;
-use crate::errors::{kb_error, stix_error};
+use crate::errors::data_error;
 use crate::home;
 
 /// Every dataset loaded, by domain then release (oldest first).
@@ -19,26 +19,27 @@ pub struct KbCore {
     warnings: Vec<String>,
 }
 
-fn load_one(
-    path: &std::path::Path,
-    use_index: bool,
-    fallback: Option<&std::path::Path>,
-    warnings: &mut Vec<String>,
-) -> PyResult<Option<Dataset>> {
-    if use_index {
-        let indexes = attackdb_stix::index_paths(path, fallback);
-        let loaded = attackdb_kb::load_dataset_cached(path, &indexes).map_err(kb_error)?;
-        warnings.extend(loaded.warnings);
-        return Ok(loaded.dataset);
+/// The environment's settings, as the CLI reads them (`ATTACKDB_HOME`, `ATTACKDB_DATA`,
+/// `ATTACKDB_MAX_BUNDLE_BYTES`, `ATTACKDB_MAX_JSON_DEPTH`...).
+pub fn settings() -> PyResult<attackdb_data::Settings> {
+    attackdb_data::Settings::from_vars(|name| std::env::var_os(name))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Collects what opening says, for `Kb.warnings`.
+#[derive(Default)]
+struct Said(std::sync::Mutex<Vec<String>>);
+
+impl attackdb_data::Progress for Said {
+    fn start(&self, _name: &str, _length: Option<u64>) -> Box<dyn attackdb_data::Task + '_> {
+        Box::new(attackdb_data::Silent)
     }
-    let scanned = attackdb_kb::ScannedBundle::load(path, &attackdb_stix::Limits::default())
-        .map_err(kb_error)?;
-    let bundle = scanned.bundle();
-    let Some(domain) = bundle.domain.as_deref().and_then(Domain::parse) else {
-        return Ok(None);
-    };
-    let release = Release::from_bundle(bundle.release.as_deref().unwrap_or("unknown"));
-    Ok(Some(Dataset::from_scanned(domain, release, scanned)))
+
+    fn warn(&self, message: &str) {
+        if let Ok(mut said) = self.0.lock() {
+            said.push(message.to_string());
+        }
+    }
 }
 
 #[pymethods]
@@ -49,59 +50,24 @@ impl KbCore {
     #[new]
     #[pyo3(signature = (paths = None, use_index = true))]
     fn new(py: Python<'_>, paths: Option<Vec<PathBuf>>, use_index: bool) -> PyResult<KbCore> {
-        let home = home::locate().ok();
-        let paths = match paths {
-            Some(paths) if !paths.is_empty() => paths,
-            _ => {
-                let Some(home) = &home else {
-                    return Err(PyFileNotFoundError::new_err(
-                        "no data given and no data home: pass paths, or set ATTACKDB_HOME",
-                    ));
-                };
-                let releases = home::releases_dir(home);
-                if !releases.is_dir() {
-                    return Err(PyFileNotFoundError::new_err(format!(
-                        "no ATT&CK releases in the data home {}: run `attackdb data fetch` (or set ATTACKDB_HOME, or pass paths)",
-                        home.display()
-                    )));
-                }
-                vec![releases]
-            }
-        };
-        let fallback = home.as_deref().map(home::index_dir);
-        let (datasets, warnings) = py.detach(|| -> PyResult<(Vec<Dataset>, Vec<String>)> {
-            let mut files = Vec::new();
-            for path in &paths {
-                files.extend(attackdb_stix::discover_bundles(path).map_err(stix_error)?);
-            }
-            let mut warnings = Vec::new();
-            let mut datasets: Vec<Dataset> = Vec::new();
-            for file in &files {
-                let Some(dataset) = load_one(file, use_index, fallback.as_deref(), &mut warnings)?
-                else {
-                    warnings.push(format!(
-                        "{}: skipped: not an ATT&CK domain bundle",
-                        file.display()
-                    ));
-                    continue;
-                };
-                if datasets
-                    .iter()
-                    .any(|d| d.domain() == dataset.domain() && d.release() == dataset.release())
-                {
-                    warnings.push(format!(
-                        "{}: skipped: {} {} is already loaded",
-                        file.display(),
-                        dataset.domain(),
-                        dataset.release()
-                    ));
-                    continue;
-                }
-                datasets.push(dataset);
-            }
-            datasets.sort_by(|a, b| (a.domain(), a.release()).cmp(&(b.domain(), b.release())));
-            Ok((datasets, warnings))
-        })?;
+        let settings = settings()?;
+        let given = paths.unwrap_or_default();
+        let sources = attackdb_data::Sources::require(&given, &settings).map_err(data_error)?;
+        let options = attackdb_data::OpenOptions::new(use_index, &settings);
+        let said = Said::default();
+        let kb = py
+            .detach(|| {
+                attackdb_data::open(&sources, &attackdb_data::Need::Everything, &options, &said)
+            })
+            .map_err(data_error)?;
+        let (datasets, diagnostics) = kb.into_parts();
+        let mut warnings = said.0.into_inner().unwrap_or_default();
+        warnings.extend(
+            diagnostics
+                .iter()
+                .filter(|d| matches!(d.kind, attackdb_stix::DiagnosticKind::Shadowed { .. }))
+                .map(|d| d.to_string()),
+        );
         let datasets = datasets
             .into_iter()
             .map(|d| Py::new(py, NativeDataset::new(d)))

@@ -126,3 +126,25 @@ def test_kb_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTACKDB_HOME", str(tmp_path / "home"))
     with pytest.raises(FileNotFoundError, match="attackdb data fetch"):
         Kb.open()
+
+
+def test_the_bundle_limit_of_the_environment_applies(tmp_path, monkeypatch):
+    """ATTACKDB_MAX_BUNDLE_BYTES bounds what the package reads, as it bounds the CLI: the ICS
+    18.1 bundle (about 3 MB of JSON) is refused under a 1 MiB limit, with and without the
+    prebuilt index, by MitreAttackData and by Kb alike; a malformed limit is refused by name."""
+    from conftest import bundle_gz, require_data
+
+    require_data()
+    ics = bundle_gz("ics")
+    monkeypatch.setenv("ATTACKDB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ATTACKDB_MAX_BUNDLE_BYTES", "1MiB")
+    for use_index in (False, True):
+        with pytest.raises(ValueError, match="larger than the limit of 1048576 bytes"):
+            MitreAttackData(str(ics), use_index=use_index)
+        with pytest.raises(ValueError, match="larger than the limit of 1048576 bytes"):
+            Kb(ics, use_index=use_index)
+    monkeypatch.setenv("ATTACKDB_MAX_BUNDLE_BYTES", "lots")
+    with pytest.raises(ValueError, match="ATTACKDB_MAX_BUNDLE_BYTES"):
+        MitreAttackData(str(ics))
+    monkeypatch.setenv("ATTACKDB_MAX_BUNDLE_BYTES", "64MiB")
+    assert MitreAttackData(str(ics)).get_object_by_attack_id("T0800", "attack-pattern") is not None

@@ -107,35 +107,33 @@ impl IntoResponse for ApiError {
 
 impl From<attackdb_kb::Error> for ApiError {
     fn from(error: attackdb_kb::Error) -> ApiError {
-        use attackdb_kb::Error as E;
-        let message = error.to_string();
-        let (status, code, hint) = match &error {
-            E::NotFound { .. } => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                Some("GET /api/v1/search?q=WORDS finds objects by name or description"),
-            ),
-            E::NoDataset { .. } => (
-                StatusCode::NOT_FOUND,
-                "unknown_release",
-                Some("GET /api/v1/releases lists the releases loaded"),
-            ),
-            E::UnknownRelation { .. } => (
-                StatusCode::NOT_FOUND,
-                "unknown_family",
-                Some("GET /api/v1/openapi.json lists the families"),
-            ),
-            E::WrongKind { .. } => (StatusCode::BAD_REQUEST, "wrong_kind", None),
-            E::BadDate(_) | E::BadQuery(_) | E::UnknownPlatform { .. } => {
-                (StatusCode::BAD_REQUEST, "bad_parameter", None)
+        ApiError::from(attackdb_ask::Error::from(error))
+    }
+}
+
+impl From<attackdb_ask::Error> for ApiError {
+    fn from(error: attackdb_ask::Error) -> ApiError {
+        use attackdb_ask::Kind;
+        let status = match error.kind {
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        // The question's hint, said the way an API user acts on it.
+        let hint = match error.code {
+            "not_found" => {
+                Some("GET /api/v1/search?q=WORDS finds objects by name or description".into())
             }
-            E::Stix(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+            "unknown_release" => Some("GET /api/v1/releases lists the releases loaded".into()),
+            "unknown_family" => Some("GET /api/v1/openapi.json lists the families".into()),
+            _ => error.hint,
         };
         ApiError {
             status,
-            code,
-            message,
-            hint: hint.map(str::to_string),
+            code: error.code,
+            message: error.message,
+            hint,
         }
     }
 }

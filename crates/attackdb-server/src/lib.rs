@@ -21,6 +21,7 @@ mod params;
 mod rest;
 mod taxii;
 mod web;
+mod wire;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
@@ -219,12 +220,14 @@ async fn fallback(
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+/// The answers hyper gives itself (a URI too long, headers too large, a request that is not
+/// HTTP) carry the same JSON error body as every other error.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
+    axum::serve(wire::Listener(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
 }

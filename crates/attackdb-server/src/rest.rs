@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 
 use attackdb_kb::{
-    detection_answer, diff_answer, diff_releases, list_objects, matrix_answer, related_answer,
-    related_ids, stats_answer, to_json_pretty, Concept, Domain, ListQuery, MatrixOptions,
-    ObjectSummary, Relation, SearchResult, Visibility,
+    detection_answer, related_answer, stats_answer, to_json_pretty, Concept, Domain,
 };
 use attackdb_navigator as nav;
 use axum::body::Bytes;
@@ -46,6 +44,10 @@ const REVOKED: (&str, &str) = ("include_revoked", "include revoked objects (true
 const DEPRECATED: (&str, &str) = (
     "include_deprecated",
     "include deprecated objects (true/false)",
+);
+const DIRECT: (&str, &str) = (
+    "direct",
+    "only the objects' own relationships, not those inherited through campaigns (true/false; `--direct`)",
 );
 const JSON: &str = "application/json";
 
@@ -132,14 +134,14 @@ pub const ROUTES: &[RouteDoc] = &[
         method: "GET",
         path: "/api/v1/relation/{family}",
         summary: "One relationship family as a whole map (`attackdb relation NAME --json`)",
-        params: &[DOMAIN, RELEASE],
+        params: &[DOMAIN, RELEASE, DIRECT],
         response: (JSON, "RelationMap"),
     },
     RouteDoc {
         method: "GET",
         path: "/api/v1/relation/{family}/{ref}",
         summary: "One relationship family of one object (`attackdb relation NAME REF --json`)",
-        params: &[DOMAIN, RELEASE],
+        params: &[DOMAIN, RELEASE, DIRECT],
         response: (JSON, "string[]"),
     },
     RouteDoc {
@@ -353,6 +355,36 @@ fn json<T: Serialize + ?Sized>(headers: &HeaderMap, value: &T) -> Answer {
 
 const ONE_RELEASE: &[&str] = &["domain", "release"];
 
+/// `value` as the CLI prints it, with the answer's notes as `X-Attackdb-Note` headers.
+fn noted_json<T: Serialize + ?Sized>(headers: &HeaderMap, value: &T, notes: &[String]) -> Answer {
+    Ok(with_notes(json(headers, value)?, notes))
+}
+
+/// `response` with one `X-Attackdb-Note` header per note (made safe for a header: one line of
+/// visible ASCII, long values cut).
+pub(crate) fn with_notes(mut response: Response, notes: &[String]) -> Response {
+    for note in notes {
+        let line: String = attackdb_ask::echo(note)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&line) {
+            response.headers_mut().append("x-attackdb-note", value);
+        }
+    }
+    response
+}
+
+fn scope(params: &Params) -> attackdb_ask::Scope {
+    attackdb_ask::Scope::new(params.get("domain"), params.get("release"))
+}
+
 async fn object(
     State(state): State<AppState>,
     Path(reference): Path<String>,
@@ -360,21 +392,21 @@ async fn object(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["domain", "release", "full"])?;
-    let dataset = params.dataset(state.kb())?;
-    let id = dataset.lookup(&reference)?;
-    if params.flag("full")? {
-        return json(
-            &headers,
-            &attackdb_kb::full_answer_named(dataset, id, &reference)?,
-        );
+    let request = attackdb_ask::ShowRequest {
+        reference,
+        full: params.flag("full")?,
+        scope: scope(&params),
+    };
+    let shown = attackdb_ask::show(state.kb(), &request)?;
+    if let Some(full) = &shown.answer.full {
+        return noted_json(&headers, full, &shown.notes);
     }
-    let mut raw = dataset.raw_json(id)?.to_string();
-    raw.push('\n');
-    Ok(respond(
+    let response = respond(
         &headers,
         "application/stix+json;version=2.1",
-        raw.into_bytes(),
-    ))
+        shown.answer.raw()?.into_bytes(),
+    );
+    Ok(with_notes(response, &shown.notes))
 }
 
 async fn related(
@@ -384,9 +416,13 @@ async fn related(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, ONE_RELEASE)?;
-    let dataset = params.dataset(state.kb())?;
-    let id = dataset.lookup(&reference)?;
-    json(&headers, &related_answer(dataset, id))
+    let found = attackdb_ask::find(state.kb(), &scope(&params), &reference)?;
+    let object = found.answer;
+    noted_json(
+        &headers,
+        &related_answer(object.dataset, object.id),
+        &found.notes,
+    )
 }
 
 async fn detection(
@@ -396,16 +432,13 @@ async fn detection(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, ONE_RELEASE)?;
-    let dataset = params.dataset(state.kb())?;
-    let id = dataset.lookup(&reference)?;
-    json(&headers, &detection_answer(dataset, id))
-}
-
-fn visibility(params: &Params) -> Result<Visibility, ApiError> {
-    Ok(Visibility {
-        include_revoked: params.flag("include_revoked")?,
-        include_deprecated: params.flag("include_deprecated")?,
-    })
+    let found = attackdb_ask::find(state.kb(), &scope(&params), &reference)?;
+    let object = found.answer;
+    noted_json(
+        &headers,
+        &detection_answer(object.dataset, object.id),
+        &found.notes,
+    )
 }
 
 async fn list(
@@ -427,34 +460,28 @@ async fn list(
             "offset",
         ],
     )?;
-    let dataset = params.dataset(state.kb())?;
-    let (_, ids) = list_objects(
-        dataset,
-        &ListQuery {
+    let limit = params
+        .get("limit")
+        .map(|_| params.count("limit", 0))
+        .transpose()?;
+    let offset = params
+        .get("offset")
+        .map(|_| params.count("offset", 0))
+        .transpose()?;
+    let listed = attackdb_ask::list(
+        state.kb(),
+        &attackdb_ask::ListRequest {
             kind,
             platform: params.get("platform").map(str::to_string),
             tactic: params.get("tactic").map(str::to_string),
-            visibility: visibility(&params)?,
+            include_revoked: params.flag("include_revoked")?,
+            include_deprecated: params.flag("include_deprecated")?,
+            offset,
+            limit,
+            scope: scope(&params),
         },
-    )
-    .map_err(|e| match e {
-        attackdb_kb::Error::BadQuery(message) if message.starts_with("unknown kind") => ApiError {
-            status: axum::http::StatusCode::NOT_FOUND,
-            code: "unknown_kind",
-            message,
-            hint: None,
-        },
-        other => other.into(),
-    })?;
-    let offset = params.count("offset", 0)?;
-    let limit = params.count("limit", usize::MAX)?;
-    let answer: Vec<ObjectSummary> = ids
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|&i| ObjectSummary::of(dataset, i))
-        .collect();
-    json(&headers, &answer)
+    )?;
+    json(&headers, &listed.summaries())
 }
 
 async fn search(
@@ -473,19 +500,17 @@ async fn search(
             "limit",
         ],
     )?;
-    let dataset = params.dataset(state.kb())?;
-    let words = params
-        .get("q")
-        .filter(|q| !q.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_parameter("`q` is required: the words to look for"))?;
-    let hits = dataset.search(words, visibility(&params)?)?;
-    let limit = params.count("limit", 25)?;
-    let answer: Vec<SearchResult> = hits
-        .iter()
-        .take(limit)
-        .map(|h| SearchResult::of(dataset, h))
-        .collect();
-    json(&headers, &answer)
+    let searched = attackdb_ask::search(
+        state.kb(),
+        &attackdb_ask::SearchRequest {
+            q: params.get("q").unwrap_or_default().to_string(),
+            include_revoked: params.flag("include_revoked")?,
+            include_deprecated: params.flag("include_deprecated")?,
+            limit: params.count("limit", 25)?,
+            scope: scope(&params),
+        },
+    )?;
+    json(&headers, &searched.results())
 }
 
 async fn matrix(
@@ -494,13 +519,15 @@ async fn matrix(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["domain", "release", "platform", "subtechniques"])?;
-    let dataset = params.dataset(state.kb())?;
-    let options = MatrixOptions {
-        platforms: params.list("platform"),
-        subtechniques: params.flag("subtechniques")?,
-    };
-    let matrix = dataset.matrix(&options);
-    json(&headers, &matrix_answer(dataset, &matrix, &options))
+    let answered = attackdb_ask::matrix(
+        state.kb(),
+        &attackdb_ask::MatrixRequest {
+            platforms: params.list("platform"),
+            subtechniques: params.flag("subtechniques")?,
+            scope: scope(&params),
+        },
+    )?;
+    json(&headers, &answered.document())
 }
 
 async fn stats(
@@ -555,10 +582,7 @@ async fn relation_map(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, ONE_RELEASE)?;
-    let dataset = params.dataset(state.kb())?;
-    let relation = Relation::parse(&family)?;
-    json(&headers, &dataset.relation_map_named(relation))
+    relation_answer(&state, family, None, query, &headers)
 }
 
 async fn relation_one(
@@ -567,11 +591,27 @@ async fn relation_one(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, ONE_RELEASE)?;
-    let dataset = params.dataset(state.kb())?;
-    let relation = Relation::parse(&family)?;
-    let key = dataset.lookup_key(relation, &reference)?;
-    json(&headers, &related_ids(dataset, relation, key))
+    relation_answer(&state, family, Some(reference), query, &headers)
+}
+
+fn relation_answer(
+    state: &AppState,
+    family: String,
+    reference: Option<String>,
+    query: Option<String>,
+    headers: &HeaderMap,
+) -> Answer {
+    let params = params(query, &["domain", "release", "direct"])?;
+    let answered = attackdb_ask::relation(
+        state.kb(),
+        &attackdb_ask::RelationRequest {
+            family,
+            reference,
+            direct: params.flag("direct")?,
+            scope: scope(&params),
+        },
+    )?;
+    noted_json(headers, &answered.answer.document(), &answered.notes)
 }
 
 async fn diff(
@@ -580,23 +620,19 @@ async fn diff(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["from", "to", "domain"])?;
-    let required = |name: &str| {
-        params.release(name).and_then(|r| {
-            r.ok_or_else(|| ApiError::bad_parameter(format!("`{name}` is required: a release X.Y")))
-        })
-    };
-    let (from, to) = (required("from")?, required("to")?);
-    let domains = params
-        .domain()?
-        .map_or_else(|| Domain::ALL.to_vec(), |d| vec![d]);
-    let kb = state.kb();
-    let mut diffs = Vec::new();
-    for domain in domains {
-        let old = kb.select(domain, Some(&from))?;
-        let new = kb.select(domain, Some(&to))?;
-        diffs.push(diff_releases(old, new));
-    }
-    json(&headers, &diff_answer(&diffs))
+    let answered = attackdb_ask::diff(
+        state.kb(),
+        &attackdb_ask::DiffRequest {
+            from: params.get("from").unwrap_or_default().to_string(),
+            to: params.get("to").unwrap_or_default().to_string(),
+            domain: params.get("domain").map(str::to_string),
+        },
+    )?;
+    noted_json(
+        &headers,
+        &attackdb_ask::diff_document(&answered),
+        &answered.notes,
+    )
 }
 
 /// The body of `POST /api/v1/layers/generate`: the options of `attackdb layer generate`.

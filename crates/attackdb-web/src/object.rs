@@ -5,7 +5,7 @@ use attackdb_kb::{Concept, Dataset, Domain, ObjId, ObjectDetails, ObjectType, Re
 use serde::Serialize;
 
 use crate::markdown::{self, Citations, Reference};
-use crate::site::{concept_label, datasets_for, Linker};
+use crate::site::{concept_label, Linker};
 use crate::view::{matrix_columns, Cell, Link, Marks, MatrixColumnView, Table};
 
 /// A fact line of the side panel: a label and its values.
@@ -893,20 +893,30 @@ pub fn find_stix<'k>(
     )))
 }
 
-/// The first dataset of `version` (the `wanted` domain first, then domain order) where `pick`
-/// finds the object.
+/// The dataset of `version` where `pick` finds the object: the `wanted` domain only when one is
+/// named, else by the one cross-domain rule (`attackdb_ask::locate`: enterprise, then mobile,
+/// then ICS).
 fn first_holding<'k>(
     kb: &'k attackdb_kb::Kb,
     version: Option<&str>,
     wanted: Option<Domain>,
     pick: impl Fn(&Dataset) -> Option<ObjId>,
 ) -> Result<Option<(&'k Dataset, ObjId)>, crate::WebError> {
-    let datasets = datasets_for(kb, version)?;
-    let (first, rest): (Vec<&Dataset>, Vec<&Dataset>) = datasets
-        .into_iter()
-        .partition(|d| wanted.is_none_or(|w| d.domain() == w));
-    Ok(first
-        .into_iter()
-        .chain(rest)
-        .find_map(|d| pick(d).map(|o| (d, o))))
+    let release = version
+        .map(|v| v.parse::<attackdb_kb::Release>())
+        .transpose()
+        .map_err(|e| crate::WebError::NotFound(e.to_string()))?;
+    let scope = attackdb_ask::Checked {
+        domain: wanted,
+        release,
+    };
+    let not_here = || attackdb_kb::Error::NotFound {
+        query: String::new(),
+        suggestions: Vec::new(),
+    };
+    match attackdb_ask::locate(kb, &scope, "", |d, _| pick(d).ok_or_else(not_here)) {
+        Ok(found) => Ok(Some((found.answer.dataset, found.answer.id))),
+        Err(error) if error.code == "not_found" => Ok(None),
+        Err(error) => Err(crate::WebError::NotFound(error.message)),
+    }
 }

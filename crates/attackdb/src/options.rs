@@ -123,7 +123,20 @@ impl Options {
 
     /// Opens `domain` at `--release` (else its newest) and selects it.
     pub fn dataset(&self, domain: Domain) -> Result<&'static Dataset> {
-        let release = self.release()?;
+        self.dataset_at(domain, self.release()?)
+    }
+
+    /// The request scope of the global options: `--domain` and `--release` as given, checked
+    /// by the question (`attackdb_ask`).
+    pub fn scope(&self) -> attackdb_ask::Scope {
+        attackdb_ask::Scope {
+            domain: self.domain.map(|d| d.short_name().to_string()),
+            release: self.release_text.clone(),
+        }
+    }
+
+    /// Opens `domain` at `release` (else its newest) and selects it.
+    pub fn dataset_at(&self, domain: Domain, release: Option<Release>) -> Result<&'static Dataset> {
         let kb = self.open(&Need::One {
             domain,
             release: release.clone(),
@@ -150,6 +163,33 @@ impl Options {
             }
             Err(other) => Err(other.into()),
         }
+    }
+}
+
+/// Questions ask the options for datasets: each bundle is opened only when a question reaches
+/// for it (`show` of an ICS ID opens enterprise, then mobile and ICS only when needed).
+impl attackdb_ask::Library for Options {
+    fn dataset(&self, domain: Domain, release: Option<&Release>) -> attackdb_ask::Result<&Dataset> {
+        self.dataset_at(domain, release.cloned())
+            .map(|d| d as &Dataset)
+            .map_err(ask_error)
+    }
+}
+
+/// An error of opening data as a question's error, its cause kept (for the hints of
+/// `main.rs`).
+pub fn ask_error(error: anyhow::Error) -> attackdb_ask::Error {
+    let error = match error.downcast::<attackdb_kb::Error>() {
+        Ok(kb) => return kb.into(),
+        Err(other) => other,
+    };
+    match error.downcast::<attackdb_data::Error>() {
+        Ok(attackdb_data::Error::Kb(kb)) => kb.into(),
+        Ok(data) => {
+            attackdb_ask::Error::new(attackdb_ask::Kind::Internal, "no_data", data.to_string())
+                .with_source(data)
+        }
+        Err(other) => attackdb_ask::Error::internal(other.to_string()),
     }
 }
 

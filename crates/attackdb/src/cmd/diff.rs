@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use attackdb_data::Need;
-use attackdb_kb::{diff_answer, diff_html, diff_markdown, diff_releases, Release};
+use attackdb_kb::{diff_html, diff_markdown, Release};
 use attackdb_navigator::{diff_layer, layer_to_json};
 
 use crate::options::Options;
@@ -43,36 +43,16 @@ pub fn run(
         domains: domains.clone(),
         releases: vec![old_release.clone(), new_release.clone()],
     })?;
-    let mut diffs = Vec::new();
-    let mut first_error = None;
-    let mut notes = Vec::new();
-    for &domain in &domains {
-        let pair = (
-            kb.select(domain, Some(&old_release)),
-            kb.select(domain, Some(&new_release)),
-        );
-        match pair {
-            (Ok(old), Ok(new)) => diffs.push(diff_releases(old, new)),
-            // Over every domain, one lacking either release is left out, with a note.
-            (old, new) if options.domain.is_none() => {
-                let missing = if old.is_err() { from } else { to };
-                first_error = first_error.or(old.err()).or(new.err());
-                notes.push(format!(
-                    "note: {domain} has no release {missing} loaded; left out of the diff"
-                ));
-            }
-            (Err(error), _) | (_, Err(error)) => return Err(error.into()),
-        }
-    }
-    if diffs.is_empty() {
-        if let Some(error) = first_error {
-            return Err(error.into());
-        }
-        anyhow::bail!("no domain has both releases {from} and {to} loaded");
-    }
-    for note in notes {
-        eprintln!("{}", crate::render::message(&note));
-    }
+    let answered = attackdb_ask::diff(
+        kb,
+        &attackdb_ask::DiffRequest {
+            from: from.to_string(),
+            to: to.to_string(),
+            domain: options.domain.map(|d| d.short_name().to_string()),
+        },
+    )?;
+    crate::cmd::query::say_notes(&answered.notes);
+    let diffs = &answered.answer;
     let format = format.unwrap_or(if options.json {
         DiffFormat::Json
     } else {
@@ -82,10 +62,10 @@ pub fn run(
         DiffFormat::Json => emit(
             output,
             out,
-            &attackdb_kb::to_json_pretty(&diff_answer(&diffs))?,
+            &attackdb_kb::to_json_pretty(&attackdb_ask::diff_document(&answered))?,
         ),
-        DiffFormat::Md => emit(output, out, &diff_markdown(&diffs, from, to)),
-        DiffFormat::Html => emit(output, out, &diff_html(&diffs, from, to)),
+        DiffFormat::Md => emit(output, out, &diff_markdown(diffs, from, to)),
+        DiffFormat::Html => emit(output, out, &diff_html(diffs, from, to)),
         DiffFormat::Layer => {
             let layers: BTreeMap<String, attackdb_navigator::Layer> = diffs
                 .iter()

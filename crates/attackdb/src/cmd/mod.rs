@@ -66,7 +66,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             subtechniques,
             ids,
         } => query::matrix(platform.as_deref(), *subtechniques, *ids, &options, out),
-        Command::Relation { name, id } => query::relation(name, id.as_deref(), &options, out),
+        Command::Relation { name, id, direct } => {
+            query::relation(name, id.as_deref(), *direct, &options, out)
+        }
     };
     options.report_read_problems();
     result

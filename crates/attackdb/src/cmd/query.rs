@@ -7,8 +7,7 @@ use std::io::Write;
 use anyhow::Result;
 use attackdb_data::Need;
 use attackdb_kb::{
-    kind_name, matrix_answer, stats_answer, status_name, Concept, Dataset, Domain, MatrixOptions,
-    ObjId, ObjectSummary, Relation, SearchResult, Visibility,
+    kind_name, stats_answer, status_name, Concept, Dataset, ObjId, Relation, Visibility,
 };
 
 use crate::cli::ListArgs;
@@ -24,57 +23,30 @@ fn tactic_names(dataset: &Dataset, id: ObjId) -> Vec<String> {
         .collect()
 }
 
-/// The object `query` names in the release a question reads; without `--domain`, one found
-/// only in another domain is answered from there (and a note says so).
-fn find_anywhere(query: &str, options: &Options) -> Result<(&'static Dataset, ObjId)> {
-    let dataset = one_release(options)?;
-    let error = match dataset.lookup(query) {
-        Ok(id) => return Ok((dataset, id)),
-        Err(error) => error,
-    };
-    if options.domain.is_none() && matches!(error, attackdb_kb::Error::NotFound { .. }) {
-        for other in [Domain::Mobile, Domain::Ics] {
-            let Ok(elsewhere) = options.dataset(other) else {
-                continue;
-            };
-            if let Ok(id) = elsewhere.lookup(query) {
-                crate::progress::say(
-                    "note",
-                    &format!(
-                        "{query} is not in {} {}; answered from {} {} (--domain {})",
-                        dataset.domain(),
-                        dataset.release(),
-                        elsewhere.domain(),
-                        elsewhere.release(),
-                        other.short_name()
-                    ),
-                );
-                return Ok((elsewhere, id));
-            }
-        }
+/// Says each note of an answer on stderr.
+pub fn say_notes(notes: &[String]) {
+    for note in notes {
+        crate::progress::say("note", note);
     }
-    Err(error.into())
-}
-
-/// The dataset a question about one release reads: `--domain` (default enterprise) at
-/// `--release` (default the newest).
-fn one_release(options: &Options) -> Result<&'static Dataset> {
-    options.dataset(options.domain_or(Domain::Enterprise))
 }
 
 /// `attackdb show REF`.
 pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> Result<()> {
-    let (dataset, id) = find_anywhere(query, options)?;
-    if let Some(note) = attackdb_kb::also_named_note(dataset, query, id) {
-        crate::progress::say("note", &note.to_string());
-    }
-    if options.json && full {
-        return render::json(out, &attackdb_kb::full_answer_named(dataset, id, query)?);
+    let request = attackdb_ask::ShowRequest {
+        reference: query.to_string(),
+        full: full && options.json,
+        scope: options.scope(),
+    };
+    let shown = attackdb_ask::show(options, &request)?;
+    say_notes(&shown.notes);
+    if let Some(full) = &shown.answer.full {
+        return render::json(out, full);
     }
     if options.json {
-        writeln!(out, "{}", dataset.raw_json(id)?)?;
+        write!(out, "{}", shown.answer.raw()?)?;
         return Ok(());
     }
+    let (dataset, id) = (shown.answer.found.dataset, shown.answer.found.id);
     let width = render::width();
     let object = dataset.object(id);
     let title = match object.attack_id() {
@@ -273,24 +245,22 @@ fn write_analytic(
 
 /// `attackdb list KIND`.
 pub fn list(args: &ListArgs, options: &Options, out: &mut dyn Write) -> Result<()> {
-    let dataset = one_release(options)?;
-    let (concept, ids) = attackdb_kb::list_objects(
-        dataset,
-        &attackdb_kb::ListQuery {
+    let listed = attackdb_ask::list(
+        options,
+        &attackdb_ask::ListRequest {
             kind: args.kind.clone(),
             platform: args.platform.clone(),
             tactic: args.tactic.clone(),
-            visibility: Visibility {
-                include_revoked: args.include_revoked,
-                include_deprecated: args.include_deprecated,
-            },
+            include_revoked: args.include_revoked,
+            include_deprecated: args.include_deprecated,
+            scope: options.scope(),
+            ..attackdb_ask::ListRequest::default()
         },
     )?;
     if options.json {
-        let answer: Vec<ObjectSummary> =
-            ids.iter().map(|&i| ObjectSummary::of(dataset, i)).collect();
-        return render::json(out, &answer);
+        return render::json(out, &listed.summaries());
     }
+    let (dataset, concept, ids) = (listed.dataset, listed.concept, &listed.ids);
     let show_status = args.include_revoked || args.include_deprecated;
     let mut headers = vec!["ID", "Name"];
     if show_status {
@@ -298,7 +268,7 @@ pub fn list(args: &ListArgs, options: &Options, out: &mut dyn Write) -> Result<(
     }
     headers.push("Details");
     let mut table = Table::new(&headers);
-    for &id in &ids {
+    for &id in ids {
         let object = dataset.object(id);
         let mut details = Vec::new();
         if object.kind == attackdb_kb::ObjectType::AttackPattern {
@@ -333,14 +303,21 @@ pub fn search(
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let dataset = one_release(options)?;
-    let hits = dataset.search(query, visibility)?;
-    let shown = &hits[..hits.len().min(limit)];
+    let searched = attackdb_ask::search(
+        options,
+        &attackdb_ask::SearchRequest {
+            q: query.to_string(),
+            include_revoked: visibility.include_revoked,
+            include_deprecated: visibility.include_deprecated,
+            limit,
+            scope: options.scope(),
+        },
+    )?;
     if options.json {
-        let answer: Vec<SearchResult> =
-            shown.iter().map(|h| SearchResult::of(dataset, h)).collect();
-        return render::json(out, &answer);
+        return render::json(out, &searched.results());
     }
+    let dataset = searched.dataset;
+    let (hits, shown) = (&searched.hits, &searched.hits[..searched.shown]);
     let mut table = Table::new(&["ID", "Name", "Kind", "Matched"]);
     for hit in shown {
         table.row(vec![
@@ -364,15 +341,18 @@ pub fn matrix(
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let dataset = one_release(options)?;
-    let matrix_options = MatrixOptions {
-        platforms: platform.iter().map(|p| p.to_string()).collect(),
-        subtechniques,
-    };
-    let matrix = dataset.matrix(&matrix_options);
+    let answered = attackdb_ask::matrix(
+        options,
+        &attackdb_ask::MatrixRequest {
+            platforms: platform.iter().map(|p| p.to_string()).collect(),
+            subtechniques,
+            scope: options.scope(),
+        },
+    )?;
     if options.json {
-        return render::json(out, &matrix_answer(dataset, &matrix, &matrix_options));
+        return render::json(out, &answered.document());
     }
+    let (dataset, matrix) = (answered.dataset, &answered.matrix);
     let label = |object| {
         if ids {
             format!(
@@ -453,48 +433,60 @@ pub fn stats(options: &Options, out: &mut dyn Write) -> Result<()> {
 pub fn relation(
     name: &str,
     id: Option<&str>,
+    direct: bool,
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let dataset = one_release(options)?;
-    let as_json = options.json;
-    let relation = Relation::parse(name)?;
-    let Some(query) = id else {
-        let map = dataset.relation_map_named(relation);
-        if as_json {
-            return render::json(out, &map);
-        }
-        let mut table = Table::new(&["Source", "Related"]);
-        for (source, related) in &map {
-            table.row(vec![source.clone(), related.join(" ")]);
-        }
-        table.write(out, render::width())?;
-        writeln!(out, "{} sources in {}", map.len(), relation.name())?;
-        return Ok(());
-    };
-    let key = dataset.lookup_key(relation, query)?;
-    if let Some(note) = attackdb_kb::also_named_note(dataset, query, key) {
-        crate::progress::say("note", &note.to_string());
-    }
-    let related = attackdb_kb::related_ids(dataset, relation, key);
-    if as_json {
-        return render::json(out, &related);
-    }
-    let mut table = Table::new(&["ID", "Name"]);
-    for r in dataset.related(relation, key) {
-        table.row(vec![
-            dataset.display_id(r).to_string(),
-            dataset.display_name(r).to_string(),
-        ]);
-    }
-    table.write(out, render::width())?;
-    writeln!(
-        out,
-        "{} {} of {} {}",
-        related.len(),
-        relation.name(),
-        dataset.display_id(key),
-        dataset.display_name(key)
+    let answered = attackdb_ask::relation(
+        options,
+        &attackdb_ask::RelationRequest {
+            family: name.to_string(),
+            reference: id.map(str::to_string),
+            direct,
+            scope: options.scope(),
+        },
     )?;
+    say_notes(&answered.notes);
+    if options.json {
+        return render::json(out, &answered.answer.document());
+    }
+    let own = if direct {
+        " (own, not via campaigns)"
+    } else {
+        ""
+    };
+    match &answered.answer {
+        attackdb_ask::RelationAnswer::Map { relation, map, .. } => {
+            let mut table = Table::new(&["Source", "Related"]);
+            for (source, related) in map {
+                table.row(vec![source.clone(), related.join(" ")]);
+            }
+            table.write(out, render::width())?;
+            writeln!(out, "{} sources in {}{own}", map.len(), relation.name())?;
+        }
+        attackdb_ask::RelationAnswer::One {
+            key,
+            relation,
+            related,
+        } => {
+            let dataset = key.dataset;
+            let mut table = Table::new(&["ID", "Name"]);
+            for &r in related {
+                table.row(vec![
+                    dataset.display_id(r).to_string(),
+                    dataset.display_name(r).to_string(),
+                ]);
+            }
+            table.write(out, render::width())?;
+            writeln!(
+                out,
+                "{} {} of {} {}{own}",
+                related.len(),
+                relation.name(),
+                dataset.display_id(key.id),
+                dataset.display_name(key.id)
+            )?;
+        }
+    }
     Ok(())
 }
