@@ -110,29 +110,33 @@ pub fn echo(value: &str) -> String {
     }
 }
 
+/// The kind and code of a knowledge-base error (the one mapping, for the front ends that hold
+/// such an error by reference).
+pub fn kb_code(error: &attackdb_kb::Error) -> (Kind, &'static str) {
+    use attackdb_kb::Error as E;
+    match error {
+        E::NotFound { .. } => (Kind::NotFound, "not_found"),
+        E::NoDataset { .. } => (Kind::NotFound, "unknown_release"),
+        E::UnknownRelation { .. } => (Kind::NotFound, "unknown_family"),
+        E::WrongKind { .. } => (Kind::BadRequest, "wrong_kind"),
+        E::UnknownPlatform { .. } | E::BadDate(_) | E::BadQuery(_) => {
+            (Kind::BadRequest, "bad_parameter")
+        }
+        E::Stix(_) => (Kind::Internal, "internal"),
+    }
+}
+
 impl From<attackdb_kb::Error> for Error {
     fn from(error: attackdb_kb::Error) -> Error {
         use attackdb_kb::Error as E;
-        let (kind, code, hint) = match &error {
-            E::NotFound { .. } => (
-                Kind::NotFound,
-                "not_found",
-                Some("search finds objects by name or description"),
-            ),
-            E::NoDataset { .. } => (
-                Kind::NotFound,
-                "unknown_release",
-                Some("the releases list says what is loaded"),
-            ),
-            E::UnknownRelation { .. } => (
-                Kind::NotFound,
-                "unknown_family",
-                Some("`attackdb relation --help` and the API's openapi.json list the families"),
-            ),
-            E::WrongKind { .. } => (Kind::BadRequest, "wrong_kind", None),
-            E::UnknownPlatform { .. } => (Kind::BadRequest, "bad_parameter", None),
-            E::BadDate(_) | E::BadQuery(_) => (Kind::BadRequest, "bad_parameter", None),
-            E::Stix(_) => (Kind::Internal, "internal", None),
+        let (kind, code) = kb_code(&error);
+        let hint = match &error {
+            E::NotFound { .. } => Some("search finds objects by name or description"),
+            E::NoDataset { .. } => Some("the releases list says what is loaded"),
+            E::UnknownRelation { .. } => {
+                Some("`attackdb relation --help` and the API's openapi.json list the families")
+            }
+            _ => None,
         };
         let mut out = Error::new(kind, code, error.to_string());
         out.hint = hint.map(str::to_string);
@@ -143,13 +147,19 @@ impl From<attackdb_kb::Error> for Error {
 impl From<attackdb_intel::Error> for Error {
     fn from(error: attackdb_intel::Error) -> Error {
         use attackdb_intel::Error as E;
-        let (kind, code) = match &error {
-            E::UnknownReference { .. } => (Kind::NotFound, "not_found"),
-            E::Kb(attackdb_kb::Error::NotFound { .. }) => (Kind::NotFound, "not_found"),
-            E::Kb(attackdb_kb::Error::NoDataset { .. }) => (Kind::NotFound, "unknown_release"),
-            _ => (Kind::BadRequest, "bad_parameter"),
-        };
-        Error::new(kind, code, error.to_string()).with_source(error)
+        match error {
+            E::Kb(error) => error.into(),
+            E::Navigator(error) => error.into(),
+            E::UnknownReference { .. } => {
+                Error::new(Kind::NotFound, "not_found", error.to_string()).with_source(error)
+            }
+            E::Io { .. } => {
+                Error::new(Kind::Invalid, "unreadable", error.to_string()).with_source(error)
+            }
+            E::BadInput { .. } => Error::invalid(error.to_string()).with_source(error),
+            E::Output { .. } => Error::internal(error.to_string()).with_source(error),
+            _ => Error::bad_parameter(error.to_string()).with_source(error),
+        }
     }
 }
 

@@ -16,14 +16,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod coverage;
 mod diff;
 mod error;
 mod intel;
 mod query;
 mod scope;
 
+pub use coverage::{
+    coverage, parse_format, parse_level, parse_score, plan_coverage, CoveragePlan, CoverageRequest,
+};
 pub use diff::{diff, diff_document, DiffRequest};
-pub use error::{echo, Error, Kind, Result, ECHO_CHARS};
+pub use error::{echo, kb_code, Error, Kind, Result, ECHO_CHARS};
 pub use intel::{
     attribute, emulate, overlap, predict, profile, similar, Answered, AttributeRequest,
     EmulateRequest, Observations, OverlapRequest, PredictRequest, ProfileRequest, SimilarRequest,

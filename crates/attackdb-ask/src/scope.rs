@@ -21,6 +21,22 @@ impl Library for Kb {
     }
 }
 
+/// One dataset alone (a Python `MitreAttackData`, a test): it answers for its own domain and
+/// release, and for no other.
+impl Library for Dataset {
+    fn dataset(&self, domain: Domain, release: Option<&Release>) -> Result<&Dataset> {
+        if domain == self.domain() && release.is_none_or(|r| r == self.release()) {
+            return Ok(self);
+        }
+        Err(attackdb_kb::Error::NoDataset {
+            domain: domain.to_string(),
+            release: release.map(|r| r.to_string()),
+            available: vec![format!("{} {}", self.domain(), self.release())],
+        }
+        .into())
+    }
+}
+
 /// The domain and release of a request, as given (every front end's `domain` / `release`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -2,8 +2,7 @@
 //! library's way (bundle order, its filters and quirks), plus the kb's own questions for `Kb`.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 
 use attackdb_kb::{Concept, Dataset, ObjId, ObjectType, RelKind, Relation, Visibility};
 use pyo3::exceptions::PyValueError;
@@ -12,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 
-use crate::errors::{coverage_error, kb_error, navigator_error, stix_error};
+use crate::errors::{ask_error, kb_error, navigator_error};
 use crate::families::{get_related, library_family, RelMap};
 use crate::object::StixObject;
 
@@ -905,17 +904,21 @@ impl NativeDataset {
         paths: Vec<PathBuf>,
         platform: Option<String>,
     ) -> PyResult<String> {
-        let data = &self.data;
+        let data: &Dataset = &self.data;
         py.detach(|| {
-            let mut ingested = attackdb_coverage::ingest(&paths, None).map_err(coverage_error)?;
             // As the CLI without `--status`: every rule but the deprecated ones.
-            ingested.retain(&attackdb_coverage::RuleFilter::default());
-            let options = attackdb_coverage::Options {
+            let request = attackdb_ask::CoverageRequest {
+                paths,
                 platform,
-                ..Default::default()
+                scope: attackdb_ask::Scope::new(
+                    Some(data.domain().as_str()),
+                    Some(data.release().as_str()),
+                ),
+                ..attackdb_ask::CoverageRequest::default()
             };
-            let analysis =
-                attackdb_coverage::analyze(data, ingested, &options).map_err(coverage_error)?;
+            let analysis = attackdb_ask::coverage(data, &request)
+                .map_err(ask_error)?
+                .answer;
             serde_json::to_string(&attackdb_coverage::to_json(&analysis))
                 .map_err(|e| PyValueError::new_err(e.to_string()))
         })

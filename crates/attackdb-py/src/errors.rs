@@ -35,10 +35,10 @@ pub fn navigator_error(error: attackdb_navigator::Error) -> PyErr {
     PyValueError::new_err(error.to_string())
 }
 
-/// A coverage error as a Python exception: unreadable paths are `OSError`s as the OS says.
-pub fn coverage_error(error: attackdb_coverage::Error) -> PyErr {
-    let message = error.to_string();
-    match &error {
+/// A coverage error as a Python exception, with `message`: unreadable paths are `OSError`s as
+/// the OS says, a path with no rule file `FileNotFoundError`.
+fn coverage_exception(error: &attackdb_coverage::Error, message: String) -> PyErr {
+    match error {
         attackdb_coverage::Error::Io { source, .. } => match source.kind() {
             std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
             std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
@@ -60,5 +60,19 @@ pub fn data_error(error: attackdb_data::Error) -> PyErr {
         }
         attackdb_data::Error::Home(message) => PyFileNotFoundError::new_err(message),
         other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// A question's error as a Python exception: the errors of reading rules as
+/// [`coverage_exception`] says, the rest `ValueError`s.
+pub fn ask_error(error: attackdb_ask::Error) -> PyErr {
+    use std::error::Error as _;
+    let message = error.message.clone();
+    match error
+        .source()
+        .and_then(|s| s.downcast_ref::<attackdb_coverage::Error>())
+    {
+        Some(coverage) => coverage_exception(coverage, message),
+        None => PyValueError::new_err(message),
     }
 }

@@ -17,16 +17,6 @@ pub fn locate() -> PyResult<PathBuf> {
         .map_err(|e| PyFileNotFoundError::new_err(e.to_string()))
 }
 
-/// The folder of held releases.
-pub fn releases_dir(home: &std::path::Path) -> PathBuf {
-    attackdb_data::Home::at(home.to_path_buf()).releases_dir()
-}
-
-/// The folder for prebuilt indexes of bundles in folders that cannot be written.
-pub fn index_dir(home: &std::path::Path) -> PathBuf {
-    home.join("index")
-}
-
 /// The data home's folder (it may not exist yet).
 #[pyfunction]
 pub fn data_home() -> PyResult<PathBuf> {

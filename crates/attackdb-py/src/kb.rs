@@ -3,14 +3,13 @@
 
 use std::path::PathBuf;
 
-use attackdb_kb::{Dataset, Domain, Release};
-use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use attackdb_kb::{Dataset, Domain};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::dataset::NativeDataset;
 use crate::errors::data_error;
-use crate::home;
 
 /// Every dataset loaded, by domain then release (oldest first).
 #[pyclass(frozen, module = "attackdb._native")]

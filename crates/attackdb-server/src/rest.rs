@@ -986,7 +986,6 @@ async fn coverage(
     RawQuery(query): RawQuery,
     mut multipart: Multipart,
 ) -> Answer {
-    use attackdb_coverage::{Format, Inherit, Level, RuleFilter, ScoreMode};
     let params = params(
         query,
         &[
@@ -1003,95 +1002,38 @@ async fn coverage(
             "with_software",
         ],
     )?;
-    let dataset = params.dataset(state.kb())?;
-    let format = match params.get("format").unwrap_or("auto") {
-        "auto" => None,
-        name => Some(Format::parse(name).ok_or_else(|| {
-            ApiError::bad_parameter(format!(
-                "`format={name}`: expected auto, sigma, splunk, elastic, csv or layer"
-            ))
-        })?),
-    };
-    let score = match params.get("score") {
-        None => ScoreMode::Count,
-        Some(name) => ScoreMode::parse(name).ok_or_else(|| {
-            ApiError::bad_parameter(format!(
-                "`score={name}`: expected count, max-level or weighted"
-            ))
-        })?,
-    };
-    let actors = actors_asked(&params)?;
-    let min_level = params
-        .get("min_level")
-        .map(|name| {
-            Level::parse(name).ok_or_else(|| {
-                ApiError::bad_parameter(format!("`min_level={name}` is not a level"))
-            })
-        })
-        .transpose()?;
-    if let Some(platform) = params.get("platform") {
-        dataset.canonical_platform(platform)?;
-    }
-    let folder = save_uploads(&mut multipart).await?;
-    let options = attackdb_coverage::Options {
+    let list = |name: &str| params.get(name).map(|_| params.list(name));
+    let request = attackdb_ask::CoverageRequest {
+        format: params.get("format").map(str::to_string),
         platform: params.get("platform").map(str::to_string),
-        score,
-        actors,
-        inherit: Inherit::with_software(params.flag("with_software")?),
+        score: params.get("score").map(str::to_string),
+        groups: list("groups"),
+        software: list("software"),
+        campaigns: list("campaigns"),
+        with_software: params.flag("with_software")?,
+        min_level: params.get("min_level").map(str::to_string),
+        status: params.list("status"),
+        scope: scope(&params),
+        ..attackdb_ask::CoverageRequest::default()
     };
-    let mut ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
-    if ingested.nothing_read() {
-        let reasons: Vec<String> = ingested
-            .errors
-            .iter()
-            .map(|e| {
-                let name = e
-                    .file
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                format!("{name}: {}", e.reason)
-            })
-            .collect();
-        return Err(ApiError::invalid(format!(
-            "no rule could be read from the {} file(s) uploaded: {}",
-            ingested.files,
-            reasons.join("; ")
-        )));
-    }
-    ingested.retain(&RuleFilter {
-        min_level,
-        statuses: params.list("status"),
-    });
-    let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+    // Every parameter is checked before the upload is read.
+    let plan = attackdb_ask::plan_coverage(state.kb(), &request)?;
+    let folder = save_uploads(&mut multipart).await?;
+    let base = folder.path().display().to_string();
+    let analysis = plan
+        .run(&[folder.path().to_path_buf()])
+        .map_err(|e| {
+            let mut error = ApiError::from(e);
+            error.message = error.message.replace(&base, "upload");
+            error
+        })?
+        .answer;
     let value = attackdb_coverage::to_json(&analysis);
     let text = to_json_pretty(&value)?;
-    let base = folder.path().display().to_string();
     Ok(respond(
         &HeaderMap::new(),
         JSON,
         text.replace(&base, "upload").into_bytes(),
-    ))
-}
-
-/// The actors `coverage` ranks gaps for: `groups`, `software` or `campaigns` (at most one of
-/// them, as the CLI's options), IDs, names or aliases comma-separated; given empty, every one
-/// of its kind.
-fn actors_asked(params: &Params) -> Result<Option<attackdb_coverage::Actors>, ApiError> {
-    let given: Vec<&str> = ["groups", "software", "campaigns"]
-        .into_iter()
-        .filter(|name| params.get(name).is_some())
-        .collect();
-    if given.len() > 1 {
-        return Err(ApiError::bad_parameter(format!(
-            "`{}` cannot be used together: rank gaps for one kind of actor",
-            given.join("`, `")
-        )));
-    }
-    let asked = |name: &str| params.get(name).map(|_| params.list(name));
-    Ok(attackdb_coverage::Actors::first_given(
-        asked("groups"),
-        asked("software"),
-        asked("campaigns"),
     ))
 }
 
@@ -1175,17 +1117,7 @@ async fn migrate_rules(
 
 impl From<attackdb_intel::Error> for ApiError {
     fn from(error: attackdb_intel::Error) -> ApiError {
-        use attackdb_intel::Error as E;
-        let (status, code) = match &error {
-            E::UnknownReference { .. } => (axum::http::StatusCode::NOT_FOUND, "not_found"),
-            _ => (axum::http::StatusCode::BAD_REQUEST, "bad_parameter"),
-        };
-        ApiError {
-            status,
-            code,
-            message: error.to_string(),
-            hint: None,
-        }
+        ApiError::from(attackdb_ask::Error::from(error))
     }
 }
 
@@ -1196,14 +1128,15 @@ async fn profile(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["domain", "release", "with_software"])?;
-    let dataset = params.dataset(state.kb())?;
-    let options = attackdb_intel::ProfileOptions {
-        with_software: params.flag("with_software")?,
-    };
-    json(
-        &headers,
-        &attackdb_intel::profile(dataset, &reference, &options)?,
-    )
+    let answered = attackdb_ask::profile(
+        state.kb(),
+        &attackdb_ask::ProfileRequest {
+            reference,
+            with_software: params.flag("with_software")?,
+            scope: scope(&params),
+        },
+    )?;
+    noted_json(&headers, &answered.answer.answer, &answered.notes)
 }
 
 async fn similar(
@@ -1213,15 +1146,16 @@ async fn similar(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["domain", "release", "top", "measure"])?;
-    let dataset = params.dataset(state.kb())?;
-    let options = attackdb_intel::SimilarOptions {
-        top: params.count("top", 10)?,
-        measure: attackdb_intel::Measure::parse(params.get("measure").unwrap_or("jaccard"))?,
-    };
-    json(
-        &headers,
-        &attackdb_intel::similar(dataset, &reference, &options)?,
-    )
+    let answered = attackdb_ask::similar(
+        state.kb(),
+        &attackdb_ask::SimilarRequest {
+            reference,
+            top: params.count("top", 10)?,
+            measure: params.get("measure").unwrap_or("jaccard").to_string(),
+            scope: scope(&params),
+        },
+    )?;
+    noted_json(&headers, &answered.answer.answer, &answered.notes)
 }
 
 async fn overlap(
@@ -1230,34 +1164,21 @@ async fn overlap(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["domain", "release", "refs"])?;
-    let dataset = params.dataset(state.kb())?;
-    let refs = params.list("refs");
-    if refs.len() < 2 {
-        return Err(ApiError::bad_parameter(
-            "`refs` names two or more objects, comma-separated",
-        ));
-    }
-    json(&headers, &attackdb_intel::overlap(dataset, &refs)?)
+    let answered = attackdb_ask::overlap(
+        state.kb(),
+        &attackdb_ask::OverlapRequest {
+            refs: params.list("refs"),
+            scope: scope(&params),
+        },
+    )?;
+    json(&headers, &answered.answer)
 }
 
-/// The observed techniques of `techniques=`; none usable is a bad parameter.
-fn observed(
-    dataset: &attackdb_kb::Dataset,
-    params: &Params,
-) -> Result<Vec<attackdb_kb::ObjId>, ApiError> {
-    let list = attackdb_intel::parse_technique_ids(dataset, &params.list("techniques"));
-    if list.objects.is_empty() {
-        let problems = list.problem_lines().join("; ");
-        return Err(ApiError::bad_parameter(format!(
-            "no usable technique in `techniques`{}",
-            if problems.is_empty() {
-                String::new()
-            } else {
-                format!(": {problems}")
-            }
-        )));
+fn observations(params: &Params) -> attackdb_ask::Observations {
+    attackdb_ask::Observations {
+        techniques: params.list("techniques"),
+        ..attackdb_ask::Observations::default()
     }
-    Ok(list.objects)
 }
 
 async fn attribute(
@@ -1266,17 +1187,16 @@ async fn attribute(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query, &["domain", "release", "techniques", "top", "mixed"])?;
-    let dataset = params.dataset(state.kb())?;
-    let observed = observed(dataset, &params)?;
-    let options = attackdb_intel::AttributeOptions {
-        top: params.count("top", 10)?,
-        mixed: params.flag("mixed")?,
-        ..attackdb_intel::AttributeOptions::default()
-    };
-    json(
-        &headers,
-        &attackdb_intel::attribute(dataset, &observed, &options)?,
-    )
+    let answered = attackdb_ask::attribute(
+        state.kb(),
+        &attackdb_ask::AttributeRequest {
+            observed: observations(&params),
+            top: params.count("top", 10)?,
+            mixed: params.flag("mixed")?,
+            scope: scope(&params),
+        },
+    )?;
+    noted_json(&headers, &answered.answer.answer, &answered.notes)
 }
 
 async fn predict(
@@ -1288,17 +1208,16 @@ async fn predict(
         query,
         &["domain", "release", "techniques", "top", "exclude"],
     )?;
-    let dataset = params.dataset(state.kb())?;
-    let observed = observed(dataset, &params)?;
-    let options = attackdb_intel::PredictOptions {
-        top: params.count("top", 20)?,
-        exclude: params.list("exclude"),
-        ..attackdb_intel::PredictOptions::default()
-    };
-    json(
-        &headers,
-        &attackdb_intel::predict(dataset, &observed, &options)?,
-    )
+    let answered = attackdb_ask::predict(
+        state.kb(),
+        &attackdb_ask::PredictRequest {
+            observed: observations(&params),
+            top: params.count("top", 20)?,
+            exclude: params.list("exclude"),
+            scope: scope(&params),
+        },
+    )?;
+    noted_json(&headers, &answered.answer.answer, &answered.notes)
 }
 
 async fn emulate(
@@ -1311,36 +1230,45 @@ async fn emulate(
         query,
         &["domain", "release", "platform", "with_software", "format"],
     )?;
-    let dataset = params.dataset(state.kb())?;
-    let Some(dir) = &state.config().atomics else {
-        return Err(ApiError {
-            status: axum::http::StatusCode::NOT_FOUND,
-            code: "not_configured",
-            message: "this server has no Atomic Red Team tests to plan with".to_string(),
-            hint: Some("start it with `attackdb serve --atomics DIR`".to_string()),
-        });
-    };
-    let options = attackdb_intel::EmulateOptions {
-        platform: params.get("platform").map(str::to_string),
-        with_software: params.flag("with_software")?,
-    };
-    let plan = attackdb_intel::emulate_dir(dataset, &reference, dir, &options)?;
-    match params.get("format").unwrap_or("json") {
-        "json" => json(&headers, &plan),
-        "yaml" => Ok(respond(
+    let format = params.get("format").unwrap_or("json");
+    if !matches!(format, "json" | "yaml" | "md") {
+        return Err(ApiError::bad_parameter(format!(
+            "`format={}`: expected json, yaml or md",
+            attackdb_ask::echo(format)
+        )));
+    }
+    let answered = attackdb_ask::emulate(
+        state.kb(),
+        &attackdb_ask::EmulateRequest {
+            reference,
+            atomics: state.config().atomics.clone(),
+            platform: params.get("platform").map(str::to_string),
+            with_software: params.flag("with_software")?,
+            scope: scope(&params),
+        },
+    )
+    .map_err(|e| {
+        let mut error = ApiError::from(e);
+        if error.code == "not_configured" {
+            error.hint = Some("start it with `attackdb serve --atomics DIR`".to_string());
+        }
+        error
+    })?;
+    let plan = &answered.answer.answer;
+    let response = match format {
+        "yaml" => respond(
             &headers,
             "application/yaml; charset=utf-8",
             plan.to_yaml()?.into_bytes(),
-        )),
-        "md" => Ok(respond(
+        ),
+        "md" => respond(
             &headers,
             "text/markdown; charset=utf-8",
             plan.to_markdown().into_bytes(),
-        )),
-        other => Err(ApiError::bad_parameter(format!(
-            "`format={other}`: expected json, yaml or md"
-        ))),
-    }
+        ),
+        _ => json(&headers, plan)?,
+    };
+    Ok(with_notes(response, &answered.notes))
 }
 
 async fn openapi(headers: HeaderMap) -> Answer {

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use attackdb_coverage::{Actors, Analysis, Format, Level, RuleFilter, ScoreMode};
-use attackdb_kb::{Domain, Kb, Release};
+use attackdb_coverage::Analysis;
+use attackdb_kb::{Domain, Kb};
 use serde::Serialize;
 
 use crate::site::Linker;
 use crate::view::Link;
-use crate::{paint, parse_domain, Query, Site, WebError};
+use crate::{paint, Query, Site, WebError};
 
 /// How many results are kept (the oldest upload is dropped first; folders given at start stay).
 const KEPT: usize = 32;
@@ -85,55 +85,18 @@ impl CoverageStore {
         paths: &[PathBuf],
         request: &CoverageRequest,
     ) -> Result<String, WebError> {
-        let domain = match &request.domain {
-            Some(d) => parse_domain(d)?,
-            None => Domain::Enterprise,
-        };
-        let release = match &request.release {
-            Some(r) => Some(
-                Release::parse(r)
-                    .map_err(|_| WebError::BadRequest(format!("`{r}` is not a release")))?,
-            ),
-            None => None,
-        };
-        let dataset = kb.select(domain, release.as_ref())?;
-        let format = match &request.format {
-            Some(name) => Some(Format::parse(name).ok_or_else(|| {
-                WebError::BadRequest(format!(
-                    "format `{name}`: expected sigma, splunk, elastic, csv or layer"
-                ))
-            })?),
-            None => None,
-        };
-        let min_level =
-            match &request.min_level {
-                Some(name) => Some(Level::parse(name).ok_or_else(|| {
-                    WebError::BadRequest(format!("level `{name}` is not a level"))
-                })?),
-                None => None,
-            };
-        if let Some(platform) = &request.platform {
-            dataset.canonical_platform(platform)?;
-        }
-        let mut ingested = attackdb_coverage::ingest(paths, format)?;
-        if ingested.files == 0 {
-            return Err(WebError::BadRequest(
-                "no rule file was read: upload Sigma or Splunk YAML, Elastic TOML, CSV or \
-                 Navigator layer files"
-                    .to_string(),
-            ));
-        }
-        ingested.retain(&RuleFilter {
-            min_level,
-            statuses: request.statuses.clone(),
-        });
-        let options = attackdb_coverage::Options {
+        let asked = attackdb_ask::CoverageRequest {
+            paths: paths.to_vec(),
+            format: request.format.clone(),
             platform: request.platform.clone(),
-            score: ScoreMode::Count,
-            actors: (!request.groups.is_empty()).then(|| Actors::Groups(request.groups.clone())),
-            inherit: attackdb_coverage::Inherit::with_software(request.with_software),
+            groups: (!request.groups.is_empty()).then(|| request.groups.clone()),
+            min_level: request.min_level.clone(),
+            status: request.statuses.clone(),
+            with_software: request.with_software,
+            scope: attackdb_ask::Scope::new(request.domain.as_deref(), request.release.as_deref()),
+            ..attackdb_ask::CoverageRequest::default()
         };
-        let analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+        let analysis = attackdb_ask::coverage(kb, &asked)?.answer;
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let id = format!("r{n}");
         let kept = Arc::new(Kept {

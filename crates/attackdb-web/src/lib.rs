@@ -61,6 +61,9 @@ pub enum WebError {
     /// An intelligence question was refused (an unknown reference, no usable technique...).
     #[error(transparent)]
     Intel(#[from] attackdb_intel::Error),
+    /// A question was refused, with its kind and code.
+    #[error(transparent)]
+    Asked(#[from] attackdb_ask::Error),
 }
 
 impl WebError {
@@ -72,6 +75,12 @@ impl WebError {
             WebError::Kb(attackdb_kb::Error::NotFound { .. })
             | WebError::Kb(attackdb_kb::Error::NoDataset { .. })
             | WebError::Intel(attackdb_intel::Error::UnknownReference { .. }) => 404,
+            WebError::Asked(error) => match error.kind {
+                attackdb_ask::Kind::NotFound => 404,
+                attackdb_ask::Kind::BadRequest => 400,
+                attackdb_ask::Kind::Invalid => 422,
+                attackdb_ask::Kind::Internal => 500,
+            },
             _ => 400,
         }
     }

@@ -26,8 +26,19 @@ fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             drop(out);
+            let hint = hint(&error);
+            if cli.global.json {
+                // One JSON line on stderr, the shape of every REST error.
+                let body = serde_json::json!({
+                    "code": code(&error),
+                    "message": render::message(&one_line(&error)),
+                    "hint": hint,
+                });
+                eprintln!("{body}");
+                return ExitCode::FAILURE;
+            }
             progress::say("error", &one_line(&error));
-            if let Some(hint) = hint(&error) {
+            if let Some(hint) = hint {
                 progress::say("hint", &hint);
             }
             ExitCode::FAILURE
@@ -40,6 +51,16 @@ fn main() -> ExitCode {
 fn one_line(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
+        // A question's error says all there is (its causes are kept for the hints only).
+        if let Some(asked) = cause.downcast_ref::<attackdb_ask::Error>() {
+            if !line.contains(&asked.message) {
+                if !line.is_empty() {
+                    line.push_str(": ");
+                }
+                line.push_str(&asked.message);
+            }
+            break;
+        }
         let text = cause.to_string();
         if line.contains(&text) {
             continue;
@@ -58,6 +79,20 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The stable code of an error, as REST names it (`not_found`, `bad_parameter`...): the
+/// question's, else the knowledge base's, else `error`.
+fn code(error: &anyhow::Error) -> &'static str {
+    for cause in error.chain() {
+        if let Some(asked) = cause.downcast_ref::<attackdb_ask::Error>() {
+            return asked.code;
+        }
+        if let Some(kb) = cause.downcast_ref::<attackdb_kb::Error>() {
+            return attackdb_ask::kb_code(kb).1;
+        }
+    }
+    "error"
 }
 
 /// A next step for the user, for the errors that have an obvious one.

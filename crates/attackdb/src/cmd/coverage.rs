@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use attackdb_coverage::{Actors, Analysis, Format, Inherit, Level, RuleFilter, ScoreMode};
+use attackdb_coverage::{Analysis, Inherit, Level};
 use attackdb_kb::Domain;
 use clap::{Args, ValueEnum};
 
@@ -126,54 +126,35 @@ pub struct NothingRead {
 
 /// Runs `attackdb coverage` on `--domain` (default enterprise) at `--release`.
 pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()> {
-    let dataset = cli.dataset(cli.domain_or(Domain::Enterprise))?;
     let json = cli.json;
-    let format = match args.format {
-        FormatArg::Auto => None,
-        FormatArg::Sigma => Some(Format::Sigma),
-        FormatArg::Splunk => Some(Format::Splunk),
-        FormatArg::Elastic => Some(Format::Elastic),
-        FormatArg::Csv => Some(Format::Csv),
-        FormatArg::Layer => Some(Format::Layer),
-    };
-    let options = attackdb_coverage::Options {
+    let name =
+        |value: Option<clap::builder::PossibleValue>| value.map(|v| v.get_name().to_string());
+    let request = attackdb_ask::CoverageRequest {
+        paths: args.paths.clone(),
+        format: name(args.format.to_possible_value()),
         platform: args.platform.clone(),
-        score: match args.score {
-            ScoreArg::Count => ScoreMode::Count,
-            ScoreArg::MaxLevel => ScoreMode::MaxLevel,
-            ScoreArg::Weighted => ScoreMode::Weighted,
-        },
-        actors: Actors::first_given(
-            args.groups.clone(),
-            args.software.clone(),
-            args.campaigns.clone(),
-        ),
-        inherit: Inherit::with_software(args.with_software),
+        score: name(args.score.to_possible_value()),
+        groups: args.groups.clone(),
+        software: args.software.clone(),
+        campaigns: args.campaigns.clone(),
+        with_software: args.with_software,
+        min_level: args.min_level.map(|l| l.as_str().to_string()),
+        status: args.status.clone(),
+        scope: cli.scope(),
     };
-    if let Some(platform) = &options.platform {
-        dataset.canonical_platform(platform)?;
-    }
-    let mut ingested = attackdb_coverage::ingest(&args.paths, format)?;
-    ingested.retain(&RuleFilter {
-        min_level: args.min_level,
-        statuses: args.status.clone(),
-    });
-    for error in &ingested.errors {
+    let answered = attackdb_ask::coverage(cli, &request)?;
+    let dataset = answered.dataset;
+    let mut analysis = answered.answer;
+    for error in &analysis.ingested.errors {
         crate::progress::say(
             "warning",
             &format!("{}: {}", error.file.display(), error.reason),
         );
     }
-    if ingested.nothing_read() {
-        return Err(NothingRead {
-            files: ingested.files,
-        }
-        .into());
-    }
-    let mut analysis = attackdb_coverage::analyze(dataset, ingested, &options)?;
+
     if let Some(path) = &args.visibility {
         let visible =
-            super::visibility::visibility_of_file(path, dataset, options.platform.as_deref())?;
+            super::visibility::visibility_of_file(path, dataset, args.platform.as_deref())?;
         analysis.visibility = Some(attackdb_coverage::join_visibility(&analysis, visible));
     }
     for warning in &analysis.mapping.warnings {

@@ -6,8 +6,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use attackdb_intel as intel;
-use attackdb_kb::{Dataset, Domain};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::options::Options;
@@ -148,30 +146,24 @@ fn write_layer(layer: &attackdb_navigator::Layer, path: &Path) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// The observed techniques, every problem with them said on stderr.
-fn observed(dataset: &Dataset, input: &TechniqueInput) -> Result<Vec<attackdb_kb::ObjId>> {
-    let mut list = intel::parse_technique_ids(dataset, &input.ids);
-    for path in &input.layer {
-        let more = intel::read_technique_file(dataset, path, intel::ListFormat::Layer)?;
-        list.extend(dataset, more);
+impl TechniqueInput {
+    fn observations(&self) -> attackdb_ask::Observations {
+        attackdb_ask::Observations {
+            techniques: self.ids.clone(),
+            layers: self.layer.clone(),
+            files: self.from.clone(),
+        }
     }
-    for path in &input.from {
-        let more = intel::read_technique_file(dataset, path, intel::ListFormat::Auto)?;
-        list.extend(dataset, more);
-    }
-    for line in list.problem_lines() {
-        crate::progress::say("note", &line.to_string());
-    }
-    if list.objects.is_empty() {
-        bail!("no usable technique given: name technique IDs, --layer FILE or --from FILE");
-    }
-    Ok(list.objects)
+}
+
+fn say_notes(notes: &[String]) {
+    super::query::say_notes(notes);
 }
 
 /// Runs one intelligence command on `--domain` (default enterprise) at `--release`.
 pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Result<()> {
-    let dataset = options.dataset(options.domain_or(Domain::Enterprise))?;
     let json = options.json;
+    let scope = options.scope();
     match command {
         IntelCommand::Profile {
             reference,
@@ -180,13 +172,16 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             format,
             output,
         } => {
-            let profile = intel::profile(
-                dataset,
-                reference,
-                &intel::ProfileOptions {
+            let answered = attackdb_ask::profile(
+                options,
+                &attackdb_ask::ProfileRequest {
+                    reference: reference.clone(),
                     with_software: *with_software,
+                    scope,
                 },
             )?;
+            say_notes(&answered.notes);
+            let (dataset, profile) = (answered.answer.dataset, &answered.answer.answer);
             if let Some(path) = layer {
                 write_layer(&profile.to_layer(dataset), path)?;
             }
@@ -195,7 +190,7 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             } else {
                 ReportFormat::Md
             }) {
-                ReportFormat::Json => attackdb_kb::to_json_pretty(&profile)?,
+                ReportFormat::Json => attackdb_kb::to_json_pretty(profile)?,
                 ReportFormat::Html => profile.to_html(),
                 ReportFormat::Md => profile.to_markdown(),
                 ReportFormat::Yaml => {
@@ -209,42 +204,53 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             top,
             measure,
         } => {
-            let answer = intel::similar(
-                dataset,
-                reference,
-                &intel::SimilarOptions {
+            let answered = attackdb_ask::similar(
+                options,
+                &attackdb_ask::SimilarRequest {
+                    reference: reference.clone(),
                     top: *top,
-                    measure: intel::Measure::parse(measure)?,
+                    measure: measure.clone(),
+                    scope,
                 },
             )?;
+            say_notes(&answered.notes);
+            let answer = &answered.answer.answer;
             if json {
-                return render::json(out, &answer);
+                return render::json(out, answer);
             }
             emit(&answer.to_markdown(), None, out)
         }
         IntelCommand::Overlap { references, output } => {
-            let answer = intel::overlap(dataset, references)?;
+            let answered = attackdb_ask::overlap(
+                options,
+                &attackdb_ask::OverlapRequest {
+                    refs: references.clone(),
+                    scope,
+                },
+            )?;
+            let answer = &answered.answer;
             if let Some(path) = output {
-                write_layer(&answer.to_layer(dataset), path)?;
+                write_layer(&answer.to_layer(answered.dataset), path)?;
             }
             if json {
-                return render::json(out, &answer);
+                return render::json(out, answer);
             }
             emit(&answer.to_markdown(), None, out)
         }
         IntelCommand::Attribute { input, top, mixed } => {
-            let observed = observed(dataset, input)?;
-            let answer = intel::attribute(
-                dataset,
-                &observed,
-                &intel::AttributeOptions {
+            let answered = attackdb_ask::attribute(
+                options,
+                &attackdb_ask::AttributeRequest {
+                    observed: input.observations(),
                     top: *top,
                     mixed: *mixed,
-                    ..intel::AttributeOptions::default()
+                    scope,
                 },
             )?;
+            say_notes(&answered.notes);
+            let answer = &answered.answer.answer;
             if json {
-                return render::json(out, &answer);
+                return render::json(out, answer);
             }
             emit(&answer.to_markdown(), None, out)
         }
@@ -253,18 +259,19 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             top,
             exclude,
         } => {
-            let observed = observed(dataset, input)?;
-            let answer = intel::predict(
-                dataset,
-                &observed,
-                &intel::PredictOptions {
+            let answered = attackdb_ask::predict(
+                options,
+                &attackdb_ask::PredictRequest {
+                    observed: input.observations(),
                     top: *top,
                     exclude: exclude.clone(),
-                    ..intel::PredictOptions::default()
+                    scope,
                 },
             )?;
+            say_notes(&answered.notes);
+            let answer = &answered.answer.answer;
             if json {
-                return render::json(out, &answer);
+                return render::json(out, answer);
             }
             emit(&answer.to_markdown(), None, out)
         }
@@ -277,15 +284,18 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             format,
             output,
         } => {
-            let plan = intel::emulate_dir(
-                dataset,
-                reference,
-                atomics,
-                &intel::EmulateOptions {
+            let answered = attackdb_ask::emulate(
+                options,
+                &attackdb_ask::EmulateRequest {
+                    reference: reference.clone(),
+                    atomics: Some(atomics.clone()),
                     platform: platform.clone(),
                     with_software: *with_software,
+                    scope,
                 },
             )?;
+            say_notes(&answered.notes);
+            let (dataset, plan) = (answered.answer.dataset, &answered.answer.answer);
             for problem in &plan.atomic_problems {
                 crate::progress::say("warning", &format!("{}: {}", problem.path, problem.message));
             }
@@ -297,7 +307,7 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             } else {
                 ReportFormat::Md
             }) {
-                ReportFormat::Json => attackdb_kb::to_json_pretty(&plan)?,
+                ReportFormat::Json => attackdb_kb::to_json_pretty(plan)?,
                 ReportFormat::Yaml => plan.to_yaml()?,
                 ReportFormat::Md => plan.to_markdown(),
                 ReportFormat::Html => {
