@@ -35,8 +35,7 @@ pub struct Error {
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
-/// The most characters of a value a message echoes (as the CLI's messages).
-pub const ECHO_CHARS: usize = 200;
+pub use attackdb_kb::ECHO_CHARS;
 
 impl Error {
     /// An error of `kind` with `code` and `message` (its long quoted values cut).
@@ -104,10 +103,7 @@ impl std::error::Error for Error {
 /// `value` cut to [`ECHO_CHARS`] characters (its first ones and an ellipsis), for messages
 /// that echo what was given.
 pub fn echo(value: &str) -> String {
-    match value.char_indices().nth(ECHO_CHARS) {
-        None => value.to_string(),
-        Some((at, _)) => format!("{}…", &value[..at]),
-    }
+    attackdb_kb::echo(value).into_owned()
 }
 
 /// The kind and code of a knowledge-base error (the one mapping, for the front ends that hold
@@ -165,13 +161,34 @@ impl From<attackdb_intel::Error> for Error {
 
 impl From<attackdb_navigator::Error> for Error {
     fn from(error: attackdb_navigator::Error) -> Error {
-        Error::invalid(error.to_string()).with_source(error)
+        use attackdb_navigator::Error as E;
+        match error {
+            E::Kb(error) => error.into(),
+            E::Generate(_) | E::Expression(_) => {
+                Error::bad_parameter(error.to_string()).with_source(error)
+            }
+            E::Xlsx(_) | E::Json(_) | E::Csv(_) => {
+                Error::internal(error.to_string()).with_source(error)
+            }
+            _ => Error::invalid(error.to_string()).with_source(error),
+        }
     }
 }
 
 impl From<attackdb_coverage::Error> for Error {
     fn from(error: attackdb_coverage::Error) -> Error {
-        Error::invalid(error.to_string()).with_source(error)
+        use attackdb_coverage::Error as E;
+        match error {
+            E::Kb(error) => error.into(),
+            E::Layer(error) => error.into(),
+            E::Actor { .. } => {
+                Error::new(Kind::NotFound, "not_found", error.to_string()).with_source(error)
+            }
+            E::Io { .. } | E::NoRules { .. } => {
+                Error::new(Kind::Invalid, "unreadable", error.to_string()).with_source(error)
+            }
+            _ => Error::invalid(error.to_string()).with_source(error),
+        }
     }
 }
 

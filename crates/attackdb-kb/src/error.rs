@@ -10,7 +10,7 @@ pub enum Error {
     #[error(transparent)]
     Stix(#[from] attackdb_stix::Error),
     /// No object matches the query.
-    #[error("{query}: not found{}", suggestion_text(.suggestions))]
+    #[error("{}: not found{}", echo(.query), suggestion_text(.suggestions))]
     NotFound {
         /// What was asked for.
         query: String,
@@ -63,6 +63,17 @@ pub enum Error {
     /// A timestamp could not be read.
     #[error("`{0}` is not a date: expected YYYY-MM-DD or an RFC 3339 timestamp")]
     BadDate(String),
+}
+
+/// The most characters of a value a message echoes; longer ones are cut with an ellipsis.
+pub const ECHO_CHARS: usize = 200;
+
+/// `value` as a message echoes it: at most [`ECHO_CHARS`] characters, then an ellipsis.
+pub fn echo(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((at, _)) => std::borrow::Cow::Owned(format!("{}…", &value[..at])),
+    }
 }
 
 pub(crate) fn with_article(word: &str) -> String {

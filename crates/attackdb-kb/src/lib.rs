@@ -52,7 +52,7 @@ pub use diff_report::{
     diff_answer, diff_html, diff_markdown, summary_line, AddedDropped, ChangeDetail, DiffAnswer,
     TypeDiffAnswer,
 };
-pub use error::{Error, Result};
+pub use error::{echo, Error, Result, ECHO_CHARS};
 pub use kb::{load_dataset_cached, load_dataset_cached_limited, CachedDataset, Kb};
 pub use markup::escape_markup;
 pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};

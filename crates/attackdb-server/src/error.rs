@@ -140,13 +140,13 @@ impl From<attackdb_ask::Error> for ApiError {
 
 impl From<attackdb_navigator::Error> for ApiError {
     fn from(error: attackdb_navigator::Error) -> ApiError {
-        ApiError::invalid(error.to_string())
+        ApiError::from(attackdb_ask::Error::from(error))
     }
 }
 
 impl From<attackdb_coverage::Error> for ApiError {
     fn from(error: attackdb_coverage::Error) -> ApiError {
-        ApiError::invalid(error.to_string())
+        ApiError::from(attackdb_ask::Error::from(error))
     }
 }
 

@@ -927,12 +927,32 @@ pub(crate) fn safe_name(name: &str, index: usize) -> String {
     }
 }
 
+/// An upload kept in a temporary folder, and how its files are named to the user.
+struct Uploads {
+    folder: tempfile::TempDir,
+    /// (path in the folder, the name the client gave), one per part.
+    names: Vec<(String, String)>,
+}
+
+impl Uploads {
+    /// `text` with every kept file's path named as the client named the file (its last
+    /// component, made safe), and the folder as `upload`: no server path is shown.
+    fn display(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (kept, given) in &self.names {
+            out = out.replace(kept.as_str(), given);
+        }
+        out.replace(&self.folder.path().display().to_string(), "upload")
+    }
+}
+
 /// Every part of a multipart upload as a file of a new temporary folder (names made safe,
 /// numbered so two parts never collide). No part at all is an invalid upload.
-async fn save_uploads(multipart: &mut Multipart) -> Result<tempfile::TempDir, ApiError> {
+async fn save_uploads(multipart: &mut Multipart) -> Result<Uploads, ApiError> {
     let folder = tempfile::tempdir()
         .map_err(|e| ApiError::internal(format!("cannot make a folder for the upload: {e}")))?;
     let mut count = 0usize;
+    let mut names = Vec::new();
     loop {
         let field = multipart
             .next_field()
@@ -948,9 +968,12 @@ async fn save_uploads(multipart: &mut Multipart) -> Result<tempfile::TempDir, Ap
             .bytes()
             .await
             .map_err(|e| ApiError::invalid(format!("malformed multipart upload: {e}")))?;
-        let path = folder.path().join(safe_name(&name, count));
+        let safe = safe_name(&name, count);
+        let path = folder.path().join(&safe);
         std::fs::write(&path, &bytes)
             .map_err(|e| ApiError::internal(format!("cannot keep the upload: {e}")))?;
+        let given = safe.split_once('-').map_or(safe.as_str(), |(_, rest)| rest);
+        names.push((path.display().to_string(), given.to_string()));
         count += 1;
     }
     if count == 0 {
@@ -958,7 +981,7 @@ async fn save_uploads(multipart: &mut Multipart) -> Result<tempfile::TempDir, Ap
             "no rule files in the upload: send one multipart part per file",
         ));
     }
-    Ok(folder)
+    Ok(Uploads { folder, names })
 }
 
 async fn visibility_answer(
@@ -1018,13 +1041,12 @@ async fn coverage(
     };
     // Every parameter is checked before the upload is read.
     let plan = attackdb_ask::plan_coverage(state.kb(), &request)?;
-    let folder = save_uploads(&mut multipart).await?;
-    let base = folder.path().display().to_string();
+    let uploads = save_uploads(&mut multipart).await?;
     let analysis = plan
-        .run(&[folder.path().to_path_buf()])
+        .run(&[uploads.folder.path().to_path_buf()])
         .map_err(|e| {
             let mut error = ApiError::from(e);
-            error.message = error.message.replace(&base, "upload");
+            error.message = uploads.display(&error.message);
             error
         })?
         .answer;
@@ -1033,7 +1055,7 @@ async fn coverage(
     Ok(respond(
         &HeaderMap::new(),
         JSON,
-        text.replace(&base, "upload").into_bytes(),
+        uploads.display(&text).into_bytes(),
     ))
 }
 
@@ -1097,8 +1119,8 @@ async fn migrate_rules(
             ))
         })?),
     };
-    let folder = save_uploads(&mut multipart).await?;
-    let ingested = attackdb_coverage::ingest(&[folder.path().to_path_buf()], format)?;
+    let uploads = save_uploads(&mut multipart).await?;
+    let ingested = attackdb_coverage::ingest(&[uploads.folder.path().to_path_buf()], format)?;
     let earlier: Vec<&attackdb_kb::Dataset> = state
         .kb()
         .releases(domain)
@@ -1107,11 +1129,10 @@ async fn migrate_rules(
         .collect();
     let report = attackdb_coverage::check_references_with(dataset, &earlier, &ingested);
     let text = to_json_pretty(&report)?;
-    let base = folder.path().display().to_string();
     Ok(respond(
         &HeaderMap::new(),
         JSON,
-        text.replace(&base, "upload").into_bytes(),
+        uploads.display(&text).into_bytes(),
     ))
 }
 

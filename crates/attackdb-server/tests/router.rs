@@ -278,7 +278,22 @@ async fn every_error_has_its_status_and_code() {
             StatusCode::NOT_FOUND,
             "unknown_release",
         ),
-        ("/api/v1/matrix?platform=Amiga", StatusCode::OK, ""),
+        // Issue 22: an unknown platform is an error naming the parameter, not an empty matrix.
+        (
+            "/api/v1/matrix?platform=Amiga",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/list/techniques?platform=Amiga",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/list/techniques?tactic=nope",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
         ("/api/v1/nothing-here", StatusCode::NOT_FOUND, "no_route"),
     ];
     for (uri, status, code) in cases {
@@ -312,7 +327,8 @@ async fn every_error_has_its_status_and_code() {
     let bad_body = post(&state, "/api/v1/layers/generate", "{\"gang\": \"APT29\"}").await;
     assert_error(&bad_body, StatusCode::BAD_REQUEST, "bad_parameter");
     let unknown_group = post(&state, "/api/v1/layers/generate", "{\"group\": \"APT99\"}").await;
-    assert_eq!(unknown_group.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Issue 22: an unknown group is 404, as the README says and the CLI's --json code.
+    assert_error(&unknown_group, StatusCode::NOT_FOUND, "not_found");
     // Bodies nested past the JSON depth bound: refused with the place, before any parsing.
     let deep = format!("{{\"group\": {}{}}}", "[".repeat(5000), "]".repeat(5000));
     let deep_body = post(&state, "/api/v1/layers/generate", deep.clone()).await;
@@ -434,11 +450,12 @@ async fn coverage_takes_rule_files_as_multipart() {
         .body(Body::from(not_rules))
         .unwrap();
     let got = send(&state, request).await;
-    assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    // One rule for "nothing could be read", named as the CLI names it (issue 22); the file
+    // is named as the client named it.
+    assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "nothing_read");
     assert!(
-        got.text().contains(
-            "no rule could be read from the 1 file(s) uploaded: 00000-a.yml: not a Sigma"
-        ),
+        got.text()
+            .contains("no rule could be read from the 1 file(s) given: a.yml: not a Sigma"),
         "{}",
         got.text()
     );

@@ -893,6 +893,32 @@ pub fn find_stix<'k>(
     )))
 }
 
+/// The datasets a website version path shows (`/versions/v17/` is the newest 17.x of each
+/// domain), one per domain, as the questions' [`attackdb_ask::Library`].
+struct Versioned<'k> {
+    datasets: Vec<&'k Dataset>,
+}
+
+impl attackdb_ask::Library for Versioned<'_> {
+    fn dataset(
+        &self,
+        domain: Domain,
+        _release: Option<&attackdb_kb::Release>,
+    ) -> attackdb_ask::Result<&Dataset> {
+        self.datasets
+            .iter()
+            .copied()
+            .find(|d| d.domain() == domain)
+            .ok_or_else(|| {
+                attackdb_ask::Error::new(
+                    attackdb_ask::Kind::NotFound,
+                    "unknown_release",
+                    format!("no {domain} release of this version is loaded"),
+                )
+            })
+    }
+}
+
 /// The dataset of `version` where `pick` finds the object: the `wanted` domain only when one is
 /// named, else by the one cross-domain rule (`attackdb_ask::locate`: enterprise, then mobile,
 /// then ICS).
@@ -902,20 +928,25 @@ fn first_holding<'k>(
     wanted: Option<Domain>,
     pick: impl Fn(&Dataset) -> Option<ObjId>,
 ) -> Result<Option<(&'k Dataset, ObjId)>, crate::WebError> {
-    let release = version
-        .map(|v| v.parse::<attackdb_kb::Release>())
-        .transpose()
-        .map_err(|e| crate::WebError::NotFound(e.to_string()))?;
+    let versioned = Versioned {
+        datasets: crate::site::datasets_for(kb, version)?,
+    };
     let scope = attackdb_ask::Checked {
         domain: wanted,
-        release,
+        release: None,
     };
     let not_here = || attackdb_kb::Error::NotFound {
         query: String::new(),
         suggestions: Vec::new(),
     };
-    match attackdb_ask::locate(kb, &scope, "", |d, _| pick(d).ok_or_else(not_here)) {
-        Ok(found) => Ok(Some((found.answer.dataset, found.answer.id))),
+    match attackdb_ask::locate(&versioned, &scope, "", |d, _| pick(d).ok_or_else(not_here)) {
+        // The dataset found, as the one of `kb` it is.
+        Ok(found) => Ok(versioned
+            .datasets
+            .iter()
+            .copied()
+            .find(|d| std::ptr::eq(*d, found.answer.dataset))
+            .map(|d| (d, found.answer.id))),
         Err(error) if error.code == "not_found" => Ok(None),
         Err(error) => Err(crate::WebError::NotFound(error.message)),
     }

@@ -334,7 +334,7 @@ fn an_id_of_another_domain_is_answered_from_it() {
     assert!(stdout.contains("ics-attack 18.1"), "{stdout}");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("answered from ics-attack 18.1 (--domain ics)"),
+        stderr.contains("answered from ics-attack 18.1 (domain ics)"),
         "{stderr}"
     );
     let explicit = attackdb(&data, &["--domain", "enterprise", "show", "T0800"]);
@@ -803,9 +803,10 @@ fn a_megabyte_value_in_an_input_gives_short_messages_and_full_json() {
         attackdb_with(&data, &["show", &id], &[("ATTACKDB_MAX_CELL_CHARS", "500")]);
     assert!(!ok);
     let error = stderr.lines().next().unwrap();
+    // The ID itself is echoed cut at 200 characters (issue 22), well within the cell.
     assert!(
-        error.starts_with("error: T111") && error.ends_with('…'),
+        error.starts_with("error: T111") && error.contains("…: not found"),
         "{error}"
     );
-    assert_eq!(error.chars().count(), "error: ".len() + 500);
+    assert!(error.chars().count() <= "error: ".len() + 500);
 }

@@ -1056,16 +1056,19 @@ fn one_failing_release_does_not_stop_the_others() {
         message.contains("warning: ics-attack 17.1 not fetched: "),
         "{message}"
     );
-    let errors: Vec<&str> = message
+    // With --json the error is one JSON line on stderr, the shape of REST's errors.
+    let errors: Vec<Value> = message
         .lines()
-        .filter(|l| l.starts_with("error: "))
+        .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     assert_eq!(errors.len(), 1, "{message}");
+    let error = errors[0]["message"].as_str().unwrap();
     assert!(
-        errors[0].starts_with("error: 1 of 3 releases could not be fetched"),
+        error.starts_with("1 of 3 releases could not be fetched"),
         "{message}"
     );
-    assert!(errors[0].contains("HTTP 404 Not Found"), "{message}");
+    assert!(error.contains("HTTP 404 Not Found"), "{message}");
+    assert!(errors[0]["hint"].is_string(), "{message}");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         pairs(&report["fetched"]),

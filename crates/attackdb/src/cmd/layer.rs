@@ -500,7 +500,7 @@ fn generate(args: &GenerateArgs, global: &Options, out: &mut dyn Write) -> Resul
         .into_iter()
         .find_map(|(q, k)| q.as_ref().map(|q| (q, k)))
         .ok_or_else(|| anyhow!("nothing to generate"))?;
-        let object = generate::resolve(dataset, query, kind)?;
+        let object = generate::resolve(dataset, query, kind).map_err(attackdb_ask::Error::from)?;
         generate::usage_layer(dataset, object, &options)?
     };
     write_layer(&layer, args.output.as_deref(), "techniques", global, out)

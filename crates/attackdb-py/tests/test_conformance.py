@@ -1,0 +1,88 @@
+"""One question, one answer: the questions the Python package offers answer as the CLI's
+``--json`` does with the same arguments (the CLI and REST are compared in
+``crates/attackdb/tests/conformance.rs``), errors included.
+
+Needs the CLI: ``ATTACKDB_BIN`` (``.ci/run`` sets it), else ``target/debug/attackdb`` of this
+checkout; without it these tests skip loudly (``ATTACKDB_REQUIRE_DATA`` makes that a failure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from attackdb import Kb
+from conftest import REPO, bundle_gz, require_data
+
+
+def attackdb_bin() -> str:
+    path = os.environ.get("ATTACKDB_BIN") or str(REPO / "target" / "debug" / "attackdb")
+    if not Path(path).is_file():
+        message = f"the attackdb binary is missing at {path} (set ATTACKDB_BIN)"
+        if os.environ.get("ATTACKDB_REQUIRE_DATA"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip("!!! SKIPPING: " + message)
+    return path
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    data = require_data()
+    env = dict(os.environ)
+    env.pop("ATTACKDB_DATA", None)
+    return subprocess.run(
+        [attackdb_bin(), "--data", str(data), *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def cli_json(*args: str):
+    done = cli(*args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def cli_error(*args: str) -> dict:
+    done = cli(*args)
+    assert done.returncode == 1, done.stdout
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def kb() -> Kb:
+    require_data()
+    return Kb([bundle_gz("enterprise")])
+
+
+def test_relations_answer_as_the_cli(kb):
+    assert kb.relation("techniques_used_by_group", "G0016") == cli_json(
+        "relation", "techniques_used_by_group", "G0016"
+    )
+    assert len(kb.relation("techniques_used_by_group", "G0016")) == 119
+
+
+def test_coverage_answers_as_the_cli(kb, tmp_path):
+    rules = require_data().parent / "corpora" / "sigma" / "rules" / "windows" / "process_access"
+    assert kb.coverage(rules) == cli_json("coverage", str(rules))
+
+
+def test_coverage_errors_say_the_same(kb, tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("title: [unclosed\n")
+    error = cli_error("coverage", str(broken))
+    assert error["code"] == "nothing_read"
+    with pytest.raises(ValueError) as raised:
+        kb.coverage(broken)
+    assert str(raised.value) == error["message"]
+    rules = require_data().parent / "corpora" / "sigma" / "rules" / "windows" / "process_access"
+    error = cli_error("coverage", str(rules), "--platform", "Amiga")
+    assert error["code"] == "bad_parameter"
+    with pytest.raises(ValueError) as raised:
+        kb.coverage(rules, platform="Amiga")
+    assert str(raised.value) == error["message"]
