@@ -33,6 +33,15 @@ impl Params {
         Ok(Params { values })
     }
 
+    /// Reads `pairs` whatever their names (the REST router checked them against its table).
+    pub fn any(pairs: Vec<(String, String)>) -> Result<Params, ApiError> {
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, value) in pairs {
+            values.entry(name).or_default().push(value);
+        }
+        Ok(Params { values })
+    }
+
     /// The value of `name`, if given (the last one when repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values

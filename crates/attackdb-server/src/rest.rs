@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Serialize;
 
@@ -33,6 +33,8 @@ pub struct RouteDoc {
     pub params: &'static [(&'static str, &'static str)],
     /// The response: media type and the answer type it carries.
     pub response: (&'static str, &'static str),
+    /// The handler, made when the router is.
+    pub handler: fn() -> MethodRouter<AppState>,
 }
 
 const DOMAIN: (&str, &str) = (
@@ -59,6 +61,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "One STIX object exactly as in the release (`attackdb show REF --json`); ref = ATT&CK ID, STIX ID, name or alias; with full=true `{\"object\", \"related\", \"detection\"}` (`--json --full`)",
         params: &[DOMAIN, RELEASE, ("full", "the object with its relationships and detection (true/false)")],
         response: ("application/stix+json;version=2.1", "StixObject"),
+        handler: || get(object),
     },
     RouteDoc {
         method: "GET",
@@ -66,6 +69,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "The object's relationship families and their objects",
         params: &[DOMAIN, RELEASE],
         response: (JSON, "RelatedFamily[]"),
+        handler: || get(related),
     },
     RouteDoc {
         method: "GET",
@@ -73,6 +77,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "The detection chain: strategies, analytics, data components, log sources",
         params: &[DOMAIN, RELEASE],
         response: (JSON, "StrategyAnswer[]"),
+        handler: || get(detection),
     },
     RouteDoc {
         method: "GET",
@@ -89,6 +94,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("offset", "skip this many first (default 0)"),
         ],
         response: (JSON, "ObjectSummary[]"),
+        handler: || get(list),
     },
     RouteDoc {
         method: "GET",
@@ -103,6 +109,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("limit", "at most this many (default 25)"),
         ],
         response: (JSON, "SearchResult[]"),
+        handler: || get(search),
     },
     RouteDoc {
         method: "GET",
@@ -115,6 +122,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("subtechniques", "list sub-techniques under their techniques (true/false)"),
         ],
         response: (JSON, "MatrixColumnAnswer[]"),
+        handler: || get(matrix),
     },
     RouteDoc {
         method: "GET",
@@ -122,6 +130,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Object counts per type, domain and release (`attackdb stats --json`)",
         params: &[],
         response: (JSON, "StatsAnswer"),
+        handler: || get(stats),
     },
     RouteDoc {
         method: "GET",
@@ -129,6 +138,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "The releases loaded, per domain",
         params: &[],
         response: (JSON, "LoadedRelease[]"),
+        handler: || get(releases),
     },
     RouteDoc {
         method: "GET",
@@ -136,6 +146,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "One relationship family as a whole map (`attackdb relation NAME --json`)",
         params: &[DOMAIN, RELEASE, DIRECT],
         response: (JSON, "RelationMap"),
+        handler: || get(relation_map),
     },
     RouteDoc {
         method: "GET",
@@ -143,6 +154,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "One relationship family of one object (`attackdb relation NAME REF --json`)",
         params: &[DOMAIN, RELEASE, DIRECT],
         response: (JSON, "string[]"),
+        handler: || get(relation_one),
     },
     RouteDoc {
         method: "GET",
@@ -154,6 +166,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("domain", "one domain (default every domain)"),
         ],
         response: (JSON, "DiffAnswer"),
+        handler: || get(diff),
     },
     RouteDoc {
         method: "POST",
@@ -161,6 +174,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "A layer from the knowledge base (`attackdb layer generate` options as a JSON body)",
         params: &[],
         response: (JSON, "Layer"),
+        handler: || post(layers_generate),
     },
     RouteDoc {
         method: "POST",
@@ -168,6 +182,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Check a layer file (the body) against the release (`attackdb layer validate --json`)",
         params: &[DOMAIN, RELEASE],
         response: (JSON, "ValidationReport"),
+        handler: || post(layers_validate),
     },
     RouteDoc {
         method: "POST",
@@ -175,6 +190,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "A layer file (the body) upgraded to layer format 4.5 (`attackdb layer upgrade`)",
         params: &[],
         response: (JSON, "Layer | Layer[]"),
+        handler: || post(layers_upgrade),
     },
     RouteDoc {
         method: "POST",
@@ -182,6 +198,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Layers combined with a score expression or a set operation (`attackdb layer combine`); body {\"layers\": [...], \"expr\" | \"op\", \"name\", \"comments_from\"...}",
         params: &[DOMAIN, RELEASE],
         response: (JSON, "Layer"),
+        handler: || post(layers_combine),
     },
     RouteDoc {
         method: "POST",
@@ -195,6 +212,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("all_techniques", "list techniques the layer does not annotate"),
         ],
         response: ("image/svg+xml | application/vnd.openxmlformats-officedocument.spreadsheetml.sheet | text/csv | text/markdown", "bytes"),
+        handler: || post(layers_export),
     },
     RouteDoc {
         method: "POST",
@@ -214,6 +232,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("with_software", "gaps: count the actors' software's techniques too (default false)"),
         ],
         response: (JSON, "CoverageAnswer"),
+        handler: || post(coverage),
     },
     RouteDoc {
         method: "GET",
@@ -221,6 +240,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "The techniques data sources let you see, per source and tactic (`attackdb visibility SOURCE... --json`)",
         params: &[DOMAIN, RELEASE, ("sources", "data components, log sources or data sources, comma-separated (required)"), ("platform", "only techniques of this platform")],
         response: (JSON, "VisibilityAnswer"),
+        handler: || get(visibility_answer),
     },
     RouteDoc {
         method: "POST",
@@ -228,6 +248,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "A layer file (the body) carried to release `to`, with every decision (`attackdb migrate layer --json`, plus the migrated `layers`)",
         params: &[("to", "the target release, X.Y (required)"), ("from", "the release the layer was made for (default its versions.attack)")],
         response: (JSON, "MigrationReport"),
+        handler: || post(migrate_layer),
     },
     RouteDoc {
         method: "POST",
@@ -235,6 +256,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Uploaded rule files (multipart) checked against release `to`: revoked, deprecated and unknown references (`attackdb migrate rules --json`)",
         params: &[("to", "the target release, X.Y (required)"), DOMAIN, ("format", "force one rule format (default auto)")],
         response: (JSON, "ReferenceReport"),
+        handler: || post(migrate_rules),
     },
     RouteDoc {
         method: "GET",
@@ -242,6 +264,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "A group's, campaign's or software's profile (`attackdb profile REF --json`)",
         params: &[DOMAIN, RELEASE, ("with_software", "count techniques used through its software too")],
         response: (JSON, "Profile"),
+        handler: || get(profile),
     },
     RouteDoc {
         method: "GET",
@@ -249,6 +272,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Objects of the same kind ranked by similarity of technique sets (`attackdb similar REF --json`)",
         params: &[DOMAIN, RELEASE, ("top", "how many (default 10)"), ("measure", "jaccard (default) or idf-cosine")],
         response: (JSON, "SimilarAnswer"),
+        handler: || get(similar),
     },
     RouteDoc {
         method: "GET",
@@ -256,6 +280,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Techniques scored by how many of the objects use them (`attackdb overlap REF... --json`)",
         params: &[DOMAIN, RELEASE, ("refs", "two or more IDs, names or aliases, comma-separated (required)")],
         response: (JSON, "OverlapAnswer"),
+        handler: || get(overlap),
     },
     RouteDoc {
         method: "GET",
@@ -263,6 +288,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "A group's or campaign's emulation plan with the Atomic Red Team tests of `serve --atomics DIR` (`attackdb emulate REF --atomics DIR --json`)",
         params: &[DOMAIN, RELEASE, ("platform", "only tests for this platform, case-insensitive: Atomic Red Team's (windows, iaas:aws) or ATT&CK's (Identity Provider is azure-ad)"), ("with_software", "add the techniques of its software, marked"), ("format", "json (default), yaml or md")],
         response: (JSON, "EmulationPlan"),
+        handler: || get(emulate),
     },
     RouteDoc {
         method: "GET",
@@ -270,6 +296,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Groups, campaigns and software ranked by how well they explain observed techniques (`attackdb attribute ID... --json`)",
         params: &[DOMAIN, RELEASE, ("techniques", "observed technique IDs, comma-separated (required)"), ("top", "how many per kind (default 10)"), ("mixed", "one ranking over every kind")],
         response: (JSON, "AttributeAnswer"),
+        handler: || get(attribute),
     },
     RouteDoc {
         method: "GET",
@@ -277,6 +304,7 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "The techniques most likely to come with observed ones (`attackdb predict ID... --json`)",
         params: &[DOMAIN, RELEASE, ("techniques", "observed technique IDs, comma-separated (required)"), ("top", "how many (default 20)"), ("exclude", "objects left out of what is learned, comma-separated")],
         response: (JSON, "PredictAnswer"),
+        handler: || get(predict),
     },
     RouteDoc {
         method: "GET",
@@ -284,39 +312,47 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "This document",
         params: &[],
         response: (JSON, "OpenAPI"),
+        handler: || get(openapi),
     },
 ];
 
-/// The REST routes.
+/// The REST routes, made from [`ROUTES`]: one route per entry, and every request's query
+/// parameters checked against the entry's (a name it does not list is refused).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/objects/{ref}", get(object))
-        .route("/api/v1/objects/{ref}/related", get(related))
-        .route("/api/v1/objects/{ref}/detection", get(detection))
-        .route("/api/v1/list/{kind}", get(list))
-        .route("/api/v1/search", get(search))
-        .route("/api/v1/matrix", get(matrix))
-        .route("/api/v1/stats", get(stats))
-        .route("/api/v1/releases", get(releases))
-        .route("/api/v1/relation/{family}", get(relation_map))
-        .route("/api/v1/relation/{family}/{ref}", get(relation_one))
-        .route("/api/v1/diff", get(diff))
-        .route("/api/v1/layers/generate", post(layers_generate))
-        .route("/api/v1/layers/validate", post(layers_validate))
-        .route("/api/v1/layers/upgrade", post(layers_upgrade))
-        .route("/api/v1/layers/combine", post(layers_combine))
-        .route("/api/v1/layers/export", post(layers_export))
-        .route("/api/v1/coverage", post(coverage))
-        .route("/api/v1/visibility", get(visibility_answer))
-        .route("/api/v1/migrate/layer", post(migrate_layer))
-        .route("/api/v1/migrate/rules", post(migrate_rules))
-        .route("/api/v1/profile/{ref}", get(profile))
-        .route("/api/v1/similar/{ref}", get(similar))
-        .route("/api/v1/overlap", get(overlap))
-        .route("/api/v1/attribute", get(attribute))
-        .route("/api/v1/predict", get(predict))
-        .route("/api/v1/emulate/{ref}", get(emulate))
-        .route("/api/v1/openapi.json", get(openapi))
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, (route.handler)())
+        })
+        .route_layer(axum::middleware::from_fn(check_parameters))
+}
+
+/// The documented route a request reached (by its matched path and method).
+fn route_of(path: &str, method: &axum::http::Method) -> Option<&'static RouteDoc> {
+    ROUTES
+        .iter()
+        .find(|r| r.path == path && r.method == method.as_str())
+}
+
+/// Refuses a query parameter the route's entry in [`ROUTES`] does not list, naming those it
+/// takes: the one check of parameter names (a typo must not be silently ignored).
+async fn check_parameters(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let matched = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    if let Some(route) = matched.and_then(|path| route_of(&path, request.method())) {
+        let allowed: Vec<&str> = route.params.iter().map(|(name, _)| *name).collect();
+        let checked = pairs(request.uri().query().map(str::to_string))
+            .and_then(|pairs| Params::new(pairs, &allowed));
+        if let Err(error) = checked {
+            return axum::response::IntoResponse::into_response(error);
+        }
+    }
+    next.run(request).await
 }
 
 type Answer = Result<Response, ApiError>;
@@ -344,16 +380,16 @@ fn decode(text: &str) -> Result<String, ApiError> {
     })
 }
 
-fn params(query: Option<String>, allowed: &[&str]) -> Result<Params, ApiError> {
-    Params::new(pairs(query)?, allowed)
+/// The query parameters of a request (their names were checked against [`ROUTES`] by
+/// [`check_parameters`]).
+fn params(query: Option<String>) -> Result<Params, ApiError> {
+    Params::any(pairs(query)?)
 }
 
 /// `value` as the CLI prints it (pretty JSON, sorted keys, final newline).
 fn json<T: Serialize + ?Sized>(headers: &HeaderMap, value: &T) -> Answer {
     Ok(respond(headers, JSON, to_json_pretty(value)?.into_bytes()))
 }
-
-const ONE_RELEASE: &[&str] = &["domain", "release"];
 
 /// `value` as the CLI prints it, with the answer's notes as `X-Attackdb-Note` headers.
 fn noted_json<T: Serialize + ?Sized>(headers: &HeaderMap, value: &T, notes: &[String]) -> Answer {
@@ -391,7 +427,7 @@ async fn object(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "full"])?;
+    let params = params(query)?;
     let request = attackdb_ask::ShowRequest {
         reference,
         full: params.flag("full")?,
@@ -415,7 +451,7 @@ async fn related(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, ONE_RELEASE)?;
+    let params = params(query)?;
     let found = attackdb_ask::find(state.kb(), &scope(&params), &reference)?;
     let object = found.answer;
     noted_json(
@@ -431,7 +467,7 @@ async fn detection(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, ONE_RELEASE)?;
+    let params = params(query)?;
     let found = attackdb_ask::find(state.kb(), &scope(&params), &reference)?;
     let object = found.answer;
     noted_json(
@@ -447,19 +483,7 @@ async fn list(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(
-        query,
-        &[
-            "domain",
-            "release",
-            "platform",
-            "tactic",
-            "include_revoked",
-            "include_deprecated",
-            "limit",
-            "offset",
-        ],
-    )?;
+    let params = params(query)?;
     let limit = params
         .get("limit")
         .map(|_| params.count("limit", 0))
@@ -489,17 +513,7 @@ async fn search(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(
-        query,
-        &[
-            "domain",
-            "release",
-            "q",
-            "include_revoked",
-            "include_deprecated",
-            "limit",
-        ],
-    )?;
+    let params = params(query)?;
     let searched = attackdb_ask::search(
         state.kb(),
         &attackdb_ask::SearchRequest {
@@ -518,7 +532,7 @@ async fn matrix(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "platform", "subtechniques"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::matrix(
         state.kb(),
         &attackdb_ask::MatrixRequest {
@@ -535,7 +549,7 @@ async fn stats(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    params(query, &[])?;
+    params(query)?;
     json(&headers, &stats_answer(state.kb()))
 }
 
@@ -555,7 +569,7 @@ async fn releases(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    params(query, &[])?;
+    params(query)?;
     let answer: Vec<LoadedRelease> = state
         .kb()
         .datasets()
@@ -601,7 +615,7 @@ fn relation_answer(
     query: Option<String>,
     headers: &HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "direct"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::relation(
         state.kb(),
         &attackdb_ask::RelationRequest {
@@ -619,7 +633,7 @@ async fn diff(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["from", "to", "domain"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::diff(
         state.kb(),
         &attackdb_ask::DiffRequest {
@@ -670,7 +684,7 @@ async fn layers_generate(State(state): State<AppState>, headers: HeaderMap, body
     let mut pairs = Vec::new();
     pairs.extend(request.domain.clone().map(|d| ("domain".to_string(), d)));
     pairs.extend(request.release.clone().map(|r| ("release".to_string(), r)));
-    let dataset = Params::new(pairs, ONE_RELEASE)?.dataset(state.kb())?;
+    let dataset = Params::any(pairs)?.dataset(state.kb())?;
     let options = generate::GenerateOptions {
         platform: request.platform.clone(),
     };
@@ -717,7 +731,7 @@ async fn layers_validate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let params = params(query, ONE_RELEASE)?;
+    let params = params(query)?;
     let mut read = read_layer_body(&body)?;
     let (domain, release) = (params.domain()?, params.release("release")?);
     let checked_against = nav::check_file(&mut read, |layer_domain| {
@@ -729,7 +743,7 @@ async fn layers_validate(
 }
 
 async fn layers_upgrade(RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Answer {
-    params(query, &[])?;
+    params(query)?;
     let read = read_layer_body(&body)?;
     let is_list = read.is_list;
     let layers = read.into_valid_layers()?;
@@ -766,7 +780,7 @@ async fn layers_combine(
     body: Bytes,
 ) -> Answer {
     use nav::ops;
-    let params = params(query, ONE_RELEASE)?;
+    let params = params(query)?;
     let request: CombineBody = body_json(&body)?;
     let mut layers = Vec::new();
     for (index, value) in request.layers.iter().enumerate() {
@@ -840,16 +854,7 @@ async fn layers_export(
     body: Bytes,
 ) -> Answer {
     use nav::export;
-    let params = params(
-        query,
-        &[
-            "domain",
-            "release",
-            "format",
-            "subtechniques",
-            "all_techniques",
-        ],
-    )?;
+    let params = params(query)?;
     let format = params
         .get("format")
         .ok_or_else(|| ApiError::bad_parameter("`format` is required: svg, xlsx, csv or md"))?
@@ -989,7 +994,7 @@ async fn visibility_answer(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "sources", "platform"])?;
+    let params = params(query)?;
     let dataset = params.dataset(state.kb())?;
     let sources = params.list("sources");
     if sources.is_empty() {
@@ -1009,22 +1014,7 @@ async fn coverage(
     RawQuery(query): RawQuery,
     mut multipart: Multipart,
 ) -> Answer {
-    let params = params(
-        query,
-        &[
-            "domain",
-            "release",
-            "format",
-            "platform",
-            "score",
-            "groups",
-            "software",
-            "campaigns",
-            "min_level",
-            "status",
-            "with_software",
-        ],
-    )?;
+    let params = params(query)?;
     let list = |name: &str| params.get(name).map(|_| params.list(name));
     let request = attackdb_ask::CoverageRequest {
         format: params.get("format").map(str::to_string),
@@ -1072,7 +1062,7 @@ async fn migrate_layer(
     body: Bytes,
 ) -> Answer {
     use attackdb_navigator::migrate::{migrate_file, MigrateFileError};
-    let params = params(query, &["to", "from"])?;
+    let params = params(query)?;
     let to = required_release(&params, "to")?;
     let file = read_layer_body(&body)?;
     let migration =
@@ -1107,7 +1097,7 @@ async fn migrate_rules(
     RawQuery(query): RawQuery,
     mut multipart: Multipart,
 ) -> Answer {
-    let params = params(query, &["to", "domain", "format"])?;
+    let params = params(query)?;
     let to = required_release(&params, "to")?;
     let domain = params.domain()?.unwrap_or(Domain::Enterprise);
     let dataset = state.kb().select(domain, Some(&to))?;
@@ -1148,7 +1138,7 @@ async fn profile(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "with_software"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::profile(
         state.kb(),
         &attackdb_ask::ProfileRequest {
@@ -1166,7 +1156,7 @@ async fn similar(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "top", "measure"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::similar(
         state.kb(),
         &attackdb_ask::SimilarRequest {
@@ -1184,7 +1174,7 @@ async fn overlap(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "refs"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::overlap(
         state.kb(),
         &attackdb_ask::OverlapRequest {
@@ -1207,7 +1197,7 @@ async fn attribute(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(query, &["domain", "release", "techniques", "top", "mixed"])?;
+    let params = params(query)?;
     let answered = attackdb_ask::attribute(
         state.kb(),
         &attackdb_ask::AttributeRequest {
@@ -1225,10 +1215,7 @@ async fn predict(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(
-        query,
-        &["domain", "release", "techniques", "top", "exclude"],
-    )?;
+    let params = params(query)?;
     let answered = attackdb_ask::predict(
         state.kb(),
         &attackdb_ask::PredictRequest {
@@ -1247,10 +1234,7 @@ async fn emulate(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let params = params(
-        query,
-        &["domain", "release", "platform", "with_software", "format"],
-    )?;
+    let params = params(query)?;
     let format = params.get("format").unwrap_or("json");
     if !matches!(format, "json" | "yaml" | "md") {
         return Err(ApiError::bad_parameter(format!(

@@ -1076,3 +1076,112 @@ async fn operations_routes_and_tokens() {
         "gzip"
     );
 }
+
+/// Issue 22: the router, its parameter checks and the OpenAPI document are made from one
+/// table. For every route the document lists, the router refuses a name the document does not
+/// list, naming exactly the parameters the document lists; the other method is a 405 with the
+/// JSON error shape.
+#[tokio::test]
+async fn openapi_lists_exactly_the_parameters_each_route_takes() {
+    let Some(state) = state() else { return };
+    let document = get(&state, "/api/v1/openapi.json").await.json();
+    let paths = document["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 27);
+    for (path, methods) in paths {
+        let uri = path
+            .replace("{ref}", "G0016")
+            .replace("{kind}", "groups")
+            .replace("{family}", "techniques_used_by_group");
+        for (method, operation) in methods.as_object().unwrap() {
+            let documented: Vec<&str> = operation["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "query")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let with_unlisted = format!("{uri}?zz_unlisted=1");
+            let got = match method.as_str() {
+                "get" => get(&state, &with_unlisted).await,
+                _ => post(&state, &with_unlisted, "{}").await,
+            };
+            assert_error(&got, StatusCode::BAD_REQUEST, "bad_parameter");
+            let takes = if documented.is_empty() {
+                "none".to_string()
+            } else {
+                documented.join(", ")
+            };
+            assert_eq!(
+                got.json()["message"],
+                format!("unknown parameter `zz_unlisted`: this route takes {takes}"),
+                "{method} {path}"
+            );
+            // Every documented name is taken (a wrong value may be refused, never the name).
+            for name in &documented {
+                let got = match method.as_str() {
+                    "get" => get(&state, &format!("{uri}?{name}=x")).await,
+                    _ => post(&state, &format!("{uri}?{name}=x"), "{}").await,
+                };
+                assert!(
+                    !got.text().contains("unknown parameter"),
+                    "{method} {path} refused `{name}`: {}",
+                    got.text()
+                );
+            }
+            let other = match method.as_str() {
+                "get" => post(&state, &uri, "{}").await,
+                _ => get(&state, &uri).await,
+            };
+            assert_error(&other, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+        }
+    }
+}
+
+/// Issue 22: the answers hyper gives itself (a URI over its limit, headers over its buffer)
+/// carry the JSON error body of every other error, on a real socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_requests_get_the_json_error_shape() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let state = AppState::new(Kb::default(), Config::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(attackdb_server::serve(listener, router(state), async {
+        let _ = stopped.await;
+    }));
+    let ask = |request: Vec<u8>| async move {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let _ = stream.write_all(&request).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+        String::from_utf8_lossy(&answer).to_string()
+    };
+    let long_uri = format!(
+        "GET /api/v1/objects/{} HTTP/1.1\r\nhost: x\r\n\r\n",
+        "T".repeat(70_000)
+    );
+    let huge_header = format!(
+        "GET /api/v1/stats HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+        "a".repeat(1 << 20)
+    );
+    for (request, status, code) in [
+        (long_uri, "414", "uri_too_long"),
+        (huge_header, "431", "headers_too_large"),
+        ("NONSENSE\r\n\r\n".to_string(), "400", "bad_request"),
+    ] {
+        let answer = ask(request.into_bytes()).await;
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let body: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        assert_eq!(body["code"], code);
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(body.get("hint").is_some());
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+}
