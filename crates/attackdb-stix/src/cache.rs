@@ -306,10 +306,7 @@ fn read_index(
     // A file can be as long as its header says and still lie (a sparse file): no section is
     // read, or memory reserved for it, past what a bundle within the limits can have.
     check_section_lengths(head_len, text_len, &key.limits)?;
-    let mut head = Vec::new();
-    (&mut file)
-        .take(head_len)
-        .read_to_end(&mut head)
+    let head = crate::read_bounded((&mut file).take(head_len), head_len, Some(head_len))
         .map_err(|e| e.to_string())?;
     if head.len() as u64 != head_len || xxhash_rust::xxh3::xxh3_64(&head) != head_sum {
         return Err("checksum mismatch: the file is damaged".to_string().into());
