@@ -272,22 +272,24 @@ fn read_all(files: &[PathBuf], forced: Option<Format>) -> Vec<FileResult> {
 
 /// Reads one file: its rules, and the problems found (a whole-file failure is one problem).
 pub fn read_file(path: &Path, forced: Option<Format>) -> (Vec<Rule>, Vec<String>) {
-    use std::io::Read;
+    use attackdb_stix::BoundedReadError;
     let limit = crate::limits::limits().max_rule_file_bytes;
     let too_large = || {
         vec![format!(
             "larger than {limit} bytes, not read (ATTACKDB_MAX_RULE_FILE_BYTES raises the limit)"
         )]
     };
-    let mut bytes = Vec::new();
     let read = std::fs::File::open(path)
-        .and_then(|file| file.take(limit as u64 + 1).read_to_end(&mut bytes));
-    if let Err(error) = read {
-        return (Vec::new(), vec![error.to_string()]);
-    }
-    if bytes.len() > limit {
-        return (Vec::new(), too_large());
-    }
+        .map_err(BoundedReadError::Io)
+        .and_then(|file| {
+            let expected = file.metadata().ok().map(|m| m.len());
+            attackdb_stix::read_bounded(file, limit as u64, expected)
+        });
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(BoundedReadError::TooLarge { .. }) => return (Vec::new(), too_large()),
+        Err(BoundedReadError::Io(error)) => return (Vec::new(), vec![error.to_string()]),
+    };
     let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
         Err(error) => return (Vec::new(), vec![format!("not UTF-8 text: {error}")]),

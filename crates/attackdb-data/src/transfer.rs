@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use attackdb_stix::BoundedReadError;
 use reqwest::Url;
 use sha2::{Digest, Sha256};
 
@@ -145,14 +146,11 @@ impl<'p> Fetcher<'p> {
         }
         let file =
             std::fs::File::open(path).map_err(|e| io_error(e, path, "cannot read the index"))?;
-        let mut bytes = Vec::new();
-        file.take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| io_error(e, path, "cannot read the index"))?;
-        if bytes.len() as u64 > limit {
-            return Err(too_large().into());
+        match attackdb_stix::read_bounded(file, limit, Some(meta.len())) {
+            Ok(bytes) => Ok(bytes),
+            Err(BoundedReadError::TooLarge { .. }) => Err(too_large().into()),
+            Err(BoundedReadError::Io(e)) => Err(io_error(e, path, "cannot read the index").into()),
         }
-        Ok(bytes)
     }
 
     /// GETs a small document (the index) as text.
@@ -165,15 +163,17 @@ impl<'p> Fetcher<'p> {
         if expected.is_some_and(|n| n > limit) {
             return Err(too_large());
         }
-        let mut bytes = Vec::new();
-        let mut bounded = Deadline::new(&mut response, self.config.deadline);
-        (&mut bounded)
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(label, &e, bytes.len() as u64, expected, self.config))?;
-        if bytes.len() as u64 > limit {
-            return Err(too_large());
-        }
+        let mut counted = Counted {
+            input: Deadline::new(&mut response, self.config.deadline),
+            got: 0,
+        };
+        let bytes = match attackdb_stix::read_bounded(&mut counted, limit, expected) {
+            Ok(bytes) => bytes,
+            Err(BoundedReadError::TooLarge { .. }) => return Err(too_large()),
+            Err(BoundedReadError::Io(e)) => {
+                return Err(read_error(label, &e, counted.got, expected, self.config))
+            }
+        };
         if let Some(expected) = expected.filter(|n| *n != bytes.len() as u64) {
             return Err(FetchError::Truncated {
                 url: label.to_string(),
@@ -404,6 +404,20 @@ impl Read for Deadline<'_> {
             ));
         }
         self.input.read(buffer)
+    }
+}
+
+/// A reader that counts the bytes it gave (for the message of a transfer cut short).
+struct Counted<R> {
+    input: R,
+    got: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buffer)?;
+        self.got += n as u64;
+        Ok(n)
     }
 }
 

@@ -33,7 +33,7 @@ use crate::{Error, Result, StixObject};
 
 /// Version of the prebuilt index format; bump it whenever `StixObject` or the layout changes
 /// (users of the extra section version their own content inside it).
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 const MAGIC: &[u8; 8] = b"ATKDBIX\0";
 const HEADER_LEN: usize = 8 + 4 + 32 + 8 * 8;
@@ -167,42 +167,102 @@ impl BundleFile {
         Ok(())
     }
 
-    /// The bundle's key: XXH3-128 of its bytes, streamed from the file (no copy of it kept).
+    /// The bundle's key ([`key_of`]), read from the file piece by piece on every core (no copy
+    /// of it kept).
     fn hash(&mut self) -> Result<[u8; 32]> {
         if let Some(hash) = self.hash {
             return Ok(hash);
         }
         self.check_size()?;
-        let io = |source| Error::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let mut file = std::fs::File::open(&self.path).map_err(io)?;
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut buffer = vec![0u8; 256 << 10];
-        loop {
-            match file.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => hasher.update(&buffer[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io(e)),
-            }
-        }
-        let hash = key_bytes(hasher.digest128());
+        let hash = hash_file(&self.path, self.size)?;
         self.hash = Some(hash);
         Ok(hash)
     }
 }
 
-/// The key of a bundle's bytes: their XXH3-128 (LE), then 16 zero bytes.
+/// The bytes of a bundle are hashed in pieces of this size: the key is made of the pieces'
+/// hashes, so that they can be hashed at once on several cores.
+const KEY_PIECE: usize = 1 << 20;
+
+/// The key of a bundle's bytes: XXH3-128 (LE) of the XXH3-128s of its [`KEY_PIECE`]-byte
+/// pieces (LE, in order) and its length (u64 LE), then 16 zero bytes.
 fn key_of(bytes: &[u8]) -> [u8; 32] {
-    key_bytes(xxhash_rust::xxh3::xxh3_128(bytes))
+    let digests: Vec<u128> = bytes
+        .chunks(KEY_PIECE)
+        .map(xxhash_rust::xxh3::xxh3_128)
+        .collect();
+    key_from_pieces(&digests, bytes.len() as u64)
 }
 
-fn key_bytes(digest: u128) -> [u8; 32] {
+fn key_from_pieces(digests: &[u128], len: u64) -> [u8; 32] {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for digest in digests {
+        hasher.update(&digest.to_le_bytes());
+    }
+    hasher.update(&len.to_le_bytes());
     let mut key = [0u8; 32];
-    key[..16].copy_from_slice(&digest.to_le_bytes());
+    key[..16].copy_from_slice(&hasher.digest128().to_le_bytes());
     key
+}
+
+/// [`key_of`] the file at `path`, which is `size` bytes long: its pieces read and hashed by as
+/// many threads as there are cores (at most 4), each reading its own pieces into its own
+/// buffer. A file whose length is not `size` any more is an I/O error (it changed while read).
+fn hash_file(path: &Path, size: u64) -> Result<[u8; 32]> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pieces = usize::try_from(size.div_ceil(KEY_PIECE as u64)).unwrap_or(usize::MAX);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(pieces.max(1));
+    // Thread `t` hashes pieces t, t + threads, t + 2 * threads...
+    let hash_some = |first: usize| -> std::io::Result<Vec<(usize, u128)>> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = std::fs::File::open(path)?;
+        let mut buffer = vec![0u8; KEY_PIECE.min(size as usize)];
+        let mut found = Vec::new();
+        for piece in (first..pieces).step_by(threads) {
+            let start = piece as u64 * KEY_PIECE as u64;
+            let len = (size - start).min(KEY_PIECE as u64) as usize;
+            file.seek(SeekFrom::Start(start))?;
+            let bytes = &mut buffer[..len];
+            file.read_exact(bytes)?;
+            found.push((piece, xxhash_rust::xxh3::xxh3_128(bytes)));
+        }
+        Ok(found)
+    };
+    let parts: Vec<std::io::Result<Vec<(usize, u128)>>> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|t| scope.spawn(move || hash_some(t)))
+            .collect();
+        let mut parts = vec![hash_some(0)];
+        for helper in helpers {
+            parts.push(helper.join().unwrap_or_else(|_| {
+                Err(std::io::Error::other(
+                    "internal error: a hashing thread failed",
+                ))
+            }));
+        }
+        parts
+    });
+    let mut digests = vec![0u128; pieces];
+    for part in parts {
+        for (piece, digest) in part.map_err(io)? {
+            if let Some(slot) = digests.get_mut(piece) {
+                *slot = digest;
+            }
+        }
+    }
+    let now = std::fs::metadata(path).map_err(io)?.len();
+    if now != size {
+        return Err(io(std::io::Error::other(format!(
+            "the file changed while it was read ({size} bytes, now {now})"
+        ))));
+    }
+    Ok(key_from_pieces(&digests, size))
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
@@ -285,33 +345,40 @@ fn read_index(
     if word(44) != key.size {
         return Ok(None);
     }
-    let hash = key.hash().map_err(IndexProblem::Bundle)?;
+    // The bundle is hashed (on every core) while the index's sections are read and checked;
+    // the key is compared first all the same: an index of another bundle is not a problem.
+    key.check_size().map_err(IndexProblem::Bundle)?;
+    let (facts_len, table_len, extra_len, text_len) = (word(60), word(68), word(76), word(84));
+    let (head_sum, text_sum) = (word(92), word(100));
+    let (hash, head) = std::thread::scope(|scope| {
+        let known = key.hash;
+        let hashing = known
+            .is_none()
+            .then(|| scope.spawn(|| hash_file(&key.path, key.size)));
+        let head = read_head(
+            &mut file,
+            [facts_len, table_len, extra_len, text_len],
+            &key.limits,
+        );
+        let hash = match (known, hashing) {
+            (Some(known), _) => Ok(known),
+            (None, None) => hash_file(&key.path, key.size),
+            (None, Some(hashing)) => hashing.join().unwrap_or_else(|_| {
+                Err(Error::Io {
+                    path: key.path.clone(),
+                    source: std::io::Error::other("internal error: the hashing thread failed"),
+                })
+            }),
+        };
+        (hash, head)
+    });
+    let hash = hash.map_err(IndexProblem::Bundle)?;
+    key.hash = Some(hash);
     if header[12..44] != hash {
         return Ok(None);
     }
-    let (facts_len, table_len, extra_len, text_len) = (word(60), word(68), word(76), word(84));
-    let (head_sum, text_sum) = (word(92), word(100));
-    let head_len = facts_len
-        .checked_add(table_len)
-        .and_then(|n| n.checked_add(extra_len))
-        .ok_or_else(|| "impossible section lengths".to_string())?;
-    let size = file.metadata().map_err(|e| e.to_string())?.len();
-    let expected = (HEADER_LEN as u64)
-        .checked_add(head_len)
-        .and_then(|n| n.checked_add(text_len))
-        .ok_or_else(|| "impossible section lengths".to_string())?;
-    if size != expected {
-        return Err(format!("{size} bytes where its header promises {expected}").into());
-    }
-    // A file can be as long as its header says and still lie (a sparse file): no section is
-    // read, or memory reserved for it, past what a bundle within the limits can have.
-    check_section_lengths(head_len, text_len, &key.limits)?;
-    let mut head = Vec::new();
-    (&mut file)
-        .take(head_len)
-        .read_to_end(&mut head)
-        .map_err(|e| e.to_string())?;
-    if head.len() as u64 != head_len || xxhash_rust::xxh3::xxh3_64(&head) != head_sum {
+    let head = head?;
+    if xxhash_rust::xxh3::xxh3_64(&head) != head_sum {
         return Err("checksum mismatch: the file is damaged".to_string().into());
     }
     let (facts, rest) = head.split_at(facts_len as usize);
@@ -331,7 +398,7 @@ fn read_index(
         return Err("an object's range lies outside the text".to_string().into());
     }
     let count = spans.len();
-    let text_offset = HEADER_LEN as u64 + head_len;
+    let text_offset = HEADER_LEN as u64 + head.len() as u64;
     let text = Arc::new(BundleText::deferred(Deferred {
         index: index.to_path_buf(),
         offset: text_offset,
@@ -368,6 +435,37 @@ fn read_index(
         extra: extra.to_vec(),
         index: index.to_path_buf(),
     }))
+}
+
+/// Reads the facts, object table and user's section of an index (`lengths`: theirs and the
+/// text's, from its header), after checking them against the file's length and `limits`.
+fn read_head(
+    file: &mut std::fs::File,
+    lengths: [u64; 4],
+    limits: &Limits,
+) -> std::result::Result<Vec<u8>, String> {
+    let [facts_len, table_len, extra_len, text_len] = lengths;
+    let head_len = facts_len
+        .checked_add(table_len)
+        .and_then(|n| n.checked_add(extra_len))
+        .ok_or_else(|| "impossible section lengths".to_string())?;
+    let size = file.metadata().map_err(|e| e.to_string())?.len();
+    let expected = (HEADER_LEN as u64)
+        .checked_add(head_len)
+        .and_then(|n| n.checked_add(text_len))
+        .ok_or_else(|| "impossible section lengths".to_string())?;
+    if size != expected {
+        return Err(format!("{size} bytes where its header promises {expected}"));
+    }
+    // A file can be as long as its header says and still lie (a sparse file): no section is
+    // read, or memory reserved for it, past what a bundle within the limits can have.
+    check_section_lengths(head_len, text_len, limits)?;
+    let head = crate::read_bounded(file.take(head_len), head_len, Some(head_len))
+        .map_err(|e| e.to_string())?;
+    if head.len() as u64 != head_len {
+        return Err("checksum mismatch: the file is damaged".to_string());
+    }
+    Ok(head)
 }
 
 /// Fails, saying why, when the sections of an index are larger than any bundle within `limits`
@@ -573,4 +671,44 @@ fn write_one(
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_file_hashed_in_pieces_on_several_threads_has_the_key_of_its_bytes() {
+        let dir = std::env::temp_dir().join(format!("attackdb-stix-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bundle.json");
+        // Lengths around the piece size: none, one short piece, exact pieces, a short last one.
+        let mut keys = Vec::new();
+        for len in [0, 1, KEY_PIECE, 3 * KEY_PIECE, 5 * KEY_PIECE + 17] {
+            let mut bytes: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            let key = hash_file(&path, len as u64).unwrap();
+            assert_eq!(key, key_of(&bytes), "{len}");
+            keys.push(key);
+            if len > 0 {
+                // One byte changed anywhere, even in the last piece, is another key.
+                let last = bytes.len() - 1;
+                bytes[last] ^= 1;
+                std::fs::write(&path, &bytes).unwrap();
+                assert_ne!(hash_file(&path, len as u64).unwrap(), key, "{len}");
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), 5);
+        // A file that is not the length it had when looked at is an error, not a key.
+        let error = hash_file(&path, 3).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            error.to_string().contains("changed while it was read"),
+            "{error}"
+        );
+    }
 }

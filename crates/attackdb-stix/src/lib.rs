@@ -42,7 +42,7 @@ pub use object::{
     ExternalReference, KillChainPhase, LogSource, LogSourceReference, ObjectType, StixObject,
 };
 pub use objects::{Iter as ObjectsIter, Objects};
-pub use read::{read_text, read_text_limited, Limits};
+pub use read::{read_bounded, read_text, read_text_limited, BoundedReadError, Limits};
 pub use text::BundleText;
 
 /// The `source_name`s of `external_references` entries that carry an ATT&CK ID.

@@ -97,9 +97,7 @@ fn read_from_index(deferred: &Deferred) -> std::result::Result<String, String> {
     let mut file = std::fs::File::open(&deferred.index).map_err(|e| e.to_string())?;
     file.seek(SeekFrom::Start(deferred.offset))
         .map_err(|e| e.to_string())?;
-    let mut bytes = Vec::with_capacity(deferred.len as usize);
-    file.take(deferred.len)
-        .read_to_end(&mut bytes)
+    let bytes = crate::read_bounded(file.take(deferred.len), deferred.len, Some(deferred.len))
         .map_err(|e| e.to_string())?;
     if bytes.len() as u64 != deferred.len || xxhash_rust::xxh3::xxh3_64(&bytes) != deferred.checksum
     {

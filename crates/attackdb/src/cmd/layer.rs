@@ -226,18 +226,24 @@ fn export_excel(args: &ExcelArgs, global: &Options, out: &mut dyn Write) -> Resu
 
 /// Reads a layer file; a file that is not JSON or not a layer is an error naming the file.
 pub fn read_file(file: &Path) -> Result<LayerFile> {
-    use std::io::Read;
+    use attackdb_stix::BoundedReadError;
     let limit = nav::limits().max_layer_bytes;
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    if bytes.len() > limit {
-        anyhow::bail!(
+    let read = std::fs::File::open(file)
+        .map_err(BoundedReadError::Io)
+        .and_then(|f| {
+            let expected = f.metadata().ok().map(|m| m.len());
+            attackdb_stix::read_bounded(f, limit as u64, expected)
+        });
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(BoundedReadError::TooLarge { .. }) => anyhow::bail!(
             "{}: the layer file is more than the {limit} bytes allowed (ATTACKDB_MAX_LAYER_BYTES raises the limit)",
             file.display()
-        );
-    }
+        ),
+        Err(BoundedReadError::Io(e)) => {
+            return Err(e).with_context(|| format!("cannot read {}", file.display()))
+        }
+    };
     let text = String::from_utf8(bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text: {e}", file.display()))?;
     nav::read_layers(&text).with_context(|| format!("{}", file.display()))
