@@ -338,7 +338,7 @@ pub fn matrix<'l, L: Library + ?Sized>(
 }
 
 /// `relation FAMILY [REF]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RelationRequest {
     /// The family (`techniques_used_by_group`...).
@@ -351,17 +351,6 @@ pub struct RelationRequest {
     /// Domain and release.
     #[serde(flatten)]
     pub scope: Scope,
-}
-
-impl Default for RelationRequest {
-    fn default() -> RelationRequest {
-        RelationRequest {
-            family: String::new(),
-            reference: None,
-            direct: false,
-            scope: Scope::default(),
-        }
-    }
 }
 
 /// What `relation` answers.

@@ -198,15 +198,6 @@ pub struct ListArgs {
     pub include_deprecated: bool,
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn clap_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-}
-
 /// The families `relation` takes, for its `--help`.
 fn relation_families() -> String {
     use attackdb_kb::Relation;
@@ -229,4 +220,13 @@ fn relation_families() -> String {
         names(&Relation::LIBRARY),
         names(&Relation::CHAIN)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
