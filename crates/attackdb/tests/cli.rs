@@ -810,3 +810,28 @@ fn a_megabyte_value_in_an_input_gives_short_messages_and_full_json() {
     );
     assert!(error.chars().count() <= "error: ".len() + 500);
 }
+
+/// Issue 22 item 6: human `show` renders ATT&CK's text for a terminal: citations as numbered
+/// references listed at the end, `<code>` as code, links as their text.
+#[test]
+fn show_renders_attack_text_for_a_terminal() {
+    let Some(data) = data_dir() else { return };
+    let output = attackdb(&data, &["show", "T1546.004"]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !stdout.contains("<code>") && !stdout.contains("</code>"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("(Citation:"), "{stdout}");
+    assert!(stdout.contains("`/etc/profile`"), "{stdout}");
+    // ATT&CK's own unclosed `<code>~/.zshrc<code>` is closed.
+    assert!(stdout.contains("`~/.zshrc`"), "{stdout}");
+    let references = stdout.split("\nReferences\n").nth(1).unwrap();
+    let first = references.lines().next().unwrap();
+    assert!(first.starts_with("  [1] "), "{first}");
+    // Every [n] in the text has its reference line.
+    let count = references.lines().filter(|l| l.starts_with("  [")).count();
+    assert!(count >= 5, "{references}");
+    assert!(stdout.contains(&format!("[{count}]")));
+}

@@ -134,12 +134,22 @@ pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> 
         .collect();
     fact("Log sources", log_sources.join("; "));
     facts.write(out, width)?;
+    let mut references = Vec::new();
     if let Some(description) = &object.description {
+        let text = attackdb_kb::terminal_text(description, &object.external_references);
         writeln!(out)?;
-        render::paragraph(out, description, width, 0)?;
+        render::paragraph(out, &text.text, width, 0)?;
+        references = text.references;
     }
     show_relations(dataset, id, width, out)?;
-    show_detection(dataset, id, width, out)
+    show_detection(dataset, id, width, out)?;
+    if !references.is_empty() {
+        writeln!(out, "\nReferences")?;
+        for reference in &references {
+            render::paragraph(out, reference, width, 2)?;
+        }
+    }
+    Ok(())
 }
 
 fn show_relations(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Write) -> Result<()> {
