@@ -56,6 +56,6 @@ pub use error::{echo, Error, Result, ECHO_CHARS};
 pub use kb::{load_dataset_cached, load_dataset_cached_limited, CachedDataset, Kb};
 pub use markup::{escape_markup, terminal_text, TerminalText};
 pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
-pub use query::RENAMED_TACTICS;
+pub use query::{normalize_timestamp, RENAMED_TACTICS};
 pub use relations::{Relation, RelationMap};
 pub use search::{SearchHit, MAX_SEARCH_WORDS};

@@ -629,29 +629,29 @@ pub(crate) fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
 }
 
 /// A timestamp as a string that sorts in time order: `YYYY-MM-DDTHH:MM:SS.fffffffff` (UTC).
-/// Accepts `YYYY-MM-DD` and RFC 3339 with `Z`; `None` for anything else.
-pub(crate) fn normalize_timestamp(value: &str) -> Option<String> {
+/// Accepts `YYYY-MM-DD` and RFC 3339 with `Z` or an offset of zero (`+00:00`); `None` for
+/// anything else. The one reading of timestamps (the kb's filters and diffs, Python's).
+pub fn normalize_timestamp(value: &str) -> Option<String> {
     let value = value.trim();
-    let (date, time) = match value.split_once(['T', ' ']) {
-        Some((d, t)) => (d, t),
-        None => (value, "00:00:00Z"),
+    let (date, time) = value.split_once(['T', ' ']).unwrap_or((value, "00:00:00Z"));
+    let digits = |s: &str, seps: &[(usize, u8)]| {
+        s.bytes()
+            .enumerate()
+            .all(|(i, b)| match seps.iter().find(|(at, _)| *at == i) {
+                Some((_, sep)) => b == *sep,
+                None => b.is_ascii_digit(),
+            })
     };
-    let date_ok = date.len() == 10
-        && date.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !date_ok {
+    if date.len() != 10 || !digits(date, &[(4, b'-'), (7, b'-')]) {
         return None;
     }
-    let time = time.trim_end_matches(['Z', 'z']);
+    let time = time.trim_end_matches(['Z', 'z']).trim_end_matches("+00:00");
     let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
-    let hms_ok = hms.len() == 8
-        && hms.bytes().enumerate().all(|(i, b)| match i {
-            2 | 5 => b == b':',
-            _ => b.is_ascii_digit(),
-        });
-    if !hms_ok || !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 9 {
+    if hms.len() != 8
+        || !digits(hms, &[(2, b':'), (5, b':')])
+        || fraction.len() > 9
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     Some(format!("{date}T{hms}.{fraction:0<9}"))
@@ -721,6 +721,10 @@ mod tests {
             Some("2017-05-31T21:30:19.735000000")
         );
         assert!(normalize_timestamp("yesterday").is_none());
+        assert_eq!(
+            normalize_timestamp("2017-05-31T21:30:19.735+00:00"),
+            normalize_timestamp("2017-05-31T21:30:19.735Z")
+        );
         assert!(normalize_timestamp("2024-1-01").is_none());
     }
 

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use attackdb_kb::{Concept, Dataset, ObjId, ObjectType, RelKind, Relation, Visibility};
+use attackdb_kb::{
+    normalize_timestamp, Concept, Dataset, ObjId, ObjectType, RelKind, Relation, Visibility,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -216,34 +218,6 @@ impl NativeDataset {
             value > bound
         }
     }
-}
-
-/// A timestamp as a string that sorts in time order (`YYYY-MM-DDTHH:MM:SS.fffffffff`, UTC), for
-/// `YYYY-MM-DD` and RFC 3339 timestamps with `Z` or an offset of zero.
-fn normalize_timestamp(value: &str) -> Option<String> {
-    let value = value.trim();
-    let (date, time) = value.split_once(['T', ' ']).unwrap_or((value, "00:00:00Z"));
-    let digits = |s: &str, seps: &[(usize, u8)]| {
-        s.bytes()
-            .enumerate()
-            .all(|(i, b)| match seps.iter().find(|(at, _)| *at == i) {
-                Some((_, sep)) => b == *sep,
-                None => b.is_ascii_digit(),
-            })
-    };
-    if date.len() != 10 || !digits(date, &[(4, b'-'), (7, b'-')]) {
-        return None;
-    }
-    let time = time.trim_end_matches(['Z', 'z']).trim_end_matches("+00:00");
-    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
-    if hms.len() != 8
-        || !digits(hms, &[(2, b':'), (5, b':')])
-        || fraction.len() > 9
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    Some(format!("{date}T{hms}.{fraction:0<9}"))
 }
 
 /// Returns true if and only if `haystack` contains `needle_lower` (lower case already) when

@@ -953,7 +953,16 @@ impl Uploads {
 
 /// Every part of a multipart upload as a file of a new temporary folder (names made safe,
 /// numbered so two parts never collide). No part at all is an invalid upload.
-async fn save_uploads(multipart: &mut Multipart) -> Result<Uploads, ApiError> {
+async fn save_uploads(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Uploads, ApiError> {
+    let mut multipart = multipart.map_err(|rejection| {
+        ApiError::bad_parameter(format!(
+            "the rule files are read from a multipart/form-data body, one part per file: {}",
+            attackdb_ask::echo(&rejection.body_text())
+        ))
+        .with_hint("curl -F rules=@rule.yml ... sends one")
+    })?;
     let folder = tempfile::tempdir()
         .map_err(|e| ApiError::internal(format!("cannot make a folder for the upload: {e}")))?;
     let mut count = 0usize;
@@ -1012,7 +1021,7 @@ async fn visibility_answer(
 async fn coverage(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Answer {
     let params = params(query)?;
     let list = |name: &str| params.get(name).map(|_| params.list(name));
@@ -1031,7 +1040,7 @@ async fn coverage(
     };
     // Every parameter is checked before the upload is read.
     let plan = attackdb_ask::plan_coverage(state.kb(), &request)?;
-    let uploads = save_uploads(&mut multipart).await?;
+    let uploads = save_uploads(multipart).await?;
     let analysis = plan
         .run(&[uploads.folder.path().to_path_buf()])
         .map_err(|e| {
@@ -1095,7 +1104,7 @@ async fn migrate_layer(
 async fn migrate_rules(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Answer {
     let params = params(query)?;
     let to = required_release(&params, "to")?;
@@ -1109,7 +1118,7 @@ async fn migrate_rules(
             ))
         })?),
     };
-    let uploads = save_uploads(&mut multipart).await?;
+    let uploads = save_uploads(multipart).await?;
     let ingested = attackdb_coverage::ingest(&[uploads.folder.path().to_path_buf()], format)?;
     let earlier: Vec<&attackdb_kb::Dataset> = state
         .kb()

@@ -253,15 +253,26 @@ async fn paint(State(state): State<AppState>, RawQuery(raw): RawQuery, body: Byt
     }
 }
 
+/// A web UI JSON helper's error (`/ui/paint`...), in the one API error shape
+/// `{"code", "message", "hint"}`.
 fn json_error(error: &WebError) -> Response {
     let status = status_of(error);
-    (
+    let code = match error {
+        WebError::Asked(asked) => asked.code,
+        WebError::Kb(kb) => attackdb_ask::kb_code(kb).1,
+        WebError::NotFound(_) => "not_found",
+        WebError::Render(_) => "internal",
+        WebError::Layer(_) | WebError::Coverage(_) => "invalid_input",
+        _ if status.is_server_error() => "internal",
+        _ => "bad_parameter",
+    };
+    crate::ApiError {
         status,
-        axum::Json(serde_json::json!({
-            "error": { "status": status.as_u16(), "message": error.to_string() }
-        })),
-    )
-        .into_response()
+        code,
+        message: attackdb_kb::clip_quoted_at(&error.to_string(), attackdb_kb::ECHO_CHARS),
+        hint: None,
+    }
+    .into_response()
 }
 
 fn server_layer(

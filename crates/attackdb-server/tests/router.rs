@@ -469,6 +469,19 @@ async fn coverage_takes_rule_files_as_multipart() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_input",
     );
+    // Issue 22: a body that is not multipart says what the route reads.
+    let not_multipart = Request::post("/api/v1/coverage")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let got = send(&state, not_multipart).await;
+    assert_error(&got, StatusCode::BAD_REQUEST, "bad_parameter");
+    assert!(
+        got.text()
+            .contains("multipart/form-data body, one part per file"),
+        "{}",
+        got.text()
+    );
 }
 
 /// `coverage` ranks gaps for groups, software or campaigns, as the CLI's options do: one kind

@@ -505,6 +505,20 @@ async fn paint_answers_the_navigator_colours() {
     // The comment comes back as data, for the script to set as text.
     assert_eq!(cell("T1059.001")["comment"], "<img src=x onerror=alert(1)>");
     assert_eq!(answer["layers"][0]["versions"]["layer"], "4.5");
+    // Issue 22: its errors have the one API error shape.
+    let broken = Request::post("/ui/paint?domain=enterprise")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let got = send(&app, broken).await;
+    assert!(got.status.is_client_error(), "{}", got.body);
+    let error: Value = serde_json::from_str(&got.body).unwrap();
+    assert_eq!(error["code"], "invalid_input", "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        error.get("hint").is_some() && error.get("error").is_none(),
+        "{error}"
+    );
 }
 
 /// The enterprise 18.1 layer the server makes for `spec`, downloaded as JSON.
