@@ -189,9 +189,13 @@ impl Home {
                 let Some(release) = release_of_file_name(domain, &name) else {
                     continue;
                 };
-                let meta = entry
-                    .metadata()
-                    .map_err(|e| cannot_read(&entry.path(), &e))?;
+                // A release may be a link to a bundle kept elsewhere: followed (a link to
+                // nothing is no release).
+                let meta = match std::fs::metadata(entry.path()) {
+                    Ok(meta) => meta,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(cannot_read(&entry.path(), &e)),
+                };
                 if !meta.is_file() {
                     continue;
                 }
