@@ -20,11 +20,14 @@ mod coverage;
 mod diff;
 mod error;
 mod intel;
+mod layer;
+mod migrate;
 mod query;
 mod scope;
 
 pub use coverage::{
-    coverage, parse_format, parse_level, parse_score, plan_coverage, CoveragePlan, CoverageRequest,
+    coverage, parse_format, parse_level, parse_score, plan_coverage, read_rules, visibility,
+    CoveragePlan, CoverageRequest, VisibilityRequest,
 };
 pub use diff::{diff, diff_document, DiffRequest};
 pub use error::{echo, kb_code, Error, Kind, Result, ECHO_CHARS};
@@ -32,12 +35,20 @@ pub use intel::{
     attribute, emulate, overlap, predict, profile, similar, Answered, AttributeRequest,
     EmulateRequest, Observations, OverlapRequest, PredictRequest, ProfileRequest, SimilarRequest,
 };
+pub use layer::{
+    combine, excel, export_layers, generate_batch, generate_layer, is_no_data, layer_dataset,
+    parse_set_op, upgrade, valid_layers, validate, BatchRequest, BatchedLayer, CombineRequest,
+    ExcelRequest, ExportRequest, Exported, GenerateRequest, Upgraded, Workbooks,
+};
+pub use migrate::{
+    migrate_layer, migrate_rules, MigrateLayerRequest, MigrateRulesRequest, Migrated,
+};
 pub use query::{
     check_platform, check_tactic, find, list, matrix, relation, search, show, stats, ListRequest,
     Listed, MatrixAnswered, MatrixRequest, RelationAnswer, RelationRequest, SearchRequest,
     Searched, ShowRequest, Shown,
 };
 pub use scope::{
-    each_domain, locate, parse_domain, parse_release, required_release, Checked, Library, Located,
+    each_domain, locate, newest_each, parse_domain, parse_release, required_release, Checked, Library, Located,
     Noted, Scope,
 };

@@ -13,11 +13,29 @@ use crate::error::{Error, Result};
 pub trait Library {
     /// The dataset of `domain` at `release` (the newest when `None`).
     fn dataset(&self, domain: Domain, release: Option<&Release>) -> Result<&Dataset>;
+
+    /// A knowledge base holding every release of `domains` there is (migration reads the
+    /// releases between two). A library that holds one release says it cannot.
+    fn every_release(&self, domains: &[Domain]) -> Result<&Kb> {
+        let names: Vec<&str> = domains.iter().map(|d| d.as_str()).collect();
+        Err(Error::new(
+            crate::Kind::BadRequest,
+            "not_configured",
+            format!(
+                "this question reads every release of {}, and only one is open here",
+                names.join(", ")
+            ),
+        ))
+    }
 }
 
 impl Library for Kb {
     fn dataset(&self, domain: Domain, release: Option<&Release>) -> Result<&Dataset> {
         Ok(self.select(domain, release)?)
+    }
+
+    fn every_release(&self, _domains: &[Domain]) -> Result<&Kb> {
+        Ok(self)
     }
 }
 
@@ -256,4 +274,37 @@ pub fn each_domain<'l, L: Library + ?Sized>(
         answer: found,
         notes,
     })
+}
+
+/// The dataset of each domain of the scope: at its release when one is named (as
+/// [`each_domain`]), else each domain's newest; with no domain named, the domains with no data
+/// are left out with a note (an error when none has any).
+pub fn newest_each<'l, L: Library + ?Sized>(
+    library: &'l L,
+    scope: &Checked,
+) -> Result<Noted<Vec<&'l Dataset>>> {
+    if let Some(release) = &scope.release {
+        return Ok(each_domain(library, scope, &[release])?
+            .map(|rows| rows.into_iter().flatten().collect()));
+    }
+    let mut found = Vec::new();
+    let mut notes = Vec::new();
+    let mut first_error = None;
+    for domain in scope.domains() {
+        match library.dataset(domain, None) {
+            Ok(dataset) => found.push(dataset),
+            Err(error) if scope.domain.is_some() => return Err(error),
+            Err(error) => {
+                notes.push(format!("{domain} has no data loaded; left out"));
+                first_error = first_error.or(Some(error));
+            }
+        }
+    }
+    match first_error {
+        Some(error) if found.is_empty() => Err(error),
+        _ => Ok(Noted {
+            answer: found,
+            notes,
+        }),
+    }
 }

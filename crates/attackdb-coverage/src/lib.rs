@@ -43,7 +43,7 @@ pub use gaps::{gaps, resolve, techniques_of, ActorCoverage, Actors, Gap, Gaps, I
 pub use ingest::{
     ingest, read_file, read_text, FileError, Ingested, RuleFilter, ALL_STATUSES, DEPRECATED,
 };
-pub use json::to_json;
+pub use json::{document, to_json, CoverageDocument};
 pub use layer::to_layer;
 pub use limits::{limits, set_limits, Limits};
 pub use mapping::{map_rules, normalize_id, normalize_tactic, Hit, Mapping, Scope, UnknownKind};

@@ -892,8 +892,9 @@ impl NativeDataset {
             };
             let analysis = attackdb_ask::coverage(data, &request)
                 .map_err(ask_error)?
+                .answer
                 .answer;
-            serde_json::to_string(&attackdb_coverage::to_json(&analysis))
+            serde_json::to_string(&attackdb_coverage::document(&analysis).to_value())
                 .map_err(|e| PyValueError::new_err(e.to_string()))
         })
     }

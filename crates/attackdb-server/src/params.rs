@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use attackdb_kb::{Dataset, Domain, Kb, Release};
 
 use crate::error::ApiError;
 
@@ -83,36 +82,6 @@ impl Params {
                 ApiError::bad_parameter(format!("`{name}={text}`: expected a whole number"))
             }),
         }
-    }
-
-    /// `domain`, if given (`all` is none).
-    pub fn domain(&self) -> Result<Option<Domain>, ApiError> {
-        match self.get("domain") {
-            None => Ok(None),
-            Some(name) if name.eq_ignore_ascii_case("all") => Ok(None),
-            Some(name) => name
-                .parse::<Domain>()
-                .map(Some)
-                .map_err(|e| ApiError::bad_parameter(e.to_string())),
-        }
-    }
-
-    /// A release parameter (`release`, `from`, `to`), if given.
-    pub fn release(&self, name: &str) -> Result<Option<Release>, ApiError> {
-        self.get(name)
-            .map(|text| {
-                text.parse::<Release>()
-                    .map_err(|e| ApiError::bad_parameter(format!("`{name}`: {e}")))
-            })
-            .transpose()
-    }
-
-    /// The dataset a question about one release reads: `domain` (default enterprise) at
-    /// `release` (default the newest loaded).
-    pub fn dataset<'k>(&self, kb: &'k Kb) -> Result<&'k Dataset, ApiError> {
-        let domain = self.domain()?.unwrap_or(Domain::Enterprise);
-        let release = self.release("release")?;
-        Ok(kb.select(domain, release.as_ref())?)
     }
 }
 

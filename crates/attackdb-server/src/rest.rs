@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use attackdb_kb::{
-    detection_answer, related_answer, stats_answer, to_json_pretty, Concept, Domain,
+    detection_answer, related_answer, stats_answer, to_json_pretty, Domain,
 };
 use attackdb_navigator as nav;
 use axum::body::Bytes;
@@ -649,22 +649,6 @@ async fn diff(
     )
 }
 
-/// The body of `POST /api/v1/layers/generate`: the options of `attackdb layer generate`.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GenerateBody {
-    group: Option<String>,
-    software: Option<String>,
-    campaign: Option<String>,
-    mitigation: Option<String>,
-    datacomponent: Option<String>,
-    detectionstrategy: Option<String>,
-    overview: Option<String>,
-    platform: Option<String>,
-    domain: Option<String>,
-    release: Option<String>,
-}
-
 fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_parameter("the body is not UTF-8 text".to_string()))?;
@@ -678,45 +662,19 @@ fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError
     })
 }
 
-async fn layers_generate(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
-    use nav::generate;
-    let request: GenerateBody = body_json(&body)?;
-    let mut pairs = Vec::new();
-    pairs.extend(request.domain.clone().map(|d| ("domain".to_string(), d)));
-    pairs.extend(request.release.clone().map(|r| ("release".to_string(), r)));
-    let dataset = Params::any(pairs)?.dataset(state.kb())?;
-    let options = generate::GenerateOptions {
-        platform: request.platform.clone(),
-    };
-    let layer = if let Some(kind) = &request.overview {
-        let kind = Concept::parse(kind)
-            .filter(|c| generate::OVERVIEW_KINDS.contains(c))
-            .ok_or_else(|| ApiError::bad_parameter(format!("`{kind}` cannot be overviewed")))?;
-        generate::overview_layer(dataset, kind, &options)?
-    } else {
-        let (query, kind) = [
-            (&request.group, Concept::Group),
-            (&request.software, Concept::Software),
-            (&request.campaign, Concept::Campaign),
-            (&request.mitigation, Concept::Mitigation),
-            (&request.datacomponent, Concept::DataComponent),
-            (&request.detectionstrategy, Concept::DetectionStrategy),
-        ]
-        .into_iter()
-        .find_map(|(q, k)| q.as_ref().map(|q| (q, k)))
-        .ok_or_else(|| {
-            ApiError::bad_parameter(
-                "name what to generate: group, software, campaign, mitigation, datacomponent, detectionstrategy or overview",
-            )
-        })?;
-        let object = generate::resolve(dataset, query, kind)?;
-        generate::usage_layer(dataset, object, &options)?
-    };
-    Ok(respond(
-        &headers,
-        JSON,
-        nav::layer_to_json(&layer)?.into_bytes(),
-    ))
+/// A layer as the answer's body.
+fn layer_answer(headers: &HeaderMap, layer: &nav::Layer) -> Answer {
+    Ok(respond(headers, JSON, nav::layer_to_json(layer)?.into_bytes()))
+}
+
+/// `POST /api/v1/layers/generate`: the body is the options of `attackdb layer generate`.
+async fn layers_generate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let request: attackdb_ask::GenerateRequest = body_json(&body)?;
+    layer_answer(&headers, &attackdb_ask::generate_layer(state.kb(), &request)?)
 }
 
 fn read_layer_body(body: &Bytes) -> Result<nav::LayerFile, ApiError> {
@@ -733,44 +691,28 @@ async fn layers_validate(
 ) -> Answer {
     let params = params(query)?;
     let mut read = read_layer_body(&body)?;
-    let (domain, release) = (params.domain()?, params.release("release")?);
-    let checked_against = nav::check_file(&mut read, |layer_domain| {
-        let chosen = domain.unwrap_or(layer_domain);
-        state.kb().select(chosen, release.as_ref()).map(Some)
-    })?;
-    let report = nav::ValidationReport::new("request body", &read.layers, checked_against);
-    json(&headers, &report)
+    let validated =
+        attackdb_ask::validate(state.kb(), &mut read, "request body", &scope(&params))?;
+    noted_json(&headers, &validated.answer, &validated.notes)
 }
 
-async fn layers_upgrade(RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Answer {
+async fn layers_upgrade(
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
     params(query)?;
-    let read = read_layer_body(&body)?;
-    let is_list = read.is_list;
-    let layers = read.into_valid_layers()?;
-    Ok(respond(
-        &headers,
-        JSON,
-        nav::layers_to_json(&layers, is_list)?.into_bytes(),
-    ))
+    let upgraded = attackdb_ask::upgrade(read_layer_body(&body)?)?;
+    Ok(respond(&headers, JSON, upgraded.to_json()?.into_bytes()))
 }
 
-/// The body of `POST /api/v1/layers/combine`.
+/// The body of `POST /api/v1/layers/combine`: the layers, and the options of `attackdb layer
+/// combine`.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct CombineBody {
     layers: Vec<serde_json::Value>,
-    expr: Option<String>,
-    op: Option<String>,
-    name: Option<String>,
-    comments_from: Option<String>,
-    colors_from: Option<String>,
-    metadata_from: Option<String>,
-    links_from: Option<String>,
-    enabled_from: Option<String>,
-    gradient_from: Option<String>,
-    filters_from: Option<String>,
-    legend_from: Option<String>,
-    layer_metadata_from: Option<String>,
+    #[serde(flatten)]
+    request: attackdb_ask::CombineRequest,
 }
 
 async fn layers_combine(
@@ -779,72 +721,23 @@ async fn layers_combine(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    use nav::ops;
     let params = params(query)?;
-    let request: CombineBody = body_json(&body)?;
+    let CombineBody {
+        layers: values,
+        mut request,
+    } = body_json(&body)?;
     let mut layers = Vec::new();
-    for (index, value) in request.layers.iter().enumerate() {
-        let text = serde_json::to_string(value)?;
-        let read = nav::read_layers(&text)
-            .map_err(|e| ApiError::invalid(format!("layers[{index}]: {e}")))?;
-        layers.extend(
-            read.into_valid_layers()
-                .map_err(|e| ApiError::invalid(format!("layers[{index}]: {e}")))?,
-        );
+    for (index, value) in values.iter().enumerate() {
+        let source = format!("layers[{index}]");
+        let read = nav::read_layers(&serde_json::to_string(value)?)
+            .map_err(|e| ApiError::invalid(format!("{source}: {e}")))?;
+        layers.extend(attackdb_ask::valid_layers(read, &source)?);
     }
-    let n = layers.len();
-    let index = |name: &Option<String>| -> Result<Option<usize>, ApiError> {
-        let Some(name) = name else { return Ok(None) };
-        ops::variable_index(name, n).map(Some).ok_or_else(|| {
-            ApiError::bad_parameter(format!("`{name}` is not a layer variable (a, b, c...)"))
-        })
-    };
-    let layer = match (&request.expr, &request.op) {
-        (Some(expr), _) => {
-            let expr = nav::Expr::parse(expr)?;
-            let options = ops::CombineOptions {
-                name: request.name.clone(),
-                comments_from: index(&request.comments_from)?,
-                colors_from: index(&request.colors_from)?,
-                metadata_from: index(&request.metadata_from)?,
-                links_from: index(&request.links_from)?,
-                enabled_from: index(&request.enabled_from)?,
-                gradient_from: index(&request.gradient_from)?,
-                filters_from: index(&request.filters_from)?,
-                legend_from: index(&request.legend_from)?,
-                layer_metadata_from: index(&request.layer_metadata_from)?,
-            };
-            let domain = layers
-                .first()
-                .and_then(|l| Domain::parse(&l.domain))
-                .unwrap_or(Domain::Enterprise);
-            let release = params.release("release")?;
-            let dataset = state
-                .kb()
-                .select(params.domain()?.unwrap_or(domain), release.as_ref())
-                .ok();
-            ops::combine(&layers, &expr, &options, dataset)?
-        }
-        (None, Some(op)) => {
-            let op = match op.as_str() {
-                "union" => ops::SetOp::Union,
-                "intersection" => ops::SetOp::Intersection,
-                "difference" => ops::SetOp::Difference,
-                other => {
-                    return Err(ApiError::bad_parameter(format!(
-                        "`op={other}`: expected union, intersection or difference"
-                    )))
-                }
-            };
-            ops::set_operation(&layers, op, request.name.as_deref())?
-        }
-        (None, None) => return Err(ApiError::bad_parameter("give `expr` or `op`")),
-    };
-    Ok(respond(
+    request.scope = scope(&params);
+    layer_answer(
         &headers,
-        JSON,
-        nav::layer_to_json(&layer)?.into_bytes(),
-    ))
+        &attackdb_ask::combine(state.kb(), &layers, &request)?,
+    )
 }
 
 async fn layers_export(
@@ -853,62 +746,43 @@ async fn layers_export(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    use nav::export;
     let params = params(query)?;
     let format = params
         .get("format")
-        .ok_or_else(|| ApiError::bad_parameter("`format` is required: svg, xlsx, csv or md"))?
-        .to_string();
-    let read = read_layer_body(&body)?;
-    let layers = read.into_valid_layers()?;
-    let Some(first) = layers.first() else {
-        return Err(ApiError::invalid("the file holds no layer"));
-    };
-    let options = nav::LayerMatrixOptions {
-        subtechniques: params.flag("subtechniques")? || matches!(format.as_str(), "csv" | "md"),
+        .ok_or_else(|| ApiError::bad_parameter("`format` is required: svg, xlsx, csv or md"))?;
+    let layers = attackdb_ask::valid_layers(read_layer_body(&body)?, "request body")?;
+    let request = attackdb_ask::ExportRequest {
+        format: format.to_string(),
         all_techniques: params.flag("all_techniques")?,
+        subtechniques: params.flag("subtechniques")?,
+        scope: scope(&params),
     };
-    let release = params.release("release")?;
-    let mut matrices = Vec::new();
-    for layer in &layers {
-        let domain = match params.domain()? {
-            Some(domain) => domain,
-            None => layer
-                .domain
-                .parse::<Domain>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?,
-        };
-        let dataset = state.kb().select(domain, release.as_ref())?;
-        matrices.push(nav::LayerMatrix::build(layer, dataset, options));
-    }
-    let (content_type, bytes) = match format.as_str() {
-        "svg" => (
-            "image/svg+xml",
-            export::to_svg(first, &matrices[0]).into_bytes(),
-        ),
-        "csv" => (
-            "text/csv; charset=utf-8",
-            export::to_csv(&matrices[0])?.into_bytes(),
-        ),
-        "md" => (
-            "text/markdown; charset=utf-8",
-            export::to_markdown(first, &matrices[0]).into_bytes(),
-        ),
-        "xlsx" => {
-            let pairs: Vec<(&nav::Layer, &nav::LayerMatrix)> =
-                layers.iter().zip(&matrices).collect();
-            (
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                export::to_xlsx(&pairs)?,
-            )
-        }
-        other => {
-            return Err(ApiError::bad_parameter(format!(
-                "`format={other}`: expected svg, xlsx, csv or md"
-            )))
-        }
+    let exported = attackdb_ask::export_layers(state.kb(), &layers, &request)?;
+    Ok(respond(&headers, exported.content_type, exported.bytes))
+}
+
+async fn migrate_layer(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let params = params(query)?;
+    let request = attackdb_ask::MigrateLayerRequest {
+        to: params.get("to").map(str::to_string),
+        from: params.get("from").map(str::to_string),
     };
-    Ok(respond(&headers, content_type, bytes))
+    let file = read_layer_body(&body)?;
+    let migrated =
+        attackdb_ask::migrate_layer(state.kb(), &file, "request body", "response", &request)?;
+    let mut value = serde_json::to_value(&migrated.report)?;
+    let layers: Vec<serde_json::Value> = migrated
+        .layers
+        .iter()
+        .map(nav::layer_to_value)
+        .collect::<Result<_, _>>()?;
+    value["layers"] = serde_json::Value::Array(layers);
+    json(&headers, &value)
 }
 
 /// A file name from an upload, made safe: its last component, only plain characters.
@@ -948,6 +822,12 @@ impl Uploads {
             out = out.replace(kept.as_str(), given);
         }
         out.replace(&self.folder.path().display().to_string(), "upload")
+    }
+
+    /// `error` with the upload's files named as the client named them.
+    fn named(&self, mut error: ApiError) -> ApiError {
+        error.message = self.display(&error.message);
+        error
     }
 }
 
@@ -1004,17 +884,14 @@ async fn visibility_answer(
     headers: HeaderMap,
 ) -> Answer {
     let params = params(query)?;
-    let dataset = params.dataset(state.kb())?;
-    let sources = params.list("sources");
-    if sources.is_empty() {
-        return Err(ApiError::bad_parameter(
-            "`sources` names one or more data components, log sources or data sources, comma-separated",
-        ));
-    }
-    let list = attackdb_coverage::SourceList::from_names(&sources);
+    let request = attackdb_ask::VisibilityRequest {
+        sources: params.list("sources"),
+        platform: params.get("platform").map(str::to_string),
+        scope: scope(&params),
+    };
     json(
         &headers,
-        &attackdb_coverage::visibility(dataset, &list, params.get("platform"))?,
+        &attackdb_ask::visibility(state.kb(), None, &request)?.answer,
     )
 }
 
@@ -1025,7 +902,7 @@ async fn coverage(
 ) -> Answer {
     let params = params(query)?;
     let list = |name: &str| params.get(name).map(|_| params.list(name));
-    let request = attackdb_ask::CoverageRequest {
+    let mut request = attackdb_ask::CoverageRequest {
         format: params.get("format").map(str::to_string),
         platform: params.get("platform").map(str::to_string),
         score: params.get("score").map(str::to_string),
@@ -1039,66 +916,18 @@ async fn coverage(
         ..attackdb_ask::CoverageRequest::default()
     };
     // Every parameter is checked before the upload is read.
-    let plan = attackdb_ask::plan_coverage(state.kb(), &request)?;
+    attackdb_ask::plan_coverage(state.kb(), &request)?;
     let uploads = save_uploads(multipart).await?;
-    let analysis = plan
-        .run(&[uploads.folder.path().to_path_buf()])
-        .map_err(|e| {
-            let mut error = ApiError::from(e);
-            error.message = uploads.display(&error.message);
-            error
-        })?
-        .answer;
-    let value = attackdb_coverage::to_json(&analysis);
-    let text = to_json_pretty(&value)?;
-    Ok(respond(
-        &HeaderMap::new(),
-        JSON,
-        uploads.display(&text).into_bytes(),
+    request.paths = vec![uploads.folder.path().to_path_buf()];
+    let answered =
+        attackdb_ask::coverage(state.kb(), &request).map_err(|e| uploads.named(e.into()))?;
+    let mut document = attackdb_coverage::document(&answered.answer.answer);
+    document.rename_files(|text| uploads.display(text));
+    let text = to_json_pretty(&document.to_value())?;
+    Ok(with_notes(
+        respond(&HeaderMap::new(), JSON, text.into_bytes()),
+        &answered.notes,
     ))
-}
-
-fn required_release(params: &Params, name: &str) -> Result<attackdb_kb::Release, ApiError> {
-    params
-        .release(name)?
-        .ok_or_else(|| ApiError::bad_parameter(format!("`{name}` is required: a release X.Y")))
-}
-
-async fn migrate_layer(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer {
-    use attackdb_navigator::migrate::{migrate_file, MigrateFileError};
-    let params = params(query)?;
-    let to = required_release(&params, "to")?;
-    let file = read_layer_body(&body)?;
-    let migration =
-        migrate_file(&file, state.kb(), &to, params.get("from")).map_err(|e| match e {
-            MigrateFileError::Kb(error) => ApiError::from(error),
-            MigrateFileError::Layer(error) => ApiError::invalid(error.to_string()),
-        })?;
-    let mut report = nav::MigrationReport::new(
-        "request body",
-        "response",
-        to.as_str(),
-        migration.sources,
-        &migration.decisions,
-    );
-    report.problems = migration
-        .warnings
-        .iter()
-        .map(nav::ProblemAnswer::of)
-        .collect();
-    let mut value = serde_json::to_value(&report)?;
-    let layers: Vec<serde_json::Value> = migration
-        .layers
-        .iter()
-        .map(nav::layer_to_value)
-        .collect::<Result<_, _>>()?;
-    value["layers"] = serde_json::Value::Array(layers);
-    json(&headers, &value)
 }
 
 async fn migrate_rules(
@@ -1107,31 +936,24 @@ async fn migrate_rules(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Answer {
     let params = params(query)?;
-    let to = required_release(&params, "to")?;
-    let domain = params.domain()?.unwrap_or(Domain::Enterprise);
-    let dataset = state.kb().select(domain, Some(&to))?;
-    let format = match params.get("format").unwrap_or("auto") {
-        "auto" => None,
-        name => Some(attackdb_coverage::Format::parse(name).ok_or_else(|| {
-            ApiError::bad_parameter(format!(
-                "`format={name}`: expected auto, sigma, splunk, elastic, csv or layer"
-            ))
-        })?),
+    let mut request = attackdb_ask::MigrateRulesRequest {
+        to: params.get("to").map(str::to_string),
+        format: params.get("format").map(str::to_string),
+        scope: scope(&params),
+        ..attackdb_ask::MigrateRulesRequest::default()
     };
+    // The parameters are checked before the upload is read.
+    attackdb_ask::required_release("to", request.to.as_deref())?;
+    attackdb_ask::parse_format(request.format.as_deref())?;
     let uploads = save_uploads(multipart).await?;
-    let ingested = attackdb_coverage::ingest(&[uploads.folder.path().to_path_buf()], format)?;
-    let earlier: Vec<&attackdb_kb::Dataset> = state
-        .kb()
-        .releases(domain)
-        .rev()
-        .filter(|d| d.release() < dataset.release())
-        .collect();
-    let report = attackdb_coverage::check_references_with(dataset, &earlier, &ingested);
-    let text = to_json_pretty(&report)?;
-    Ok(respond(
-        &HeaderMap::new(),
-        JSON,
-        uploads.display(&text).into_bytes(),
+    request.paths = vec![uploads.folder.path().to_path_buf()];
+    let answered = attackdb_ask::migrate_rules(state.kb(), &request)
+        .map_err(|e| uploads.named(e.into()))?;
+    let text = to_json_pretty(&answered.answer.1)?;
+    let notes: Vec<String> = answered.notes.iter().map(|n| uploads.display(n)).collect();
+    Ok(with_notes(
+        respond(&HeaderMap::new(), JSON, uploads.display(&text).into_bytes()),
+        &notes,
     ))
 }
 

@@ -96,7 +96,7 @@ impl CoverageStore {
             scope: attackdb_ask::Scope::new(request.domain.as_deref(), request.release.as_deref()),
             ..attackdb_ask::CoverageRequest::default()
         };
-        let analysis = attackdb_ask::coverage(kb, &asked)?.answer;
+        let analysis = attackdb_ask::coverage(kb, &asked)?.answer.answer;
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let id = format!("r{n}");
         let kept = Arc::new(Kept {

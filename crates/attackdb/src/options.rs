@@ -59,24 +59,10 @@ impl Options {
         })
     }
 
-    /// The domain of a command about one release: `--domain`, else `default` (enterprise, or
-    /// the domain the command's input names).
-    pub fn domain_or(&self, default: Domain) -> Domain {
-        self.domain.unwrap_or(default)
-    }
-
     /// The domains of a command over several: `--domain`, else every one.
     pub fn domains(&self) -> Vec<Domain> {
         self.domain
             .map_or_else(|| Domain::ALL.to_vec(), |d| vec![d])
-    }
-
-    /// `--release` as a release number (`18.1`, `v18.1`), if given.
-    pub fn release(&self) -> Result<Option<Release>> {
-        self.release_text
-            .as_deref()
-            .map(|text| text.parse::<Release>().map_err(|e| anyhow!(e)))
-            .transpose()
     }
 
     /// Where data comes from: `--data`, else `ATTACKDB_DATA`, else the data home.
@@ -119,11 +105,6 @@ impl Options {
                 }
             }
         }
-    }
-
-    /// Opens `domain` at `--release` (else its newest) and selects it.
-    pub fn dataset(&self, domain: Domain) -> Result<&'static Dataset> {
-        self.dataset_at(domain, self.release()?)
     }
 
     /// The request scope of the global options: `--domain` and `--release` as given, checked
@@ -174,6 +155,12 @@ impl attackdb_ask::Library for Options {
             .map(|d| d as &Dataset)
             .map_err(ask_error)
     }
+
+    fn every_release(&self, domains: &[Domain]) -> attackdb_ask::Result<&Kb> {
+        self.open(&Need::Domains(domains.to_vec()))
+            .map(|kb| kb as &Kb)
+            .map_err(ask_error)
+    }
 }
 
 /// An error of opening data as a question's error, its cause kept (for the hints of
@@ -185,10 +172,16 @@ pub fn ask_error(error: anyhow::Error) -> attackdb_ask::Error {
     };
     match error.downcast::<attackdb_data::Error>() {
         Ok(attackdb_data::Error::Kb(kb)) => kb.into(),
-        Ok(data) => {
-            attackdb_ask::Error::new(attackdb_ask::Kind::Internal, "no_data", data.to_string())
+        Ok(data @ attackdb_data::Error::NoData(_)) => {
+            attackdb_ask::Error::new(attackdb_ask::Kind::NotFound, "no_data", data.to_string())
                 .with_source(data)
         }
+        Ok(data) => attackdb_ask::Error::new(
+            attackdb_ask::Kind::Internal,
+            "data_unreadable",
+            data.to_string(),
+        )
+        .with_source(data),
         Err(other) => attackdb_ask::Error::internal(other.to_string()),
     }
 }

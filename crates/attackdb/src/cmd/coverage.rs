@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use attackdb_coverage::{Analysis, Inherit, Level};
-use attackdb_kb::Domain;
 use clap::{Args, ValueEnum};
 
 use crate::options::Options;
@@ -116,14 +115,6 @@ pub struct BelowThreshold {
     pub threshold: f64,
 }
 
-/// No file named could be read: every one failed (each reason is on stderr).
-#[derive(Debug, thiserror::Error)]
-#[error("no rule could be read from the {files} file(s) given (the reasons are above)")]
-pub struct NothingRead {
-    /// How many files were tried.
-    pub files: usize,
-}
-
 /// Runs `attackdb coverage` on `--domain` (default enterprise) at `--release`.
 pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()> {
     let json = cli.json;
@@ -140,35 +131,22 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
         with_software: args.with_software,
         min_level: args.min_level.map(|l| l.as_str().to_string()),
         status: args.status.clone(),
+        visibility: args.visibility.clone(),
         scope: cli.scope(),
     };
     let answered = attackdb_ask::coverage(cli, &request)?;
-    let dataset = answered.dataset;
-    let mut analysis = answered.answer;
+    let analysis = answered.answer.answer;
     for error in &analysis.ingested.errors {
         crate::progress::say(
             "warning",
             &format!("{}: {}", error.file.display(), error.reason),
         );
     }
-
-    if let Some(path) = &args.visibility {
-        let visible =
-            super::visibility::visibility_of_file(path, dataset, args.platform.as_deref())?;
-        analysis.visibility = Some(attackdb_coverage::join_visibility(&analysis, visible));
-    }
     for warning in &analysis.mapping.warnings {
         crate::progress::say("warning", &warning.to_string());
     }
-    if analysis.rules_mapped() == 0 {
-        let others: Vec<&attackdb_kb::Dataset> = Domain::ALL
-            .into_iter()
-            .filter(|&d| d != dataset.domain())
-            .filter_map(|d| cli.dataset(d).ok())
-            .collect();
-        if let Some(note) = analysis.other_domain_note(&others) {
-            crate::progress::say("note", &note.to_string());
-        }
+    for note in &answered.notes {
+        crate::progress::say("note", note);
     }
     if let Some(path) = &args.layer {
         let layer = attackdb_coverage::to_layer(&analysis, &layer_name(&args.paths));
@@ -187,7 +165,7 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
         write_file(path, &text)?;
     }
     if json {
-        render::json(out, &attackdb_coverage::to_json(&analysis))?;
+        render::json(out, &attackdb_coverage::document(&analysis).to_value())?;
     } else {
         summary(&analysis, args.top, out)?;
     }

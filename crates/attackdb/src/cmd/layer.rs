@@ -5,9 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use attackdb_kb::{Concept, Dataset, Domain};
-use attackdb_navigator::generate::{self, GenerateOptions};
-use attackdb_navigator::{self as nav, export, ops, LayerFile, Severity};
+use attackdb_navigator::{self as nav, LayerFile, Severity};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::options::Options;
@@ -141,6 +139,17 @@ pub enum SetOpArg {
     Difference,
 }
 
+impl SetOpArg {
+    /// `union`, `intersection` or `difference`.
+    fn name(self) -> &'static str {
+        match self {
+            SetOpArg::Union => "union",
+            SetOpArg::Intersection => "intersection",
+            SetOpArg::Difference => "difference",
+        }
+    }
+}
+
 /// `attackdb layer export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -195,13 +204,18 @@ pub fn export(command: &ExportCommand, global: &Options, out: &mut dyn Write) ->
 
 /// `export excel`: every domain (or `--domain`), at `--release` (else the newest).
 fn export_excel(args: &ExcelArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
+    let request = attackdb_ask::ExcelRequest {
+        scope: global.scope(),
+    };
+    let answered = attackdb_ask::excel(global, &request)?;
+    say_notes(&answered.notes);
     let mut written = Vec::new();
-    for domain in global.domains() {
-        let dataset = global.dataset(domain)?;
+    for workbooks in answered.answer {
+        let dataset = workbooks.dataset;
         let dir = args.output.join(dataset.domain().as_str());
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        for (name, bytes) in nav::excel::knowledge_base_workbooks(dataset)? {
+        for (name, bytes) in workbooks.files {
             let path = dir.join(&name);
             emit(&bytes, Some(&path), out)?;
             written.push(nav::Workbook {
@@ -222,6 +236,13 @@ fn export_excel(args: &ExcelArgs, global: &Options, out: &mut dyn Write) -> Resu
         )?;
     }
     Ok(())
+}
+
+/// Says each note on stderr.
+fn say_notes(notes: &[String]) {
+    for note in notes {
+        crate::progress::say("note", note);
+    }
 }
 
 /// Reads a layer file; a file that is not JSON or not a layer is an error naming the file.
@@ -249,48 +270,13 @@ pub fn read_file(file: &Path) -> Result<LayerFile> {
     nav::read_layers(&text).with_context(|| format!("{}", file.display()))
 }
 
-/// The dataset of a layer's domain (`--domain` wins) at `--release`. A domain that is not
-/// ATT&CK's is an error.
-fn layer_dataset(global: &Options, layer_domain: &str) -> Result<&'static Dataset> {
-    let domain = match global.domain {
-        Some(domain) => domain,
-        None => layer_domain.parse::<Domain>()?,
-    };
-    global.dataset(domain)
-}
-
-/// Whether `error` says no data was given anywhere.
-fn is_no_data(error: &anyhow::Error) -> bool {
-    error
-        .downcast_ref::<attackdb_data::Error>()
-        .is_some_and(|e| matches!(e, attackdb_data::Error::NoData(_)))
-}
-
 fn validate(file: &Path, global: &Options, out: &mut dyn Write) -> Result<()> {
     let mut read = read_file(file)?;
-    // Check the techniques against the release, one dataset per domain the layers name.
-    let mut noted = false;
-    let checked_against = nav::check_file(&mut read, |domain| {
-        match layer_dataset(global, domain.as_str()) {
-            Ok(dataset) => Ok(Some(dataset)),
-            Err(error) if is_no_data(&error) => {
-                if !noted {
-                    crate::progress::say(
-                        "note",
-                        &format!("no ATT&CK data, so only the format is checked ({error})"),
-                    );
-                    noted = true;
-                }
-                Ok(None)
-            }
-            Err(error) => Err(error),
-        }
-    })?;
-    let report = nav::ValidationReport::new(
-        &file.display().to_string(),
-        &read.layers,
-        checked_against.clone(),
-    );
+    let name = file.display().to_string();
+    let validated = attackdb_ask::validate(global, &mut read, &name, &global.scope())?;
+    say_notes(&validated.notes);
+    let report = validated.answer;
+    let checked_against = report.checked_against.clone();
     let invalid = report.invalid();
     if global.json {
         render::json(out, &report)?;
@@ -360,12 +346,10 @@ fn upgrade(
     out: &mut dyn Write,
 ) -> Result<()> {
     let read = read_file(file)?;
-    let is_list = read.is_list;
-    let summary = nav::upgrade_summary(&read.layers);
-    let layers = read
-        .into_valid_layers()
+    let upgraded = attackdb_ask::upgrade(read)
         .with_context(|| format!("{}: not upgraded", file.display()))?;
-    let text = nav::layers_to_json(&layers, is_list)?;
+    let text = upgraded.to_json()?;
+    let summary = upgraded.summary;
     match output {
         Some(path) => {
             std::fs::write(path, &text)
@@ -433,43 +417,26 @@ fn emit(text: &[u8], output: Option<&Path>, out: &mut dyn Write) -> Result<()> {
     }
 }
 
-fn concept(name: &str, allowed: &[Concept], what: &str) -> Result<Concept> {
-    Concept::parse(name)
-        .filter(|c| allowed.contains(c))
-        .ok_or_else(|| {
-            anyhow!(
-                "`{name}` cannot be {what}: expected one of {}",
-                allowed
-                    .iter()
-                    .map(|c| c.plural())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-}
-
 fn generate(args: &GenerateArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
-    let dataset = global.dataset(global.domain_or(Domain::Enterprise))?;
-    let options = GenerateOptions {
-        platform: args.platform.clone(),
-    };
     if let Some(kind) = &args.batch {
-        let kind = concept(kind, &generate::USAGE_KINDS, "batched")?;
         let Some(dir) = &args.output else {
             bail!("--batch writes one file per object: give a folder with -o");
         };
+        let request = attackdb_ask::BatchRequest {
+            kind: kind.clone(),
+            platform: args.platform.clone(),
+            scope: global.scope(),
+        };
+        let (kind, layers) = attackdb_ask::generate_batch(global, &request)?;
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let layers = generate::batch_layers(dataset, kind, &options)?;
         let mut written = Vec::new();
-        let ids: Vec<&str> = layers.iter().map(|(id, _)| id.as_str()).collect();
-        let names = generate::layer_file_names(&ids);
-        for ((id, layer), name) in layers.iter().zip(&names) {
-            let path = dir.join(name);
-            emit(nav::layer_to_json(layer)?.as_bytes(), Some(&path), out)?;
+        for batched in &layers {
+            let path = dir.join(&batched.file_name);
+            emit(nav::layer_to_json(&batched.layer)?.as_bytes(), Some(&path), out)?;
             written.push(nav::BatchLayer {
-                id: id.clone(),
+                id: batched.id.clone(),
                 file: path.display().to_string(),
-                techniques: layer.techniques.len(),
+                techniques: batched.layer.techniques.len(),
             });
         }
         if global.json {
@@ -491,24 +458,18 @@ fn generate(args: &GenerateArgs, global: &Options, out: &mut dyn Write) -> Resul
         }
         return Ok(());
     }
-    let layer = if let Some(kind) = &args.overview {
-        let kind = concept(kind, &generate::OVERVIEW_KINDS, "overviewed")?;
-        generate::overview_layer(dataset, kind, &options)?
-    } else {
-        let (query, kind) = [
-            (&args.group, Concept::Group),
-            (&args.software, Concept::Software),
-            (&args.campaign, Concept::Campaign),
-            (&args.mitigation, Concept::Mitigation),
-            (&args.datacomponent, Concept::DataComponent),
-            (&args.detectionstrategy, Concept::DetectionStrategy),
-        ]
-        .into_iter()
-        .find_map(|(q, k)| q.as_ref().map(|q| (q, k)))
-        .ok_or_else(|| anyhow!("nothing to generate"))?;
-        let object = generate::resolve(dataset, query, kind).map_err(attackdb_ask::Error::from)?;
-        generate::usage_layer(dataset, object, &options)?
+    let request = attackdb_ask::GenerateRequest {
+        group: args.group.clone(),
+        software: args.software.clone(),
+        campaign: args.campaign.clone(),
+        mitigation: args.mitigation.clone(),
+        datacomponent: args.datacomponent.clone(),
+        detectionstrategy: args.detectionstrategy.clone(),
+        overview: args.overview.clone(),
+        platform: args.platform.clone(),
+        scope: global.scope(),
     };
+    let layer = attackdb_ask::generate_layer(global, &request)?;
     write_layer(&layer, args.output.as_deref(), "techniques", global, out)
 }
 
@@ -551,99 +512,55 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<nav::Layer>> {
     let mut layers = Vec::new();
     for file in files {
         let read = read_file(file)?;
-        layers.extend(
-            read.into_valid_layers()
-                .with_context(|| format!("{}", file.display()))?,
-        );
+        layers.extend(attackdb_ask::valid_layers(read, &file.display().to_string())?);
     }
     Ok(layers)
 }
 
-fn layer_index(name: &Option<String>, count: usize) -> Result<Option<usize>> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
-    ops::variable_index(name, count)
-        .map(Some)
-        .ok_or_else(|| anyhow!("`{name}` is not a layer variable (a, b, c...)"))
-}
-
 fn combine(args: &CombineArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
     let layers = read_all(&args.files)?;
-    let layer = match (&args.expr, args.op) {
-        (Some(expr), _) => {
-            let expr = nav::Expr::parse(expr)?;
-            let n = layers.len();
-            let options = ops::CombineOptions {
-                name: args.name.clone(),
-                comments_from: layer_index(&args.comments_from, n)?,
-                colors_from: layer_index(&args.colors_from, n)?,
-                metadata_from: layer_index(&args.metadata_from, n)?,
-                links_from: layer_index(&args.links_from, n)?,
-                enabled_from: layer_index(&args.enabled_from, n)?,
-                gradient_from: layer_index(&args.gradient_from, n)?,
-                filters_from: layer_index(&args.filters_from, n)?,
-                legend_from: layer_index(&args.legend_from, n)?,
-                layer_metadata_from: layer_index(&args.layer_metadata_from, n)?,
-            };
-            // expand annotations without a tactic over the technique's tactics, as the Navigator
-            let domain = layers.first().map_or("enterprise", |l| l.domain.as_str());
-            let dataset = match layer_dataset(global, domain) {
-                Ok(dataset) => Some(dataset),
-                Err(error) if is_no_data(&error) => None,
-                Err(error) => return Err(error),
-            };
-            ops::combine(&layers, &expr, &options, dataset)?
-        }
-        (None, Some(op)) => {
-            let op = match op {
-                SetOpArg::Union => ops::SetOp::Union,
-                SetOpArg::Intersection => ops::SetOp::Intersection,
-                SetOpArg::Difference => ops::SetOp::Difference,
-            };
-            ops::set_operation(&layers, op, args.name.as_deref())?
-        }
-        (None, None) => bail!("give --expr or --op"),
+    let request = attackdb_ask::CombineRequest {
+        expr: args.expr.clone(),
+        op: args.op.map(|op| op.name().to_string()),
+        name: args.name.clone(),
+        comments_from: args.comments_from.clone(),
+        colors_from: args.colors_from.clone(),
+        metadata_from: args.metadata_from.clone(),
+        links_from: args.links_from.clone(),
+        enabled_from: args.enabled_from.clone(),
+        gradient_from: args.gradient_from.clone(),
+        filters_from: args.filters_from.clone(),
+        legend_from: args.legend_from.clone(),
+        layer_metadata_from: args.layer_metadata_from.clone(),
+        scope: global.scope(),
     };
+    let layer = attackdb_ask::combine(global, &layers, &request)?;
     write_layer(&layer, args.output.as_deref(), "annotations", global, out)
 }
 
 fn export_layer(args: &ExportArgs, global: &Options, out: &mut dyn Write) -> Result<()> {
     let layers = read_all(std::slice::from_ref(&args.file))?;
-    let Some(first) = layers.first() else {
+    if layers.is_empty() {
         bail!("{}: no layer", args.file.display());
-    };
-    let options = nav::LayerMatrixOptions {
-        subtechniques: args.subtechniques
-            || matches!(args.format, ExportFormat::Csv | ExportFormat::Md),
-        all_techniques: args.all_techniques,
-    };
-    let mut matrices = Vec::new();
-    for layer in &layers {
-        let dataset = layer_dataset(global, &layer.domain)?;
-        matrices.push(nav::LayerMatrix::build(layer, dataset, options));
     }
-    let bytes = match args.format {
-        ExportFormat::Svg => export::to_svg(first, &matrices[0]).into_bytes(),
-        ExportFormat::Csv => export::to_csv(&matrices[0])?.into_bytes(),
-        ExportFormat::Md => export::to_markdown(first, &matrices[0]).into_bytes(),
-        ExportFormat::Xlsx => {
-            if args.output.is_none() {
-                bail!("xlsx is binary: give a file with -o");
-            }
-            let pairs: Vec<(&nav::Layer, &nav::LayerMatrix)> =
-                layers.iter().zip(&matrices).collect();
-            export::to_xlsx(&pairs)?
-        }
+    let request = attackdb_ask::ExportRequest {
+        format: args.format.name().to_string(),
+        all_techniques: args.all_techniques,
+        subtechniques: args.subtechniques,
+        scope: global.scope(),
     };
-    emit(&bytes, args.output.as_deref(), out)?;
+    let exported = attackdb_ask::export_layers(global, &layers, &request)?;
+    if exported.binary && args.output.is_none() {
+        bail!("{} is binary: give a file with -o", exported.format);
+    }
+    emit(&exported.bytes, args.output.as_deref(), out)?;
     if let Some(path) = &args.output {
         if global.json {
             render::json(
                 out,
                 &nav::ExportReport {
                     file: path.display().to_string(),
-                    format: args.format.name(),
+                    format: exported.format,
                     layers: layers.len(),
                 },
             )?;

@@ -5,9 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use attackdb_data::Need;
-use attackdb_kb::{Domain, Release};
-use attackdb_navigator::{layers_to_json, MigrationReport};
+use attackdb_navigator::layers_to_json;
 use clap::Subcommand;
 
 use crate::options::Options;
@@ -100,35 +98,30 @@ fn migrate_layer_file(
     global: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let to_release: Release = to.parse()?;
     let layer_file = crate::cmd::layer::read_file(file)?;
-    let is_list = layer_file.is_list;
-    let domains = attackdb_navigator::migrate::layer_domains(&layer_file)
-        .with_context(|| file.display().to_string())?;
-    let kb = global.open(&Need::Domains(domains.clone()))?;
-    let migration = attackdb_navigator::migrate::migrate_file(&layer_file, kb, &to_release, from)
-        .with_context(|| file.display().to_string())?;
-    for warning in &migration.warnings {
-        crate::progress::say("warning", &format!("{}: {warning}", file.display()));
-    }
-    let problems = migration
-        .warnings
-        .iter()
-        .map(attackdb_navigator::ProblemAnswer::of)
-        .collect();
-    let (migrated_layers, sources, all_decisions) =
-        (migration.layers, migration.sources, migration.decisions);
-    let written = layers_to_json(&migrated_layers, is_list)?;
-    std::fs::write(target_path, written)
-        .with_context(|| format!("cannot write {}", target_path.display()))?;
-    let mut json_report = MigrationReport::new(
+    let request = attackdb_ask::MigrateLayerRequest {
+        to: Some(to.to_string()),
+        from: from.map(str::to_string),
+    };
+    let migrated = attackdb_ask::migrate_layer(
+        global,
+        &layer_file,
         &file.display().to_string(),
         &target_path.display().to_string(),
-        to,
-        sources,
-        &all_decisions,
-    );
-    json_report.problems = problems;
+        &request,
+    )?;
+    for warning in &migrated.report.problems {
+        crate::progress::say(
+            "warning",
+            &format!("{}: {}: {}", file.display(), warning.path, warning.message),
+        );
+    }
+    let written = layers_to_json(&migrated.layers, migrated.is_list)?;
+    std::fs::write(target_path, written)
+        .with_context(|| format!("cannot write {}", target_path.display()))?;
+    let domains = migrated.domains;
+    let json_report = migrated.report;
+    let all_decisions = &json_report.decisions;
     let review = json_report.needs_review;
     if let Some(report) = report {
         let content = if report.extension().is_some_and(|e| e == "json") {
@@ -158,8 +151,8 @@ fn migrate_layer_file(
     )?;
     // Per kind: how many, how many for review, and the techniques.
     let mut kinds: Vec<(&str, usize, usize, Vec<&str>)> = Vec::new();
-    for (_, d) in &all_decisions {
-        let kind = d.kind.as_str();
+    for d in all_decisions {
+        let kind = d.kind;
         let index = match kinds.iter().position(|k| k.0 == kind) {
             Some(index) => index,
             None => {
@@ -213,41 +206,17 @@ fn migrate_rules(
     global: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    use attackdb_coverage::{check_references_with, ingest, Format};
-
-    let forced = match format {
-        None | Some("auto") => None,
-        Some(name) => Some(Format::parse(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown rule format `{name}`: expected auto, sigma, splunk, elastic, csv or layer"
-            )
-        })?),
+    let request = attackdb_ask::MigrateRulesRequest {
+        paths: paths.to_vec(),
+        to: Some(to.to_string()),
+        format: format.map(str::to_string),
+        scope: global.scope(),
     };
-    let domain = global.domain_or(Domain::Enterprise);
-    let release: Release = to.parse()?;
-    // Every release of the domain: earlier ones tell what a tactic the target no longer knows
-    // became.
-    let kb = global.open(&Need::Domains(vec![domain]))?;
-    let dataset = kb.select(domain, Some(&release))?;
-    let earlier: Vec<&attackdb_kb::Dataset> = kb
-        .releases(domain)
-        .rev()
-        .filter(|d| d.release() < dataset.release())
-        .collect();
-    let ingested = ingest(paths, forced)?;
-    for error in &ingested.errors {
-        crate::progress::say(
-            "warning",
-            &format!("{}: {}", error.file.display(), error.reason),
-        );
+    let answered = attackdb_ask::migrate_rules(global, &request)?;
+    for note in &answered.notes {
+        crate::progress::say("warning", note);
     }
-    if ingested.nothing_read() {
-        return Err(super::coverage::NothingRead {
-            files: ingested.files,
-        }
-        .into());
-    }
-    let report = check_references_with(dataset, &earlier, &ingested);
+    let (dataset, report) = answered.answer;
     let chosen = output_format.unwrap_or(if global.json { "json" } else { "table" });
     let text = match chosen {
         "json" => attackdb_kb::to_json_pretty(&report)?,

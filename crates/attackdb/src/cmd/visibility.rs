@@ -3,11 +3,10 @@
 //! Navigator layer.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use attackdb_coverage::{SourceList, VisibilityAnswer};
-use attackdb_kb::Domain;
 use clap::Args;
 
 use crate::options::Options;
@@ -32,38 +31,18 @@ pub struct VisibilityArgs {
     pub layer: Option<PathBuf>,
 }
 
-/// The sources of `args`: the file's, then those named as arguments.
-fn sources(args: &VisibilityArgs) -> Result<SourceList> {
-    let mut list = match &args.log_sources {
-        Some(path) => SourceList::read(path)?,
-        None => SourceList::from_names(&[]),
-    };
-    list.entries
-        .extend(SourceList::from_names(&args.sources).entries);
-    Ok(list)
-}
-
-/// The sources read from `path`, and the visibility they give on `dataset` (for `coverage
-/// --visibility`).
-pub fn visibility_of_file(
-    path: &Path,
-    dataset: &attackdb_kb::Dataset,
-    platform: Option<&str>,
-) -> Result<VisibilityAnswer> {
-    let list = SourceList::read(path)?;
-    Ok(attackdb_coverage::visibility(dataset, &list, platform)?)
-}
-
-/// Runs `attackdb visibility` on `--domain` (else the DeTT&CT file's domain, else enterprise).
 pub fn run(args: &VisibilityArgs, options: &Options, out: &mut dyn Write) -> Result<()> {
-    let list = sources(args)?;
-    let file_domain = match &list.domain {
-        Some(name) => Some(name.parse::<Domain>()?),
-        None => None,
+    let file = args
+        .log_sources
+        .as_deref()
+        .map(SourceList::read)
+        .transpose()?;
+    let request = attackdb_ask::VisibilityRequest {
+        sources: args.sources.clone(),
+        platform: args.platform.clone(),
+        scope: options.scope(),
     };
-    let domain = options.domain.or(file_domain).unwrap_or(Domain::Enterprise);
-    let dataset = options.dataset(domain)?;
-    let answer = attackdb_coverage::visibility(dataset, &list, args.platform.as_deref())?;
+    let answer = attackdb_ask::visibility(options, file, &request)?.answer;
     if let Some(path) = &args.layer {
         let name = match (&answer.input_name, &args.log_sources) {
             (Some(name), _) => format!("visibility: {name}"),
