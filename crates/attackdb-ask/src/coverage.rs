@@ -198,7 +198,9 @@ impl<'l> CoveragePlan<'l> {
 /// (`nothing_read`) naming each file and its reason.
 pub fn read_rules(paths: &[PathBuf], format: Option<Format>) -> Result<Ingested> {
     if paths.is_empty() {
-        return Err(Error::bad_parameter("name one or more rule files or folders"));
+        return Err(Error::bad_parameter(
+            "name one or more rule files or folders",
+        ));
     }
     let ingested = attackdb_coverage::ingest(paths, format)?;
     if ingested.nothing_read() {

@@ -49,6 +49,6 @@ pub use query::{
     Searched, ShowRequest, Shown,
 };
 pub use scope::{
-    each_domain, locate, newest_each, parse_domain, parse_release, required_release, Checked, Library, Located,
-    Noted, Scope,
+    each_domain, locate, newest_each, parse_domain, parse_release, required_release, Checked,
+    Library, Located, Noted, Scope,
 };

@@ -49,12 +49,11 @@ pub fn migrate_layer<L: Library + ?Sized>(
     let to = required_release("to", request.to.as_deref())?;
     let domains = migrate::layer_domains(file).map_err(|e| prefixed(source, e.into()))?;
     let kb = library.every_release(&domains)?;
-    let migration = migrate::migrate_file(file, kb, &to, request.from.as_deref()).map_err(
-        |e| match e {
+    let migration =
+        migrate::migrate_file(file, kb, &to, request.from.as_deref()).map_err(|e| match e {
             MigrateFileError::Kb(error) => Error::from(error),
             MigrateFileError::Layer(error) => prefixed(source, error.into()),
-        },
-    )?;
+        })?;
     let mut report = MigrationReport::new(
         source,
         output,

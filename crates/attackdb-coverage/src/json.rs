@@ -290,7 +290,14 @@ pub fn document(analysis: &Analysis<'_>) -> CoverageDocument {
             .tactics_of(technique.technique)
             .iter()
             .filter(|t| technique.rules_by_tactic.contains_key(t))
-            .map(|&t| dataset.object(t).shortname.as_deref().unwrap_or("").to_string())
+            .map(|&t| {
+                dataset
+                    .object(t)
+                    .shortname
+                    .as_deref()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .collect();
         let rule_list = technique
             .rules
@@ -323,7 +330,11 @@ pub fn document(analysis: &Analysis<'_>) -> CoverageDocument {
         .iter()
         .map(|t| TacticEntry {
             id: dataset.display_id(t.tactic).to_string(),
-            shortname: dataset.object(t.tactic).shortname.as_deref().map(str::to_string),
+            shortname: dataset
+                .object(t.tactic)
+                .shortname
+                .as_deref()
+                .map(str::to_string),
             name: dataset.display_name(t.tactic).to_string(),
             techniques: t.techniques,
             covered: t.covered,
@@ -401,7 +412,10 @@ pub fn document(analysis: &Analysis<'_>) -> CoverageDocument {
         errors,
         warnings: analysis.mapping.warnings.clone(),
         visibility: analysis.visibility.clone(),
-        gaps: analysis.gaps.as_ref().map(|gaps| gaps_entry(analysis, gaps)),
+        gaps: analysis
+            .gaps
+            .as_ref()
+            .map(|gaps| gaps_entry(analysis, gaps)),
     }
 }
 

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::dataset::NativeDataset;
-use crate::errors::data_error;
+use crate::errors::{ask_error, data_error, kb_error};
 
 /// Every dataset loaded, by domain then release (oldest first).
 #[pyclass(frozen, module = "attackdb._native")]
@@ -136,6 +136,39 @@ impl KbCore {
         }
     }
 
+    /// The dataset that answers for `query` and the notes of how it was reached, by the one
+    /// cross-domain rule of every front end (`attackdb_ask::locate`): `domain` (default
+    /// enterprise) at `release`; with no domain given, an object only another domain holds is
+    /// answered from there, with a note. With `family`, `query` names that family's key.
+    #[pyo3(signature = (query, domain = None, release = None, family = None))]
+    fn locate(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        domain: Option<&str>,
+        release: Option<&str>,
+        family: Option<&str>,
+    ) -> PyResult<(Py<NativeDataset>, Vec<String>)> {
+        let loaded = Loaded(&self.datasets);
+        let scope = attackdb_ask::Scope::new(domain, release)
+            .check()
+            .map_err(ask_error)?;
+        let relation = family
+            .map(|f| attackdb_kb::Relation::parse(f.trim()).map_err(kb_error))
+            .transpose()?;
+        let found = attackdb_ask::locate(&loaded, &scope, query.trim(), |d, r| match relation {
+            Some(relation) => d.lookup_key(relation, r),
+            None => d.lookup(r),
+        })
+        .map_err(ask_error)?;
+        let holder = self
+            .datasets
+            .iter()
+            .find(|d| std::ptr::eq(d.get().data(), found.answer.dataset))
+            .ok_or_else(|| PyValueError::new_err("the dataset answering is not loaded"))?;
+        Ok((holder.clone_ref(py), found.notes))
+    }
+
     /// What changed from `old` to `new` (two releases of one domain), as `diff_stix` sorts it:
     /// `{object type: {category: [ATT&CK IDs]}}`.
     fn diff<'py>(
@@ -145,6 +178,35 @@ impl KbCore {
         new: &Bound<'py, NativeDataset>,
     ) -> PyResult<Bound<'py, PyDict>> {
         diff_to_python(py, old.get().data(), new.get().data())
+    }
+}
+
+/// The loaded datasets as a library of questions.
+struct Loaded<'a>(&'a [Py<NativeDataset>]);
+
+impl attackdb_ask::Library for Loaded<'_> {
+    fn dataset(
+        &self,
+        domain: Domain,
+        release: Option<&attackdb_kb::Release>,
+    ) -> attackdb_ask::Result<&Dataset> {
+        self.0
+            .iter()
+            .map(|d| d.get().data())
+            .rfind(|d| d.domain() == domain && release.is_none_or(|r| d.release() == r))
+            .ok_or_else(|| {
+                attackdb_kb::Error::NoDataset {
+                    domain: domain.to_string(),
+                    release: release.map(|r| r.to_string()),
+                    available: self
+                        .0
+                        .iter()
+                        .map(|d| d.get().data())
+                        .map(|d| format!("{} {}", d.domain(), d.release()))
+                        .collect(),
+                }
+                .into()
+            })
     }
 }
 

@@ -86,3 +86,33 @@ def test_coverage_errors_say_the_same(kb, tmp_path):
     with pytest.raises(ValueError) as raised:
         kb.coverage(rules, platform="Amiga")
     assert str(raised.value) == error["message"]
+
+
+def cli_notes(*args: str) -> list[str]:
+    done = cli(*args)
+    assert done.returncode == 0, done.stderr
+    return [line[len("note: "):] for line in done.stderr.splitlines() if line.startswith("note: ")]
+
+
+def test_an_id_only_ics_holds_is_answered_from_ics_with_the_cli_note():
+    from attackdb import AttackdbNote
+
+    kb = Kb([bundle_gz("enterprise"), bundle_gz("ics")])
+    with pytest.warns(AttackdbNote) as said:
+        found = kb.lookup("T0800")
+    shown = cli_json("show", "T0800")
+    assert found.id == shown["id"]
+    assert found.name == "Activate Firmware Update Mode"
+    assert [str(w.message) for w in said] == cli_notes("show", "T0800")
+    assert [str(w.message) for w in said] == [
+        "T0800 is not in enterprise-attack 18.1; answered from ics-attack 18.1 (domain ics)"
+    ]
+    # The same rule for a relation's key; a named domain does not fall back, as the CLI.
+    with pytest.warns(AttackdbNote):
+        mitigated = kb.relation("techniques_mitigated_by_mitigation", "M0801")
+    assert mitigated == cli_json("relation", "techniques_mitigated_by_mitigation", "M0801")
+    error = cli_error("--domain", "enterprise", "show", "T0800")
+    assert error["code"] == "not_found"
+    with pytest.raises(ValueError) as raised:
+        kb.lookup("T0800", domain="enterprise")
+    assert str(raised.value) == error["message"]

@@ -19,6 +19,7 @@ mod error;
 mod ops;
 mod params;
 mod rest;
+mod signin;
 mod taxii;
 mod web;
 mod wire;
@@ -163,11 +164,12 @@ pub fn router(state: AppState) -> Router {
         .merge(taxii::routes())
         .merge(ops::routes())
         .merge(web::routes())
+        .merge(signin::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            ops::authenticate,
+            signin::authenticate,
         ))
         .layer(axum::middleware::from_fn(ops::uniform_errors))
         .layer(axum::middleware::from_fn(web::security_headers))

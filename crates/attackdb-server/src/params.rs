@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-
 use crate::error::ApiError;
 
 /// The query parameters of one request.

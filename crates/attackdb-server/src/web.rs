@@ -27,105 +27,6 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/paint.css", get(paint_css))
         .route("/ui/layer.{format}", get(layer_download))
         .route("/coverage", get(coverage_form).post(coverage_upload))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", get(logout))
-}
-
-/// Where a sign-in may send the browser back to: a path of this server, else `/`.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/",
-    }
-}
-
-/// Sends a browser to the sign-in page, to come back to `next` after it.
-pub(crate) fn to_login(next: &str) -> Response {
-    redirect(&format!(
-        "/login?next={}",
-        crate::params::percent_encode(next)
-    ))
-}
-
-/// The sign-in page: one field for a token of `--token-file`.
-fn login_page(status: StatusCode, next: &str, problem: Option<&str>) -> Response {
-    let escape = attackdb_kb::escape_markup;
-    let problem = problem.map_or(String::new(), |p| {
-        format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(p))
-    });
-    let body = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Sign in · attackdb</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n\
-         </head>\n<body>\n<header class=\"top\"><a class=\"brand\" href=\"/\">attackdb</a></header>\n<main id=\"main\">\n<h1>Sign in</h1>\n{problem}\
-         <p>This server needs one of the tokens of its <code>--token-file</code>.</p>\n\
-         <form method=\"post\" action=\"/login\">\n\
-         <label for=\"token\">Token</label>\n\
-         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required autofocus>\n\
-         <input type=\"hidden\" name=\"next\" value=\"{}\">\n\
-         <button type=\"submit\">Sign in</button>\n</form>\n</main>\n</body>\n</html>\n",
-        escape(next)
-    );
-    html(status, body, &HeaderMap::new())
-}
-
-async fn login_form(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let query = pairs(raw).unwrap_or_default();
-    let next = query
-        .iter()
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| v.as_str());
-    let next = safe_next(next);
-    if state.config().tokens.is_empty() {
-        return redirect(next);
-    }
-    login_page(StatusCode::OK, next, None)
-}
-
-/// Checks the token a browser posted; a known one is kept in an HTTP-only, same-site cookie.
-async fn login(State(state): State<AppState>, body: Bytes) -> Response {
-    let form = pairs(Some(String::from_utf8_lossy(&body).into_owned())).unwrap_or_default();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let next = safe_next(field("next"));
-    let token = field("token").unwrap_or("").trim();
-    let tokens = &state.config().tokens;
-    if tokens.is_empty() {
-        return redirect(next);
-    }
-    if !crate::ops::token_known(tokens, token.as_bytes()) {
-        return login_page(
-            StatusCode::UNAUTHORIZED,
-            next,
-            Some("That is not a token of this server."),
-        );
-    }
-    let mut response = redirect(next);
-    let cookie = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Strict",
-        crate::ops::TOKEN_COOKIE,
-        crate::ops::to_hex(token.as_bytes())
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
-}
-
-/// Forgets the sign-in cookie.
-async fn logout() -> Response {
-    let mut response = redirect("/login");
-    let cookie = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-        crate::ops::TOKEN_COOKIE
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
 }
 
 /// Adds the security headers to every answer.
@@ -151,7 +52,7 @@ fn query_of(raw: Option<String>) -> Result<Query, WebError> {
         .map_err(|e| WebError::BadRequest(e.message))
 }
 
-fn html(status: StatusCode, body: String, headers: &HeaderMap) -> Response {
+pub(crate) fn html(status: StatusCode, body: String, headers: &HeaderMap) -> Response {
     if status == StatusCode::OK {
         return respond(headers, "text/html; charset=utf-8", body.into_bytes());
     }
@@ -202,7 +103,7 @@ async fn coverage_form(State(state): State<AppState>, request: Request<Body>) ->
     page(state, request).await
 }
 
-fn redirect(to: &str) -> Response {
+pub(crate) fn redirect(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(to) {
         response.headers_mut().insert(header::LOCATION, value);

@@ -143,7 +143,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
 }
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -154,6 +154,7 @@ const TEMPLATES: [(&str, &str); 10] = [
     ("coverage.html", include_str!("../templates/coverage.html")),
     ("intel.html", include_str!("../templates/intel.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("login.html", include_str!("../templates/login.html")),
 ];
 
 /// The navigation every page carries.
@@ -266,6 +267,16 @@ impl Site {
             q: q.to_string(),
             section,
         }
+    }
+
+    /// The sign-in page: one field for a token of `--token-file`, coming back to `next` (a path
+    /// of this server) after it; `problem` says why the last token was refused.
+    pub fn login_page(&self, next: &str, problem: Option<&str>) -> Result<String, WebError> {
+        self.render(
+            "login.html",
+            self.nav(None, "", "login"),
+            minijinja::context! { title => "Sign in", next => next, problem => problem },
+        )
     }
 
     /// The page at `path` with `query`; `Err(NotFound)` for paths that are not pages.

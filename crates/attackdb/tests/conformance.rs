@@ -468,3 +468,257 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A layer of the shared corpus.
+fn corpus_layer(name: &str) -> std::path::PathBuf {
+    common::shared()
+        .unwrap()
+        .join("corpora/navigator-layers/layers/samples")
+        .join(name)
+}
+
+/// The same document from the CLI's stdout and a REST answer (status 200).
+fn same_document(args: &[&str], from_rest: &Rest) -> Cli {
+    let from_cli = cli(args);
+    assert!(from_cli.ok, "{args:?} failed: {:?}", from_cli.error);
+    assert_eq!(from_rest.status, 200, "{args:?}: {}", from_rest.body);
+    assert_eq!(
+        from_cli.stdout, from_rest.body,
+        "{args:?} and REST answer differently"
+    );
+    from_cli
+}
+
+#[test]
+fn layers_are_generated_upgraded_combined_and_exported_alike() {
+    if skip() {
+        return;
+    }
+    let state = state().unwrap();
+    let post = |uri: &str, body: Vec<u8>| rest(&state, "POST", uri, "application/json", body);
+    let from_cli = same_document(
+        &["layer", "generate", "--group", "G0016"],
+        &post("/api/v1/layers/generate", br#"{"group": "G0016"}"#.to_vec()),
+    );
+    let layer: Value = serde_json::from_str(&from_cli.stdout).unwrap();
+    assert_eq!(layer["domain"], "enterprise-attack");
+    let techniques = layer["techniques"].as_array().unwrap();
+    assert!(techniques.len() > 50, "{} techniques", techniques.len());
+    // The body takes the scope like every request; an unknown field is refused.
+    same_document(
+        &[
+            "--domain",
+            "ics",
+            "layer",
+            "generate",
+            "--overview",
+            "groups",
+        ],
+        &post(
+            "/api/v1/layers/generate",
+            br#"{"overview": "groups", "domain": "ics"}"#.to_vec(),
+        ),
+    );
+    let refused = post("/api/v1/layers/generate", br#"{"grup": "G0016"}"#.to_vec());
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    // An unknown platform is an error naming it, as for every question.
+    let message = same_error(
+        &[
+            "layer",
+            "generate",
+            "--group",
+            "G0016",
+            "--platform",
+            "Amiga",
+            "--json",
+        ],
+        post(
+            "/api/v1/layers/generate",
+            br#"{"group": "G0016", "platform": "Amiga"}"#.to_vec(),
+        ),
+        400,
+        "bad_parameter",
+    );
+    assert!(message.starts_with("`platform`:"), "{message}");
+    let message = same_error(
+        &["layer", "generate", "--overview", "tactics", "--json"],
+        post(
+            "/api/v1/layers/generate",
+            br#"{"overview": "tactics"}"#.to_vec(),
+        ),
+        400,
+        "bad_parameter",
+    );
+    assert!(
+        message.starts_with("`overview`: `tactics` cannot be overviewed"),
+        "{message}"
+    );
+
+    let bear = corpus_layer("Bear_APT.json");
+    let bear_text = std::fs::read(&bear).unwrap();
+    let bear_arg = bear.to_str().unwrap();
+    let upgraded = same_document(
+        &["layer", "upgrade", bear_arg],
+        &post("/api/v1/layers/upgrade", bear_text.clone()),
+    );
+    let upgraded: Value = serde_json::from_str(&upgraded.stdout).unwrap();
+    assert_eq!(upgraded["versions"]["layer"], "4.5");
+    let pair = format!(
+        "{{\"layers\": [{}, {}], \"expr\": \"a + b\", \"name\": \"twice\"}}",
+        String::from_utf8_lossy(&bear_text),
+        String::from_utf8_lossy(&bear_text)
+    );
+    let combined = same_document(
+        &[
+            "layer", "combine", "--expr", "a + b", "--name", "twice", bear_arg, bear_arg,
+        ],
+        &post("/api/v1/layers/combine", pair.into_bytes()),
+    );
+    let combined: Value = serde_json::from_str(&combined.stdout).unwrap();
+    assert_eq!(combined["name"], "twice");
+    for format in ["csv", "md", "svg"] {
+        same_document(
+            &["layer", "export", bear_arg, "--format", format],
+            &post(
+                &format!("/api/v1/layers/export?format={format}"),
+                bear_text.clone(),
+            ),
+        );
+    }
+    let refused = post("/api/v1/layers/export?format=pdf", bear_text.clone());
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let error: Value = serde_json::from_str(&refused.body).unwrap();
+    assert_eq!(
+        error["message"],
+        "`format`: `pdf` is not an export format: expected svg, xlsx, csv or md"
+    );
+
+    // Validation: the same report, the file named as each front end read it.
+    let from_cli = cli(&["layer", "validate", bear_arg, "--json"]);
+    let from_rest = post("/api/v1/layers/validate", bear_text);
+    assert_eq!(from_rest.status, 200, "{}", from_rest.body);
+    let mut cli_report: Value = serde_json::from_str(&from_cli.stdout).unwrap();
+    let mut rest_report: Value = serde_json::from_str(&from_rest.body).unwrap();
+    assert_eq!(cli_report["file"], bear_arg);
+    assert_eq!(rest_report["file"], "request body");
+    cli_report["file"] = Value::Null;
+    rest_report["file"] = Value::Null;
+    assert_eq!(cli_report, rest_report);
+    assert_eq!(
+        cli_report["checked_against"],
+        serde_json::json!(["enterprise-attack 18.1"])
+    );
+}
+
+#[test]
+fn visibility_and_migration_answer_alike() {
+    if skip() {
+        return;
+    }
+    let state = state().unwrap();
+    let (from_cli, _) = same_answer(
+        &[
+            "visibility",
+            "Process Creation",
+            "Command Execution",
+            "--platform",
+            "windows",
+            "--json",
+        ],
+        "/api/v1/visibility?sources=Process%20Creation,Command%20Execution&platform=windows",
+    );
+    let answer: Value = serde_json::from_str(&from_cli.stdout).unwrap();
+    assert_eq!(answer["platform"], "Windows");
+    assert_eq!(answer["sources"].as_array().unwrap().len(), 2);
+    same_error(
+        &[
+            "visibility",
+            "Process Creation",
+            "--platform",
+            "Amiga",
+            "--json",
+        ],
+        get(
+            &state,
+            "/api/v1/visibility?sources=Process%20Creation&platform=Amiga",
+        ),
+        400,
+        "bad_parameter",
+    );
+
+    // A layer of ATT&CK 8 carried to 18.1: the same decisions and layers.
+    let bear = corpus_layer("Bear_APT.json");
+    let dir = tempfile_dir("migrate");
+    let out = dir.join("bear-18.1.json");
+    let from_cli = cli(&[
+        "migrate",
+        "layer",
+        bear.to_str().unwrap(),
+        "--to",
+        "18.1",
+        "-o",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(from_cli.ok, "{:?}", from_cli.error);
+    let from_rest = rest(
+        &state,
+        "POST",
+        "/api/v1/migrate/layer?to=18.1",
+        "application/json",
+        std::fs::read(&bear).unwrap(),
+    );
+    assert_eq!(from_rest.status, 200, "{}", from_rest.body);
+    let mut cli_report: Value = serde_json::from_str(&from_cli.stdout).unwrap();
+    let mut rest_report: Value = serde_json::from_str(&from_rest.body).unwrap();
+    let written: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(rest_report["layers"][0], written);
+    for report in [&mut cli_report, &mut rest_report] {
+        let object = report.as_object_mut().unwrap();
+        for name in ["file", "output", "layers"] {
+            object.remove(name);
+        }
+    }
+    assert_eq!(cli_report, rest_report);
+    assert!(cli_report["decisions"].as_array().unwrap().len() > 1);
+
+    // Rules checked against a release: the same findings, the file named as given.
+    let sigma = common::shared()
+        .unwrap()
+        .join("corpora/sigma/rules/windows/builtin");
+    let rule = std::fs::read_dir(&sigma)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .min()
+        .unwrap();
+    let name = rule.file_name().unwrap().to_str().unwrap().to_string();
+    let mut body = format!(
+        "--X\r\ncontent-disposition: form-data; name=\"rules\"; filename=\"{name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::fs::read(&rule).unwrap());
+    body.extend(b"\r\n--X--\r\n");
+    let from_rest = rest(
+        &state,
+        "POST",
+        "/api/v1/migrate/rules?to=18.1",
+        "multipart/form-data; boundary=X",
+        body,
+    );
+    let from_cli = cli(&[
+        "migrate",
+        "rules",
+        rule.to_str().unwrap(),
+        "--to",
+        "18.1",
+        "--json",
+    ]);
+    assert!(from_cli.ok, "{:?}", from_cli.error);
+    assert_eq!(from_rest.status, 200, "{}", from_rest.body);
+    assert_eq!(
+        from_cli.stdout.replace(&rule.display().to_string(), &name),
+        from_rest.body
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -10,8 +10,8 @@ a load takes a fraction of a second, a ``get_all_*`` map milliseconds.
 
 from ._objects import StixDict, StixObject
 from ._mitre import MitreAttackData, RelationshipEntry
-from ._kb import RELATIONS, Kb, data_home
+from ._kb import RELATIONS, AttackdbNote, Kb, data_home
 from ._pandas import to_pandas
 
-__all__ = ["MitreAttackData", "RelationshipEntry", "Kb", "StixObject", "StixDict", "data_home", "to_pandas", "RELATIONS"]
+__all__ = ["MitreAttackData", "RelationshipEntry", "Kb", "AttackdbNote", "StixObject", "StixDict", "data_home", "to_pandas", "RELATIONS"]
 __version__ = "0.1.0"

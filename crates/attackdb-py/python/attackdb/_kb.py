@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -13,7 +14,13 @@ from . import _native
 from ._mitre import MitreAttackData
 from ._objects import StixObject
 
-__all__ = ["Kb", "data_home", "RELATIONS"]
+__all__ = ["Kb", "AttackdbNote", "data_home", "RELATIONS"]
+
+
+class AttackdbNote(UserWarning):
+    """What a question's answer should be read with, as the CLI's ``note:`` lines and REST's
+    ``X-Attackdb-Note`` headers say it: ``T0800 is not in enterprise-attack 18.1; answered from
+    ics-attack 18.1 (domain ics)``."""
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -116,18 +123,32 @@ class Kb:
         """A ``MitreAttackData`` over one loaded domain and release (no second load)."""
         return MitreAttackData._from_native(self._dataset(domain, release))
 
+    def _holding(self, query: str, domain: Optional[str], release: Optional[str], family: Optional[str] = None):
+        """The dataset answering for `query`: `domain` (default enterprise), or, with no domain
+        given, the other domain that holds it, with a note (``AttackdbNote``), as the CLI and REST
+        answer."""
+        dataset, notes = self._core.locate(query, domain, release, family)
+        for note in notes:
+            warnings.warn(note, AttackdbNote, stacklevel=3)
+        return dataset
+
     def relation(
-        self, family: str, key: Optional[str] = None, *, domain: str = "enterprise", release: Optional[str] = None
+        self, family: str, key: Optional[str] = None, *, domain: Optional[str] = None, release: Optional[str] = None
     ) -> Union[dict[str, list[str]], list[str]]:
         """A relation family (one of ``Kb.relations``) as ``{ATT&CK ID: [ATT&CK IDs]}``, or for one
-        object (`key`) its sorted list of ATT&CK IDs (STIX IDs for objects without one)."""
-        return self._dataset(domain, release).relation(family, key)
+        object (`key`) its sorted list of ATT&CK IDs (STIX IDs for objects without one). A key
+        only another domain holds is answered from it when no domain is given."""
+        if key is None:
+            return self._dataset(domain or "enterprise", release).relation(family, key)
+        return self._holding(key, domain, release, family).relation(family, key)
 
-    def lookup(self, query: str, *, domain: str = "enterprise", release: Optional[str] = None) -> StixObject:
-        """The object named by `query` (STIX ID, ATT&CK ID, name or alias; live objects first).
+    def lookup(self, query: str, *, domain: Optional[str] = None, release: Optional[str] = None) -> StixObject:
+        """The object named by `query` (STIX ID, ATT&CK ID, name or alias; live objects first),
+        in `domain` (default enterprise); with no domain given, an object only mobile or ICS
+        holds is answered from there, with an ``AttackdbNote`` warning saying so.
 
         Raises ``ValueError`` (with suggestions) when nothing matches."""
-        return self._dataset(domain, release).lookup(query)
+        return self._holding(query, domain, release).lookup(query)
 
     def list(
         self,
@@ -160,10 +181,10 @@ class Kb:
         stix_id = obj if isinstance(obj, str) else obj.id
         return self._dataset(domain, release).attack_id_of(stix_id)
 
-    def detection_chain(self, technique: str, *, domain: str = "enterprise", release: Optional[str] = None) -> list[dict]:
+    def detection_chain(self, technique: str, *, domain: Optional[str] = None, release: Optional[str] = None) -> list[dict]:
         """How a technique is detected (ATT&CK 18+): ``[{"strategy": DET ID, "analytics":
         [{"analytic": AN ID, "log_sources": [(DC ID or None, name, channel)]}]}]``."""
-        return self._dataset(domain, release).detection_chain(technique)
+        return self._holding(technique, domain, release).detection_chain(technique)
 
     def diff(self, old_release: str, new_release: str, *, domain: str = "enterprise") -> dict[str, dict[str, list[str]]]:
         """What changed between two loaded releases of a domain, in ``diff_stix``'s categories:
@@ -172,12 +193,12 @@ class Kb:
         return self._core.diff(self._dataset(domain, old_release), self._dataset(domain, new_release))
 
     def layer(
-        self, query: str, *, domain: str = "enterprise", release: Optional[str] = None, platform: Optional[str] = None
+        self, query: str, *, domain: Optional[str] = None, release: Optional[str] = None, platform: Optional[str] = None
     ) -> dict:
         """The ATT&CK Navigator layer (format 4.5, as a dict ready for ``json.dump``) of the
         techniques a group, software, campaign, mitigation, data component or detection strategy
         uses, mitigates or detects, with the evidence as comments (``attackdb layer generate``)."""
-        return json.loads(self._dataset(domain, release).usage_layer(query, platform))
+        return json.loads(self._holding(query, domain, release).usage_layer(query, platform))
 
     def coverage(
         self,

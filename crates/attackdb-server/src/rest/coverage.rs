@@ -165,8 +165,8 @@ pub(super) async fn migrate_rules(
     attackdb_ask::parse_format(request.format.as_deref())?;
     let uploads = save_uploads(multipart).await?;
     request.paths = vec![uploads.folder.path().to_path_buf()];
-    let answered = attackdb_ask::migrate_rules(state.kb(), &request)
-        .map_err(|e| uploads.named(e.into()))?;
+    let answered =
+        attackdb_ask::migrate_rules(state.kb(), &request).map_err(|e| uploads.named(e.into()))?;
     let text = to_json_pretty(&answered.answer.1)?;
     let notes: Vec<String> = answered.notes.iter().map(|n| uploads.display(n)).collect();
     Ok(with_notes(

@@ -17,7 +17,11 @@ pub(super) fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<
 
 /// A layer as the answer's body.
 fn layer_answer(headers: &HeaderMap, layer: &nav::Layer) -> Answer {
-    Ok(respond(headers, JSON, nav::layer_to_json(layer)?.into_bytes()))
+    Ok(respond(
+        headers,
+        JSON,
+        nav::layer_to_json(layer)?.into_bytes(),
+    ))
 }
 
 /// `POST /api/v1/layers/generate`: the body is the options of `attackdb layer generate`.
@@ -27,7 +31,10 @@ pub(super) async fn layers_generate(
     body: Bytes,
 ) -> Answer {
     let request: attackdb_ask::GenerateRequest = body_json(&body)?;
-    layer_answer(&headers, &attackdb_ask::generate_layer(state.kb(), &request)?)
+    layer_answer(
+        &headers,
+        &attackdb_ask::generate_layer(state.kb(), &request)?,
+    )
 }
 
 pub(super) fn read_layer_body(body: &Bytes) -> Result<nav::LayerFile, ApiError> {
@@ -44,8 +51,7 @@ pub(super) async fn layers_validate(
 ) -> Answer {
     let params = params(query)?;
     let mut read = read_layer_body(&body)?;
-    let validated =
-        attackdb_ask::validate(state.kb(), &mut read, "request body", &scope(&params))?;
+    let validated = attackdb_ask::validate(state.kb(), &mut read, "request body", &scope(&params))?;
     noted_json(&headers, &validated.answer, &validated.notes)
 }
 

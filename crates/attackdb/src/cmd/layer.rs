@@ -346,8 +346,8 @@ fn upgrade(
     out: &mut dyn Write,
 ) -> Result<()> {
     let read = read_file(file)?;
-    let upgraded = attackdb_ask::upgrade(read)
-        .with_context(|| format!("{}: not upgraded", file.display()))?;
+    let upgraded =
+        attackdb_ask::upgrade(read).with_context(|| format!("{}: not upgraded", file.display()))?;
     let text = upgraded.to_json()?;
     let summary = upgraded.summary;
     match output {
@@ -432,7 +432,11 @@ fn generate(args: &GenerateArgs, global: &Options, out: &mut dyn Write) -> Resul
         let mut written = Vec::new();
         for batched in &layers {
             let path = dir.join(&batched.file_name);
-            emit(nav::layer_to_json(&batched.layer)?.as_bytes(), Some(&path), out)?;
+            emit(
+                nav::layer_to_json(&batched.layer)?.as_bytes(),
+                Some(&path),
+                out,
+            )?;
             written.push(nav::BatchLayer {
                 id: batched.id.clone(),
                 file: path.display().to_string(),
@@ -512,7 +516,10 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<nav::Layer>> {
     let mut layers = Vec::new();
     for file in files {
         let read = read_file(file)?;
-        layers.extend(attackdb_ask::valid_layers(read, &file.display().to_string())?);
+        layers.extend(attackdb_ask::valid_layers(
+            read,
+            &file.display().to_string(),
+        )?);
     }
     Ok(layers)
 }
