@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::concept::{Concept, Visibility};
-use crate::dataset::{Dataset, ObjId};
+use crate::dataset::{kind_name, Dataset, ObjId};
+use crate::family::Relation;
 use crate::kb::Kb;
 use crate::matrix::{Matrix, MatrixOptions};
-use crate::relations::Relation;
 use crate::search::SearchHit;
 
 /// `value` as pretty JSON with sorted keys and a final newline: the text every front end
@@ -23,24 +23,6 @@ pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<St
     let mut text = serde_json::to_string_pretty(&value)?;
     text.push('\n');
     Ok(text)
-}
-
-/// The kind of an object as users say it (`technique`, `group`...), else its STIX type.
-pub fn kind_name(dataset: &Dataset, id: ObjId) -> String {
-    dataset.concept(id).map_or_else(
-        || dataset.object(id).kind.to_string(),
-        |c| c.singular().to_string(),
-    )
-}
-
-/// `revoked`, `deprecated` or empty.
-pub fn status_name(dataset: &Dataset, id: ObjId) -> &'static str {
-    let object = dataset.object(id);
-    match (object.revoked, object.deprecated) {
-        (true, _) => "revoked",
-        (false, true) => "deprecated",
-        _ => "",
-    }
 }
 
 /// One object in a list (`list`, `search`).

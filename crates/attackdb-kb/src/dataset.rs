@@ -802,3 +802,21 @@ fn kind_index(kind: &ObjectType) -> usize {
         .position(|k| k == kind)
         .unwrap_or(ObjectType::KNOWN.len())
 }
+
+/// The kind of an object as users say it (`technique`, `group`...), else its STIX type.
+pub fn kind_name(dataset: &Dataset, id: ObjId) -> String {
+    dataset.concept(id).map_or_else(
+        || dataset.object(id).kind.to_string(),
+        |c| c.singular().to_string(),
+    )
+}
+
+/// `revoked`, `deprecated` or empty.
+pub fn status_name(dataset: &Dataset, id: ObjId) -> &'static str {
+    let object = dataset.object(id);
+    match (object.revoked, object.deprecated) {
+        (true, _) => "revoked",
+        (false, true) => "deprecated",
+        _ => "",
+    }
+}

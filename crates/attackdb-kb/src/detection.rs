@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use attackdb_stix::ObjectType;
 
 use crate::dataset::{Dataset, ObjId};
-use crate::relations::Relation;
+use crate::family::Relation;
 
 /// The chain's references read once, both ways: each detection strategy's analytics, each
 /// analytic's data components, and their reverses (every object in the dataset, any status).

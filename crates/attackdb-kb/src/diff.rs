@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use attackdb_stix::ObjectType;
 
 use crate::dataset::{Dataset, ObjId};
+use crate::family::Relation;
 use crate::query::normalize_timestamp;
-use crate::relations::Relation;
 
 /// An object type as `diff_stix` groups them, plus tactics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -24,6 +24,7 @@ mod detection;
 mod diff;
 mod diff_report;
 mod error;
+mod family;
 mod kb;
 mod markup;
 mod matrix;
@@ -31,13 +32,14 @@ mod query;
 mod relations;
 mod search;
 mod tables;
+mod text;
 
 pub use answer::{
     also_answer, also_named_note, analytic_answer, detection_answer, full_answer,
-    full_answer_named, kind_name, list_objects, matrix_answer, related_answer, related_ids,
-    stats_answer, status_name, to_json_pretty, AnalyticAnswer, Counts, DiagnosticAnswer,
-    FullAnswer, ListQuery, LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique,
-    Named, ObjectSummary, RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
+    full_answer_named, list_objects, matrix_answer, related_answer, related_ids, stats_answer,
+    to_json_pretty, AnalyticAnswer, Counts, DiagnosticAnswer, FullAnswer, ListQuery,
+    LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique, Named, ObjectSummary,
+    RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
 };
 pub use attackdb_stix::{
     clip_quoted, clip_quoted_at, from_str_within, Bundle, CacheOutcome, Diagnostic, Domain,
@@ -45,7 +47,7 @@ pub use attackdb_stix::{
     JSON_DEPTH_CEILING,
 };
 pub use concept::{Concept, Visibility};
-pub use dataset::{Dataset, Link, ObjId, RelKind, ScannedBundle};
+pub use dataset::{kind_name, status_name, Dataset, Link, ObjId, RelKind, ScannedBundle};
 pub use detection::{AnalyticDetail, DetectionChain, LogSourceUse, StrategyDetail};
 pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
 pub use diff_report::{
@@ -53,9 +55,9 @@ pub use diff_report::{
     TypeDiffAnswer,
 };
 pub use error::{echo, Error, Result, ECHO_CHARS};
+pub use family::{Relation, RelationMap};
 pub use kb::{load_dataset_cached, load_dataset_cached_limited, CachedDataset, Kb};
 pub use markup::{escape_markup, terminal_text, TerminalText};
 pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
 pub use query::{normalize_timestamp, RENAMED_TACTICS};
-pub use relations::{Relation, RelationMap};
 pub use search::{SearchHit, MAX_SEARCH_WORDS};

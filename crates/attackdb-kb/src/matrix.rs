@@ -4,7 +4,7 @@
 
 use crate::concept::{Concept, Visibility};
 use crate::dataset::{Dataset, ObjId};
-use crate::relations::Relation;
+use crate::family::Relation;
 
 /// What the matrix holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

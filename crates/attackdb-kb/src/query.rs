@@ -5,6 +5,7 @@ use attackdb_stix::ObjectType;
 
 use crate::concept::{Concept, Visibility};
 use crate::dataset::{Dataset, ObjId, RelKind};
+use crate::text::contains_ignore_case;
 use crate::{Error, Result};
 
 /// Tactics ATT&CK renamed or split, by their old shortname, with the ATT&CK IDs of the tactics
@@ -77,7 +78,7 @@ impl Dataset {
         }
         Err(Error::NotFound {
             query: query.to_string(),
-            suggestions: crate::search::closest(&query.to_lowercase(), self.all_keys(), 3)
+            suggestions: crate::text::closest(&query.to_lowercase(), self.all_keys(), 3)
                 .into_iter()
                 .map(|key| self.pretty_key(&key))
                 .collect(),
@@ -92,7 +93,7 @@ impl Dataset {
             Err(error) => match self.lookup(query) {
                 Ok(other) => Err(Error::WrongKind {
                     id: self.display_id(other).to_string(),
-                    actual: crate::answer::kind_name(self, other),
+                    actual: crate::dataset::kind_name(self, other),
                     expected: crate::error::with_article(kind.singular()),
                     relation: "this question".to_string(),
                 }),
@@ -107,7 +108,7 @@ impl Dataset {
                             ]
                         })
                         .collect();
-                    let suggestions = crate::search::closest(
+                    let suggestions = crate::text::closest(
                         &query.to_lowercase(),
                         names.iter().map(String::as_str),
                         3,
@@ -580,7 +581,7 @@ impl Dataset {
             Err(error) => match self.lookup(query) {
                 Ok(other) => Err(Error::WrongKind {
                     id: self.display_id(other).to_string(),
-                    actual: crate::answer::kind_name(self, other),
+                    actual: crate::dataset::kind_name(self, other),
                     expected: {
                         let mut words: Vec<&str> = key_types.iter().map(type_word).collect();
                         words.dedup();
@@ -608,23 +609,6 @@ impl Dataset {
                 release: format!("{} {}", self.domain(), self.release()),
                 known: known.iter().map(|p| p.to_string()).collect(),
             })
-    }
-}
-
-/// Returns true if and only if `haystack` contains `needle_lower` (already lower case),
-/// ignoring case.
-pub(crate) fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
-    if haystack.is_ascii() && needle_lower.is_ascii() {
-        let needle = needle_lower.as_bytes();
-        if needle.is_empty() {
-            return true;
-        }
-        haystack
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-    } else {
-        haystack.to_lowercase().contains(needle_lower)
     }
 }
 
@@ -726,12 +710,5 @@ mod tests {
             normalize_timestamp("2017-05-31T21:30:19.735Z")
         );
         assert!(normalize_timestamp("2024-1-01").is_none());
-    }
-
-    #[test]
-    fn case_insensitive_contains() {
-        assert!(contains_ignore_case("Dumps LSASS memory", "lsass"));
-        assert!(!contains_ignore_case("Dumps memory", "lsass"));
-        assert!(contains_ignore_case("Ünïcode LSASS", "lsass"));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::concept::Visibility;
 use crate::dataset::{Dataset, ObjId};
-use crate::query::contains_ignore_case;
+use crate::text::contains_ignore_case;
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,71 +80,5 @@ impl Dataset {
                 .then_with(|| self.display_id(a.object).cmp(self.display_id(b.object)))
         });
         Ok(hits)
-    }
-}
-
-/// Up to `n` candidates closest to `query` (edit distance, with prefix and substring matches
-/// first), for "did you mean" messages.
-pub(crate) fn closest<'a>(
-    query: &str,
-    candidates: impl Iterator<Item = &'a str>,
-    n: usize,
-) -> Vec<String> {
-    let query = query.to_lowercase();
-    let length = query.chars().count();
-    let limit = (length / 3).max(2);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .filter_map(|c| {
-            let lower = c.to_lowercase();
-            let distance =
-                if lower.starts_with(&query) || (query.len() >= 4 && lower.contains(&query)) {
-                    0
-                } else if lower.chars().count().abs_diff(length) > limit {
-                    // The distance is at least the difference in length: not within the
-                    // limit, and not worth the quadratic count (a 100,000-character query
-                    // took 30 s against every name).
-                    return None;
-                } else {
-                    strsim::levenshtein(&query, &lower)
-                };
-            (distance <= limit).then_some((distance, c))
-        })
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored
-        .into_iter()
-        .take(n)
-        .map(|(_, c)| c.to_string())
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn closest_prefers_near_spellings() {
-        let names = ["t1059.001", "t1059", "t1003", "apt29"];
-        assert_eq!(
-            super::closest("t1095", names.iter().copied(), 2),
-            vec!["t1003".to_string(), "t1059".to_string()]
-        );
-        assert!(super::closest("zzzzzzzz", names.iter().copied(), 3).is_empty());
-    }
-
-    #[test]
-    fn a_very_long_query_is_not_compared_character_by_character() {
-        // Quadratic edit distances made a 100,000-character `show` take 30 s.
-        let names: Vec<String> = (0..5000)
-            .map(|i| format!("t{i:04}.{:03}", i % 1000))
-            .collect();
-        let query = "1".repeat(100_000);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let found = super::closest(&query, names.iter().map(String::as_str), 3);
-            let _ = sender.send(found);
-        });
-        // A hang guard, not a speed target: it takes milliseconds.
-        let found = receiver.recv_timeout(std::time::Duration::from_secs(20));
-        assert_eq!(found.ok(), Some(Vec::new()));
     }
 }
