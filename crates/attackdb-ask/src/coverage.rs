@@ -260,8 +260,11 @@ pub fn visibility<'l, L: Library + ?Sized>(
             "`sources` names one or more data components, log sources or data sources",
         ));
     }
-    if scope.domain.is_none() {
-        scope.domain = crate::scope::parse_domain(list.domain.as_deref())?;
+    if let (None, Some(name)) = (scope.domain, list.domain.as_deref()) {
+        let domain = name
+            .parse::<attackdb_kb::Domain>()
+            .map_err(|e| Error::invalid(format!("the source file's domain: {e}")))?;
+        scope.domain = Some(domain);
     }
     let dataset = scope.dataset(library)?;
     let platform = request

@@ -356,8 +356,6 @@ pub struct Exported {
     pub binary: bool,
     /// Its bytes.
     pub bytes: Vec<u8>,
-    /// How many layers it holds (every layer for xlsx, the first otherwise).
-    pub layers: usize,
 }
 
 /// The export formats: name, media type, binary.
@@ -415,7 +413,6 @@ pub fn export_layers<L: Library + ?Sized>(
         content_type,
         binary,
         bytes,
-        layers: if format == "xlsx" { layers.len() } else { 1 },
     })
 }
 

@@ -51,6 +51,13 @@ pub fn say(kind: &str, message: &str) {
     eprintln!("{kind}: {}", crate::render::message(message));
 }
 
+/// Says each note of an answer on stderr.
+pub fn say_notes(notes: &[String]) {
+    for note in notes {
+        say("note", note);
+    }
+}
+
 struct Bar(ProgressBar);
 
 impl Task for Bar {

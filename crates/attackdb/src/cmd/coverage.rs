@@ -145,9 +145,7 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
     for warning in &analysis.mapping.warnings {
         crate::progress::say("warning", &warning.to_string());
     }
-    for note in &answered.notes {
-        crate::progress::say("note", note);
-    }
+    crate::progress::say_notes(&answered.notes);
     if let Some(path) = &args.layer {
         let layer = attackdb_coverage::to_layer(&analysis, &layer_name(&args.paths));
         let text = attackdb_navigator::layer_to_json(&layer)?;

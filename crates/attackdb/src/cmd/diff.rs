@@ -51,7 +51,7 @@ pub fn run(
             domain: options.domain.map(|d| d.short_name().to_string()),
         },
     )?;
-    crate::cmd::query::say_notes(&answered.notes);
+    crate::progress::say_notes(&answered.notes);
     let diffs = &answered.answer;
     let format = format.unwrap_or(if options.json {
         DiffFormat::Json

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::options::Options;
+use crate::progress::say_notes;
 use crate::render;
 
 /// Where technique lists come from: IDs on the command line, files of IDs, layers or CSVs.
@@ -154,10 +155,6 @@ impl TechniqueInput {
             files: self.from.clone(),
         }
     }
-}
-
-fn say_notes(notes: &[String]) {
-    super::query::say_notes(notes);
 }
 
 /// Runs one intelligence command on `--domain` (default enterprise) at `--release`.

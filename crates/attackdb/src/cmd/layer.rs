@@ -9,6 +9,7 @@ use attackdb_navigator::{self as nav, LayerFile, Severity};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::options::Options;
+use crate::progress::say_notes;
 use crate::render;
 
 /// `attackdb layer`.
@@ -236,13 +237,6 @@ fn export_excel(args: &ExcelArgs, global: &Options, out: &mut dyn Write) -> Resu
         )?;
     }
     Ok(())
-}
-
-/// Says each note on stderr.
-fn say_notes(notes: &[String]) {
-    for note in notes {
-        crate::progress::say("note", note);
-    }
 }
 
 /// Reads a layer file; a file that is not JSON or not a layer is an error naming the file.

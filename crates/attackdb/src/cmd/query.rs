@@ -12,6 +12,7 @@ use attackdb_kb::{
 
 use crate::cli::ListArgs;
 use crate::options::Options;
+use crate::progress::say_notes;
 use crate::render::{self, Table};
 
 /// Tactic shortnames of a technique in this domain's kill chain.
@@ -21,13 +22,6 @@ fn tactic_names(dataset: &Dataset, id: ObjId) -> Vec<String> {
         .into_iter()
         .map(|t| dataset.display_name(t).to_string())
         .collect()
-}
-
-/// Says each note of an answer on stderr.
-pub fn say_notes(notes: &[String]) {
-    for note in notes {
-        crate::progress::say("note", note);
-    }
 }
 
 /// `attackdb show REF`.
