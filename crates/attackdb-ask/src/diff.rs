@@ -1,7 +1,7 @@
 //! `diff`: what changed between two releases, over one domain or every domain (those lacking
 //! either release left out, with a note).
 
-use attackdb_kb::{DiffAnswer, DomainDiff};
+use attackdb_kb::diff::{DiffAnswer, DomainDiff};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -38,7 +38,7 @@ pub fn diff<'l, L: Library + ?Sized>(
         pairs
             .iter()
             .filter_map(|pair| match pair.as_slice() {
-                [old, new] => Some(attackdb_kb::diff_releases(old, new)),
+                [old, new] => Some(attackdb_kb::diff::diff_releases(old, new)),
                 _ => None,
             })
             .collect()
@@ -47,7 +47,7 @@ pub fn diff<'l, L: Library + ?Sized>(
 
 /// The `--json` document of a diff, with its notes.
 pub fn diff_document(diffs: &Noted<Vec<DomainDiff<'_>>>) -> DiffAnswer {
-    let mut answer = attackdb_kb::diff_answer(&diffs.answer);
+    let mut answer = attackdb_kb::diff::diff_answer(&diffs.answer);
     answer.notes.clone_from(&diffs.notes);
     answer
 }

@@ -43,7 +43,7 @@ impl Error {
         Error {
             kind,
             code,
-            message: attackdb_kb::clip_quoted_at(&message.into(), ECHO_CHARS),
+            message: attackdb_kb::stix::clip_quoted_at(&message.into(), ECHO_CHARS),
             hint: None,
             source: None,
         }

@@ -2,8 +2,9 @@
 //! over every release.
 
 use attackdb_kb::{
-    Concept, Dataset, FullAnswer, Kb, MatrixOptions, ObjId, ObjectSummary, Relation, SearchResult,
-    StatsAnswer, Visibility,
+    answer::{FullAnswer, ObjectSummary, SearchResult, StatsAnswer},
+    matrix::MatrixOptions,
+    Concept, Dataset, Kb, ObjId, Relation, Visibility,
 };
 use serde::{Deserialize, Serialize};
 
@@ -59,13 +60,13 @@ pub fn show<'l, L: Library + ?Sized>(
         answer: found,
         mut notes,
     } = locate(library, &scope, reference, |d, r| d.lookup(r))?;
-    notes.extend(attackdb_kb::also_named_note(
+    notes.extend(attackdb_kb::answer::also_named_note(
         found.dataset,
         reference,
         found.id,
     ));
     let full = if request.full {
-        let mut full = attackdb_kb::full_answer_named(found.dataset, found.id, reference)?;
+        let mut full = attackdb_kb::answer::full_answer_named(found.dataset, found.id, reference)?;
         full.notes.clone_from(&notes);
         Some(full)
     } else {
@@ -176,9 +177,9 @@ pub fn list<'l, L: Library + ?Sized>(library: &'l L, request: &ListRequest) -> R
         .as_deref()
         .map(|t| check_tactic(dataset, t))
         .transpose()?;
-    let (concept, ids) = attackdb_kb::list_objects(
+    let (concept, ids) = attackdb_kb::answer::list_objects(
         dataset,
-        &attackdb_kb::ListQuery {
+        &attackdb_kb::answer::ListQuery {
             kind: request.kind.clone(),
             platform: platform.map(str::to_string),
             tactic,
@@ -241,7 +242,7 @@ pub struct Searched<'l> {
     /// The release searched.
     pub dataset: &'l Dataset,
     /// Every match, best first.
-    pub hits: Vec<attackdb_kb::SearchHit>,
+    pub hits: Vec<attackdb_kb::search::SearchHit>,
     /// How many are shown (the limit).
     pub shown: usize,
 }
@@ -304,13 +305,13 @@ pub struct MatrixAnswered<'l> {
     /// The options, platforms checked.
     pub options: MatrixOptions,
     /// The matrix.
-    pub matrix: attackdb_kb::Matrix,
+    pub matrix: attackdb_kb::matrix::Matrix,
 }
 
 impl MatrixAnswered<'_> {
     /// The `--json` document.
-    pub fn document(&self) -> Vec<attackdb_kb::MatrixColumnAnswer> {
-        attackdb_kb::matrix_answer(self.dataset, &self.matrix, &self.options)
+    pub fn document(&self) -> Vec<attackdb_kb::answer::MatrixColumnAnswer> {
+        attackdb_kb::answer::matrix_answer(self.dataset, &self.matrix, &self.options)
     }
 }
 
@@ -419,7 +420,11 @@ pub fn relation<'l, L: Library + ?Sized>(
         answer: key,
         mut notes,
     } = locate(library, &scope, reference, |d, r| d.lookup_key(relation, r))?;
-    notes.extend(attackdb_kb::also_named_note(key.dataset, reference, key.id));
+    notes.extend(attackdb_kb::answer::also_named_note(
+        key.dataset,
+        reference,
+        key.id,
+    ));
     let related = if request.direct {
         key.dataset.related_direct(relation, key.id)
     } else {
@@ -437,5 +442,5 @@ pub fn relation<'l, L: Library + ?Sized>(
 
 /// Answers `stats`: counts per type of every loaded domain and release.
 pub fn stats(kb: &Kb) -> StatsAnswer {
-    attackdb_kb::stats_answer(kb)
+    attackdb_kb::answer::stats_answer(kb)
 }

@@ -228,7 +228,7 @@ fn matrix_cells(analysis: &Analysis<'_>) -> Vec<(ObjId, Vec<Cell>)> {
     let dataset = analysis.dataset;
     let coverage = &analysis.coverage;
     let matrix = &analysis.matrix;
-    let layout = dataset.matrix(&attackdb_kb::MatrixOptions {
+    let layout = dataset.matrix(&attackdb_kb::matrix::MatrixOptions {
         platforms: matrix.platform.iter().cloned().collect(),
         subtechniques: false,
     });

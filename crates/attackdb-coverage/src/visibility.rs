@@ -9,7 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use attackdb_kb::{Concept, Dataset, LogSourceUse, Named, ObjId, ObjectType, Relation};
+use attackdb_kb::{
+    answer::Named, detection::LogSourceUse, Concept, Dataset, ObjId, ObjectType, Relation,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::percent;

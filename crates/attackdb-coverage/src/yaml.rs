@@ -24,7 +24,7 @@ pub(crate) fn documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Strin
 }
 
 fn describe(error: &yaml_serde::Error) -> String {
-    let message = attackdb_kb::clip_quoted(&error.to_string());
+    let message = attackdb_kb::stix::clip_quoted(&error.to_string());
     match error.location() {
         Some(location) if !message.contains("line ") => format!(
             "{message} at line {}, column {}",

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use attackdb_kb::{
-    Concept, Dataset, Domain, MatrixOptions, Relation, Release, ScannedBundle, Visibility,
+    matrix::MatrixOptions, Concept, Dataset, Domain, Relation, Release, ScannedBundle, Visibility,
 };
 
 /// A target's body.

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use attackdb_kb::{Bundle, Dataset, Kb, Relation, ScannedBundle};
+use attackdb_kb::{stix::Bundle, Dataset, Kb, Relation, ScannedBundle};
 use serde_json::{json, Map, Value};
 
 const ENTERPRISE_18_1: &str = "enterprise-attack/enterprise-attack-18.1.json.gz";

@@ -6,6 +6,14 @@
 //! `MitreAttackData` rules: a relationship counts only when neither it nor the related object is
 //! revoked or deprecated; a group's techniques and software include those of its campaigns.
 //!
+//! The root holds what every user of the crate needs: [`Kb`], [`Dataset`] and its handles
+//! ([`ObjId`], [`Link`], [`RelKind`]), the relationship families ([`Relation`]), [`Concept`],
+//! the loaders, [`Error`], and the STIX layer's everyday types ([`Domain`], [`Release`],
+//! [`ObjectType`], [`StixObject`]). The rest lives in a module per question family:
+//! [`answer`] (the JSON answer documents every front end prints), [`diff`] (release diffs and
+//! their reports), [`detection`] (the 18.x detection chain), [`matrix`], [`search`], [`markup`]
+//! (ATT&CK's text for a terminal or a page) and [`stix`] (the STIX layer itself).
+//!
 //! ```no_run
 //! use attackdb_kb::{Kb, Relation};
 //! let kb = Kb::load(&["../shared/attack-stix-data".into()])?;
@@ -17,47 +25,30 @@
 //! # Ok::<(), attackdb_kb::Error>(())
 //! ```
 
-mod answer;
+pub mod answer;
 mod concept;
 mod dataset;
-mod detection;
-mod diff;
-mod diff_report;
+pub mod detection;
+pub mod diff;
 mod error;
 mod family;
 mod kb;
-mod markup;
-mod matrix;
+pub mod markup;
+pub mod matrix;
 mod query;
 mod relations;
-mod search;
+pub mod search;
 mod tables;
 mod text;
 
-pub use answer::{
-    also_answer, also_named_note, analytic_answer, detection_answer, full_answer,
-    full_answer_named, list_objects, matrix_answer, related_answer, related_ids, stats_answer,
-    to_json_pretty, AnalyticAnswer, Counts, DiagnosticAnswer, FullAnswer, ListQuery,
-    LogSourceAnswer, MatrixColumnAnswer, MatrixTactic, MatrixTechnique, Named, ObjectSummary,
-    RelatedFamily, SearchResult, StatsAnswer, StatsEntry, StrategyAnswer,
-};
-pub use attackdb_stix::{
-    clip_quoted, clip_quoted_at, from_str_within, Bundle, CacheOutcome, Diagnostic, Domain,
-    JsonError, ObjectDetails, ObjectType, Objects, RelatedAsset, Release, StixObject, TooDeep,
-    JSON_DEPTH_CEILING,
-};
+/// The STIX layer this crate reads (`attackdb-stix`): bundles, objects, the JSON reader's limits.
+/// Its everyday types (domain, release, object type and the objects) are also at this root.
+pub use attackdb_stix as stix;
+
+pub use attackdb_stix::{Domain, ObjectDetails, ObjectType, Objects, Release, StixObject};
 pub use concept::{Concept, Visibility};
 pub use dataset::{kind_name, status_name, Dataset, Link, ObjId, RelKind, ScannedBundle};
-pub use detection::{AnalyticDetail, DetectionChain, LogSourceUse, StrategyDetail};
-pub use diff::{diff_releases, Category, Change, DiffType, DomainDiff, RelatedChange, TypeDiff};
-pub use diff_report::{
-    diff_answer, diff_html, diff_markdown, summary_line, AddedDropped, ChangeDetail, DiffAnswer,
-    TypeDiffAnswer,
-};
 pub use error::{echo, Error, Result, ECHO_CHARS};
 pub use family::{Relation, RelationMap};
 pub use kb::{load_dataset_cached, load_dataset_cached_limited, CachedDataset, Kb};
-pub use markup::{escape_markup, terminal_text, TerminalText};
-pub use matrix::{Matrix, MatrixColumn, MatrixOptions, MatrixRow};
 pub use query::{normalize_timestamp, RENAMED_TACTICS};
-pub use search::{SearchHit, MAX_SEARCH_WORDS};

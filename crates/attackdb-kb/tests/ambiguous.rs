@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use attackdb_kb::{also_named_note, Concept, Visibility};
+use attackdb_kb::{answer::also_named_note, Concept, Visibility};
 
 /// Every live technique name that several live objects carry as a name or alias, with the
 /// object `lookup` picks and the others, equals the groups computed from the bundle's JSON with

@@ -169,7 +169,7 @@ fn seen_matches_the_raw_chain(domain: &str, release: &str, keys: usize, total: u
 
 fn named(dataset: &Dataset, relation: Relation, key: &str) -> Vec<String> {
     let key = dataset.lookup_key(relation, key).unwrap();
-    attackdb_kb::related_ids(dataset, relation, key)
+    attackdb_kb::answer::related_ids(dataset, relation, key)
 }
 
 #[test]

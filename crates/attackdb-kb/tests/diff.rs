@@ -7,7 +7,7 @@ mod common;
 
 use std::io::Read;
 
-use attackdb_kb::{diff_releases, Category, DiffType};
+use attackdb_kb::diff::{diff_releases, Category, DiffType};
 use serde_json::Value;
 
 fn expected(name: &str) -> Value {

@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use attackdb_kb::{
-    stats_answer, Concept, Dataset, Domain, Kb, MatrixOptions, StatsEntry, Visibility,
+    answer::{stats_answer, StatsEntry},
+    matrix::MatrixOptions,
+    Concept, Dataset, Domain, Kb, Visibility,
 };
 use attackdb_stix::DiagnosticKind;
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use attackdb_kb::{Domain, Kb, MatrixOptions, Release};
+use attackdb_kb::{matrix::MatrixOptions, Domain, Kb, Release};
 
 fn kb() -> Option<Kb> {
     let real = attackdb_testdata::data_dir()?;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use attackdb_kb::{Category, DiffType, DomainDiff};
+use attackdb_kb::diff::{Category, DiffType, DomainDiff};
 use serde::Serialize;
 
 use crate::migrate::Decision;

@@ -102,7 +102,7 @@ pub fn to_markdown(layer: &Layer, matrix: &LayerMatrix) -> String {
     out
 }
 
-pub use attackdb_kb::escape_markup;
+pub use attackdb_kb::markup::escape_markup;
 
 /// Cuts `text` to `max` characters, ending with `…` when cut.
 fn fit(text: &str, max: usize) -> String {

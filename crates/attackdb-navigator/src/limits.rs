@@ -23,7 +23,7 @@ pub struct Limits {
     /// long once evaluated).
     pub max_expression_tokens: usize,
     /// The deepest nesting of arrays and objects in a layer file or a JSON request body
-    /// (default and most [`attackdb_kb::JSON_DEPTH_CEILING`], 127, serde_json's own bound; a
+    /// (default and most [`attackdb_kb::stix::JSON_DEPTH_CEILING`], 127, serde_json's own bound; a
     /// layer nests 4 deep).
     pub max_json_depth: usize,
 }
@@ -44,7 +44,7 @@ impl Default for Limits {
             max_layer_techniques: 200_000,
             max_expression_depth: 200,
             max_expression_tokens: 1_000,
-            max_json_depth: attackdb_kb::JSON_DEPTH_CEILING,
+            max_json_depth: attackdb_kb::stix::JSON_DEPTH_CEILING,
         }
     }
 }
@@ -53,7 +53,7 @@ static LAYER_BYTES: AtomicUsize = AtomicUsize::new(64 << 20);
 static LAYER_TECHNIQUES: AtomicUsize = AtomicUsize::new(200_000);
 static EXPRESSION_DEPTH: AtomicUsize = AtomicUsize::new(200);
 static EXPRESSION_TOKENS: AtomicUsize = AtomicUsize::new(1_000);
-static JSON_DEPTH: AtomicUsize = AtomicUsize::new(attackdb_kb::JSON_DEPTH_CEILING);
+static JSON_DEPTH: AtomicUsize = AtomicUsize::new(attackdb_kb::stix::JSON_DEPTH_CEILING);
 
 /// The bounds in force.
 pub fn limits() -> Limits {
@@ -68,7 +68,7 @@ pub fn limits() -> Limits {
 
 /// Sets the bounds for the whole process (each at least 1; the expression's at most
 /// [`Limits::EXPRESSION_DEPTH_CEILING`] and [`Limits::EXPRESSION_TOKENS_CEILING`], the JSON
-/// depth at most [`attackdb_kb::JSON_DEPTH_CEILING`]).
+/// depth at most [`attackdb_kb::stix::JSON_DEPTH_CEILING`]).
 pub fn set_limits(limits: Limits) {
     LAYER_BYTES.store(limits.max_layer_bytes.max(1), Ordering::Relaxed);
     LAYER_TECHNIQUES.store(limits.max_layer_techniques.max(1), Ordering::Relaxed);
@@ -87,7 +87,7 @@ pub fn set_limits(limits: Limits) {
     JSON_DEPTH.store(
         limits
             .max_json_depth
-            .clamp(1, attackdb_kb::JSON_DEPTH_CEILING),
+            .clamp(1, attackdb_kb::stix::JSON_DEPTH_CEILING),
         Ordering::Relaxed,
     );
 }

@@ -1,8 +1,8 @@
-//! A layer laid over one release's matrix (the kb's [`attackdb_kb::Matrix`]): tactic columns in
+//! A layer laid over one release's matrix (the kb's [`attackdb_kb::matrix::Matrix`]): tactic columns in
 //! matrix order, techniques (and sub-techniques under their parent) with their annotation,
 //! score and colour as the Navigator paints them. Every export draws from this.
 
-use attackdb_kb::{Concept, Dataset, MatrixOptions, ObjId};
+use attackdb_kb::{matrix::MatrixOptions, Concept, Dataset, ObjId};
 
 use crate::color::{aggregate_score, annotation_color, AggregateConfig, ScoreColors};
 use crate::model::{Layer, Technique};

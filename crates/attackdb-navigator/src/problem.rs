@@ -93,7 +93,7 @@ pub enum Error {
     },
     /// The JSON nests deeper than [`crate::Limits::max_json_depth`].
     #[error("{0}")]
-    TooDeep(attackdb_kb::TooDeep),
+    TooDeep(attackdb_kb::stix::TooDeep),
     /// The JSON is neither a layer object nor a list of them.
     #[error("$: expected a layer object or a list of layers, found {found}")]
     NotALayer {

@@ -83,9 +83,9 @@ pub fn read_layers(text: &str) -> Result<LayerFile> {
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value =
-        attackdb_kb::from_str_within(text, limits.max_json_depth).map_err(|e| match e {
-            attackdb_kb::JsonError::TooDeep(depth) => Error::TooDeep(depth),
-            attackdb_kb::JsonError::Json(e) => Error::NotJson {
+        attackdb_kb::stix::from_str_within(text, limits.max_json_depth).map_err(|e| match e {
+            attackdb_kb::stix::JsonError::TooDeep(depth) => Error::TooDeep(depth),
+            attackdb_kb::stix::JsonError::Json(e) => Error::NotJson {
                 message: e
                     .to_string()
                     .split(" at line")

@@ -215,7 +215,7 @@ fn diff_to_python<'py>(
     old: &Dataset,
     new: &Dataset,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let diff = attackdb_kb::diff_releases(old, new);
+    let diff = attackdb_kb::diff::diff_releases(old, new);
     let out = PyDict::new(py);
     for (kind, type_diff) in &diff.types {
         let categories = PyDict::new(py);

@@ -153,7 +153,7 @@ fn login_page(state: &AppState, status: StatusCode, next: &str, problem: Option<
         Ok(body) => html(status, body, &HeaderMap::new()),
         Err(error) => html(
             StatusCode::INTERNAL_SERVER_ERROR,
-            attackdb_kb::escape_markup(&error.to_string()),
+            attackdb_kb::markup::escape_markup(&error.to_string()),
             &HeaderMap::new(),
         ),
     }

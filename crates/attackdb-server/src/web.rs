@@ -170,7 +170,7 @@ fn json_error(error: &WebError) -> Response {
     crate::ApiError {
         status,
         code,
-        message: attackdb_kb::clip_quoted_at(&error.to_string(), attackdb_kb::ECHO_CHARS),
+        message: attackdb_kb::stix::clip_quoted_at(&error.to_string(), attackdb_kb::ECHO_CHARS),
         hint: None,
     }
     .into_response()

@@ -148,8 +148,11 @@ async fn related_and_detection_name_what_the_kb_relates() {
     );
     let dataset = state.kb().select(Domain::Enterprise, None).unwrap();
     let apt29 = dataset.lookup("G0016").unwrap();
-    let want =
-        attackdb_kb::related_ids(dataset, attackdb_kb::Relation::TechniquesUsedByGroup, apt29);
+    let want = attackdb_kb::answer::related_ids(
+        dataset,
+        attackdb_kb::Relation::TechniquesUsedByGroup,
+        apt29,
+    );
     let used = related
         .as_array()
         .unwrap()

@@ -344,7 +344,7 @@ async fn the_matrix_search_and_changes_pages() {
     let app = router(state);
     let matrix = get(&app, "/matrices/enterprise/").await;
     let dataset = kb.select(attackdb_kb::Domain::Enterprise, None).unwrap();
-    let expected = dataset.matrix(&attackdb_kb::MatrixOptions {
+    let expected = dataset.matrix(&attackdb_kb::matrix::MatrixOptions {
         platforms: Vec::new(),
         subtechniques: true,
     });
@@ -363,7 +363,7 @@ async fn the_matrix_search_and_changes_pages() {
     assert!(search.body.contains("href=\"/techniques/T1059/001/\""));
     let changes = get(&app, "/changes?domain=enterprise&from=18.0&to=18.1").await;
     assert_eq!(changes.status, StatusCode::OK);
-    let diff = attackdb_kb::diff_releases(
+    let diff = attackdb_kb::diff::diff_releases(
         kb.select(
             attackdb_kb::Domain::Enterprise,
             Some(&"18.0".parse().unwrap()),

@@ -1,7 +1,10 @@
 //! The changes page: what changed between two loaded releases of a domain, navigable (each
 //! object links to its page in the release that has it).
 
-use attackdb_kb::{diff_releases, Category, Domain, Release};
+use attackdb_kb::{
+    diff::{diff_releases, Category},
+    Domain, Release,
+};
 use serde::Serialize;
 
 use crate::site::Linker;

@@ -85,7 +85,7 @@ pub fn render(
 /// Renders a short text (a name, a citation) with no Markdown: escaped only. Templates escape
 /// on their own; this is for text put into HTML built here.
 pub fn escape(text: &str) -> String {
-    attackdb_kb::escape_markup(text)
+    attackdb_kb::markup::escape_markup(text)
 }
 
 /// Replaces each `(Citation: Name)` with a superscript link to its numbered reference.

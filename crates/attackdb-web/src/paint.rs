@@ -2,7 +2,7 @@
 //! crate computes them (its colour rules are the Navigator's), for the page's script (JSON) and
 //! for pages without script (a stylesheet).
 
-use attackdb_kb::{diff_releases, Concept, Dataset, Domain, Kb, Release};
+use attackdb_kb::{diff::diff_releases, Concept, Dataset, Domain, Kb, Release};
 use attackdb_navigator::generate::{overview_layer, resolve, usage_layer, GenerateOptions};
 use attackdb_navigator::{diff_layer, Layer, LayerMatrix, LayerMatrixOptions};
 use serde::Serialize;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use attackdb_kb::{Dataset, MatrixOptions, ObjId};
+use attackdb_kb::{matrix::MatrixOptions, Dataset, ObjId};
 use serde::Serialize;
 
 use crate::site::Linker;

@@ -75,11 +75,11 @@ fn limits() -> Limits {
 }
 
 /// A message (an error, warning or note, a problem of a layer) as printed: quoted values of
-/// more than 200 characters cut ([`attackdb_kb::clip_quoted_at`]), and the whole at most a
+/// more than 200 characters cut ([`attackdb_kb::stix::clip_quoted_at`]), and the whole at most a
 /// table cell ([`Limits::max_cell_chars`]).
 pub fn message(text: &str) -> String {
     cut(
-        &attackdb_kb::clip_quoted_at(text, 200),
+        &attackdb_kb::stix::clip_quoted_at(text, 200),
         limits().max_cell_chars,
     )
     .into_owned()
@@ -327,7 +327,7 @@ pub fn paragraph(out: &mut dyn Write, text: &str, width: usize, indent: usize) -
 
 /// Writes `value` as pretty JSON (keys sorted) and a newline.
 pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
-    out.write_all(attackdb_kb::to_json_pretty(value)?.as_bytes())?;
+    out.write_all(attackdb_kb::answer::to_json_pretty(value)?.as_bytes())?;
     Ok(())
 }
 

@@ -394,7 +394,7 @@ fn coverage_has_a_rest_twin() {
                 rule["file"] = name.into();
             }
         }
-        attackdb_kb::to_json_pretty(&value).unwrap()
+        attackdb_kb::answer::to_json_pretty(&value).unwrap()
     };
     // Files are named as the client named them, never by the server's copy (`00000-NAME`).
     assert!(!got.contains("\"file\": \"upload/00"));

@@ -104,7 +104,7 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<Vec<Rule>, String> {
 /// One line for a TOML error: where and what, without the parser's quote of the line (which
 /// can be the whole file).
 fn describe(text: &str, error: &toml::de::Error) -> String {
-    let message = attackdb_kb::clip_quoted(error.message().trim());
+    let message = attackdb_kb::stix::clip_quoted(error.message().trim());
     match error.span() {
         Some(span) => {
             let before = text.get(..span.start).unwrap_or(text);

@@ -40,7 +40,7 @@ fn asset_record(d: &Dataset, a: ObjId) -> Result<Record> {
         r.set("sectors", sorted_join(&o.sectors, ", "));
     }
     if let Some(related) = &details.related_assets {
-        let field = |f: &dyn Fn(&attackdb_kb::RelatedAsset) -> String| {
+        let field = |f: &dyn Fn(&attackdb_kb::stix::RelatedAsset) -> String| {
             related.iter().map(f).collect::<Vec<_>>().join("; ")
         };
         r.set(

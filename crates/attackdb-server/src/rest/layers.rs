@@ -5,11 +5,11 @@ use super::*;
 pub(super) fn body_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_parameter("the body is not UTF-8 text".to_string()))?;
-    attackdb_kb::from_str_within(text, nav::limits().max_json_depth).map_err(|e| match e {
-        attackdb_kb::JsonError::TooDeep(depth) => {
+    attackdb_kb::stix::from_str_within(text, nav::limits().max_json_depth).map_err(|e| match e {
+        attackdb_kb::stix::JsonError::TooDeep(depth) => {
             ApiError::bad_parameter(format!("the body: {depth}"))
         }
-        attackdb_kb::JsonError::Json(e) => {
+        attackdb_kb::stix::JsonError::Json(e) => {
             ApiError::bad_parameter(format!("the body is not the JSON this route takes: {e}"))
         }
     })

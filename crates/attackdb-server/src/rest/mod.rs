@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use attackdb_kb::{detection_answer, related_answer, stats_answer, to_json_pretty, Domain};
+use attackdb_kb::{
+    answer::{detection_answer, related_answer, stats_answer, to_json_pretty},
+    Domain,
+};
 use attackdb_navigator as nav;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};

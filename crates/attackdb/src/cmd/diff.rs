@@ -8,7 +8,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use attackdb_data::Need;
-use attackdb_kb::{diff_html, diff_markdown, Release};
+use attackdb_kb::{
+    diff::{diff_html, diff_markdown},
+    Release,
+};
 use attackdb_navigator::{diff_layer, layer_to_json};
 
 use crate::options::Options;
@@ -62,7 +65,7 @@ pub fn run(
         DiffFormat::Json => emit(
             output,
             out,
-            &attackdb_kb::to_json_pretty(&attackdb_ask::diff_document(&answered))?,
+            &attackdb_kb::answer::to_json_pretty(&attackdb_ask::diff_document(&answered))?,
         ),
         DiffFormat::Md => emit(output, out, &diff_markdown(diffs, from, to)),
         DiffFormat::Html => emit(output, out, &diff_html(diffs, from, to)),

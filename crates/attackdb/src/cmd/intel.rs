@@ -187,7 +187,7 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             } else {
                 ReportFormat::Md
             }) {
-                ReportFormat::Json => attackdb_kb::to_json_pretty(profile)?,
+                ReportFormat::Json => attackdb_kb::answer::to_json_pretty(profile)?,
                 ReportFormat::Html => profile.to_html(),
                 ReportFormat::Md => profile.to_markdown(),
                 ReportFormat::Yaml => {
@@ -304,7 +304,7 @@ pub fn run(command: &IntelCommand, options: &Options, out: &mut dyn Write) -> Re
             } else {
                 ReportFormat::Md
             }) {
-                ReportFormat::Json => attackdb_kb::to_json_pretty(plan)?,
+                ReportFormat::Json => attackdb_kb::answer::to_json_pretty(plan)?,
                 ReportFormat::Yaml => plan.to_yaml()?,
                 ReportFormat::Md => plan.to_markdown(),
                 ReportFormat::Html => {

@@ -125,7 +125,7 @@ fn migrate_layer_file(
     let review = json_report.needs_review;
     if let Some(report) = report {
         let content = if report.extension().is_some_and(|e| e == "json") {
-            attackdb_kb::to_json_pretty(&json_report)?
+            attackdb_kb::answer::to_json_pretty(&json_report)?
         } else {
             json_report.to_markdown()
         };
@@ -219,7 +219,7 @@ fn migrate_rules(
     let (dataset, report) = answered.answer;
     let chosen = output_format.unwrap_or(if global.json { "json" } else { "table" });
     let text = match chosen {
-        "json" => attackdb_kb::to_json_pretty(&report)?,
+        "json" => attackdb_kb::answer::to_json_pretty(&report)?,
         "md" => report.to_markdown(),
         "csv" => report.to_csv()?,
         "table" => {

@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::Result;
 use attackdb_data::Need;
 use attackdb_kb::{
-    kind_name, stats_answer, status_name, Concept, Dataset, ObjId, Relation, Visibility,
+    answer::stats_answer, kind_name, status_name, Concept, Dataset, ObjId, Relation, Visibility,
 };
 
 use crate::cli::ListArgs;
@@ -130,7 +130,7 @@ pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> 
     facts.write(out, width)?;
     let mut references = Vec::new();
     if let Some(description) = &object.description {
-        let text = attackdb_kb::terminal_text(description, &object.external_references);
+        let text = attackdb_kb::markup::terminal_text(description, &object.external_references);
         writeln!(out)?;
         render::paragraph(out, &text.text, width, 0)?;
         references = text.references;
@@ -147,7 +147,7 @@ pub fn show(query: &str, full: bool, options: &Options, out: &mut dyn Write) -> 
 }
 
 fn show_relations(dataset: &Dataset, id: ObjId, width: usize, out: &mut dyn Write) -> Result<()> {
-    let families = attackdb_kb::related_answer(dataset, id);
+    let families = attackdb_kb::answer::related_answer(dataset, id);
     if !families.is_empty() {
         writeln!(out, "\nRelationships")?;
     }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::diff::{Category, Change, DiffType, DomainDiff, TypeDiff};
+use super::{Category, Change, DiffType, DomainDiff, TypeDiff};
 use crate::markup::escape_markup;
 
 /// What changed in one object, beside the category lists.

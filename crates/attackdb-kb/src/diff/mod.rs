@@ -1,5 +1,6 @@
 //! Release diffs: what changed for each object type between two releases of a domain, in the
-//! categories of mitreattack-python's `diff_stix`, plus what changed in each changed object.
+//! categories of mitreattack-python's `diff_stix`, plus what changed in each changed object,
+//! and (in `report`) the `--json` answer, the Markdown and the HTML changelog made of them.
 //!
 //! The rules (as `diff_stix`): objects are matched by STIX ID. Added and deleted objects are
 //! those on one side only. A shared object newly revoked (with a `revoked-by` target of the same
@@ -16,6 +17,13 @@ use attackdb_stix::ObjectType;
 use crate::dataset::{Dataset, ObjId};
 use crate::family::Relation;
 use crate::query::normalize_timestamp;
+
+mod report;
+
+pub use report::{
+    diff_answer, diff_html, diff_markdown, summary_line, AddedDropped, ChangeDetail, DiffAnswer,
+    TypeDiffAnswer,
+};
 
 /// An object type as `diff_stix` groups them, plus tactics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
