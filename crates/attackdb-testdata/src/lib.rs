@@ -57,6 +57,59 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     missing("the corpus", &dir)
 }
 
+/// The PostgreSQL server the workspace tests use (`ATTACKDB_TEST_POSTGRES`, a URL whose user
+/// may create databases), or `None` with a loud message; `ATTACKDB_REQUIRE_POSTGRES` (set by
+/// `.ci/run`, which starts a server) makes its absence a failure.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("ATTACKDB_TEST_POSTGRES") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("ATTACKDB_REQUIRE_POSTGRES").is_none(),
+                "PostgreSQL is required (ATTACKDB_REQUIRE_POSTGRES) but ATTACKDB_TEST_POSTGRES is not set"
+            );
+            eprintln!(
+                "\n!!! SKIPPING PostgreSQL test: set ATTACKDB_TEST_POSTGRES=postgres://USER:PASS@HOST/postgres !!!\n"
+            );
+            None
+        }
+    }
+}
+
+/// A new, empty database on the test server ([`postgres_url`]), made with `psql`; its URL.
+/// `None` (loudly) without a server; a server that refuses is a failure.
+pub fn fresh_postgres_database(prefix: &str) -> Option<String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let url = postgres_url()?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    );
+    let status = std::process::Command::new("psql")
+        .arg(&url)
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .status();
+    assert!(
+        status.as_ref().is_ok_and(|s| s.success()),
+        "psql could not create database {name} on {url}: {status:?}"
+    );
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url.as_str(), String::new()),
+    };
+    let server = match base.rfind('/') {
+        Some(slash) if slash > base.find("://").map_or(0, |s| s + 2) => &base[..slash],
+        _ => base,
+    };
+    Some(format!("{server}/{name}{query}"))
+}
+
 /// Whether absent data fails the tests (`ATTACKDB_REQUIRE_DATA` is set).
 pub fn required() -> bool {
     std::env::var_os("ATTACKDB_REQUIRE_DATA").is_some()

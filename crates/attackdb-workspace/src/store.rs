@@ -124,6 +124,38 @@ impl Workspace {
             .map_err(|e| Error::from_db("read", e))
     }
 
+    /// Runs one statement as it is (administration and tests: the audit log's guard, a schema
+    /// written by a later version).
+    pub async fn raw_execute(&self, sql: &str) -> Result<u64> {
+        sqlx::query(sql)
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(|e| Error::from_db("run a statement", e))
+    }
+
+    /// Every text column of every row of `table`, one line per row (tests read what is kept).
+    pub async fn raw_dump(&self, table: &str) -> Result<String> {
+        if !table.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(Error::Invalid(format!("{table:?} is not a table name")));
+        }
+        let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| Error::from_db("read", e))?;
+        let mut out = String::new();
+        for row in rows {
+            for i in 0..row.len() {
+                if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                    out.push_str(&text);
+                    out.push('\t');
+                }
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
     async fn migrate(&self) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("open", e))?;
         if self.backend == Backend::Postgres {
