@@ -155,3 +155,41 @@ impl From<serde_json::Error> for ApiError {
         ApiError::internal(format!("cannot write the answer: {error}"))
     }
 }
+
+impl From<attackdb_workspace::Error> for ApiError {
+    fn from(error: attackdb_workspace::Error) -> ApiError {
+        use attackdb_workspace::Error as W;
+        let (status, hint) = match &error {
+            W::NotFound { .. } => (StatusCode::NOT_FOUND, None),
+            W::Conflict { current, .. } => (
+                StatusCode::CONFLICT,
+                Some(format!("read it again (version {current}), apply your change, and send If-Match: \"{current}\"")),
+            ),
+            W::VersionRequired { .. } => (
+                StatusCode::PRECONDITION_REQUIRED,
+                Some("send If-Match with the version you read (its ETag), or \"version\" in the body".to_string()),
+            ),
+            W::Forbidden { .. } => (
+                StatusCode::FORBIDDEN,
+                Some("an admin can change a user's role: attackdb workspace user add NAME --role editor".to_string()),
+            ),
+            W::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
+            W::Exists { .. } => (StatusCode::CONFLICT, None),
+            W::SchemaTooNew { .. } => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some("run the attackdb that wrote this database".to_string()),
+            ),
+            W::Unavailable { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("the workspace's database takes no writes now (read-only or full); ATT&CK answers go on".to_string()),
+            ),
+            W::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        };
+        ApiError {
+            status,
+            code: error.code(),
+            message: error.to_string(),
+            hint,
+        }
+    }
+}

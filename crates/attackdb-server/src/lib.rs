@@ -35,6 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 pub use error::ApiError;
+pub use signin::Identity;
 pub use ops::Metrics;
 pub use rest::openapi_document;
 pub use web::CONTENT_SECURITY_POLICY;
@@ -55,6 +56,9 @@ pub struct Config {
     /// An Atomic Red Team checkout (its `atomics/` folder or the checkout) for
     /// `/api/v1/emulate/{ref}`; without it that route says how to give one.
     pub atomics: Option<std::path::PathBuf>,
+    /// Whether the server listens on a loopback address only: a workspace without users is
+    /// then open to the local user (as an admin); elsewhere its routes need a user's token.
+    pub loopback: bool,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             tokens: Vec::new(),
             atomics: None,
+            loopback: true,
         }
     }
 }
@@ -84,6 +89,8 @@ struct Inner {
     ready: AtomicBool,
     /// The web UI (its templates are checked when the state is made).
     site: Result<attackdb_web::Site, String>,
+    /// The team's workspace, when the server keeps one.
+    workspace: Option<attackdb_workspace::Workspace>,
     /// Per dataset: its objects in TAXII order (date added, then bundle order), made on the
     /// first TAXII request that needs it.
     taxii_order: Vec<OnceLock<Vec<taxii::Entry>>>,
@@ -110,8 +117,27 @@ impl AppState {
                 ready: AtomicBool::new(true),
                 site,
                 taxii_order,
+                workspace: None,
             }),
         }
+    }
+
+    /// The same state keeping the team's work in `workspace` (before the state is shared).
+    pub fn with_workspace(self, workspace: attackdb_workspace::Workspace) -> AppState {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.workspace = Some(workspace);
+                AppState {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(inner) => AppState { inner },
+        }
+    }
+
+    /// The workspace, if the server keeps one.
+    pub fn workspace(&self) -> Option<&attackdb_workspace::Workspace> {
+        self.inner.workspace.as_ref()
     }
 
     /// The knowledge base.
@@ -165,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(web::routes())
         .merge(signin::routes())
+        .merge(rest::workspace_pages())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body))
         .layer(axum::middleware::from_fn_with_state(
@@ -196,8 +223,19 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(
             CorsLayer::new()
                 .allow_origin(origins)
-                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-                .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::AUTHORIZATION]),
+                .allow_methods([
+                    axum::http::Method::GET,
+                    axum::http::Method::POST,
+                    axum::http::Method::PUT,
+                    axum::http::Method::DELETE,
+                ])
+                .allow_headers([
+                    header::ACCEPT,
+                    header::CONTENT_TYPE,
+                    header::AUTHORIZATION,
+                    header::IF_MATCH,
+                ])
+                .expose_headers([header::ETAG]),
         );
     }
     app.with_state(state)

@@ -1,7 +1,7 @@
-//! Sign-in: read-only bearer tokens (`serve --token-file`), the cookie a browser keeps instead,
-//! and the sign-in page (a template of the site, like every other page). With tokens
-//! configured, [`authenticate`] guards every route but the health checks, signing in and out,
-//! and the static files.
+//! Sign-in: read-only bearer tokens (`serve --token-file`), workspace users' tokens, the cookie
+//! a browser keeps instead, and the sign-in page (a template of the site, like every other
+//! page). [`authenticate`] finds who asks ([`Identity`]); with `--token-file` it guards every
+//! route but the health checks, signing in and out, and the static files.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -26,30 +26,87 @@ pub fn routes() -> Router<AppState> {
 /// The cookie the web UI's sign-in sets: the token, hex-encoded.
 pub(crate) const TOKEN_COOKIE: &str = "attackdb_token";
 
-/// With tokens configured, every route but `/healthz`, `/readyz`, signing in and out, and the
-/// static files needs `Authorization: Bearer TOKEN`, or the cookie the sign-in page sets (a
-/// browser cannot send a bearer token). A browser asking for a page without either is sent to
-/// the sign-in page; everything else gets 401.
+/// Who a request comes from, as [`authenticate`] found it (in the request's extensions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// No token, or one the server does not know.
+    Anonymous,
+    /// A read-only token of `--token-file`.
+    Reader,
+    /// A workspace user, by bearer token or the sign-in cookie.
+    User(attackdb_workspace::Actor),
+}
+
+/// How the request carried its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Carried {
+    /// No token.
+    Nothing,
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// The sign-in cookie (a browser: writes must come from this site's own pages).
+    Cookie,
+}
+
+/// Finds who the request comes from and keeps it in its extensions. With tokens configured
+/// (`--token-file`) or workspace users, every route but `/healthz`, `/readyz`, signing in and
+/// out, and the static files needs `Authorization: Bearer TOKEN`, or the cookie the sign-in
+/// page sets (a browser cannot send a bearer token); without `--token-file`, ATT&CK's routes
+/// stay open and the workspace's decide by role. A browser asking for a page without a token
+/// is sent to the sign-in page; everything else gets 401. A write carried by the cookie must
+/// come from this server's own pages (`Origin` or `Sec-Fetch-Site`), so another site cannot
+/// make a signed-in browser write.
 pub async fn authenticate(
     State(state): State<AppState>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
     let tokens = &state.config().tokens;
     let path = request.uri().path();
     let open = matches!(path, "/healthz" | "/readyz" | "/login" | "/logout")
         || path.starts_with("/static/");
-    if tokens.is_empty() || open || request.method() == axum::http::Method::OPTIONS {
-        return next.run(request).await;
-    }
     let headers = request.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|v| v.trim().as_bytes().to_vec());
-    let given = bearer.or_else(|| cookie_token(headers));
-    if given.is_some_and(|g| token_known(tokens, &g)) {
+    let (given, carried) = match bearer {
+        Some(token) => (Some(token), Carried::Bearer),
+        None => match cookie_token(headers) {
+            Some(token) => (Some(token), Carried::Cookie),
+            None => (None, Carried::Nothing),
+        },
+    };
+    let identity = match &given {
+        None => Identity::Anonymous,
+        Some(g) if token_known(tokens, g) => Identity::Reader,
+        Some(g) => match (state.workspace(), std::str::from_utf8(g)) {
+            (Some(workspace), Ok(secret)) => match workspace.authenticate(secret).await {
+                Ok(Some(actor)) => Identity::User(actor),
+                Ok(None) => Identity::Anonymous,
+                Err(error) => return ApiError::from(error).into_response(),
+            },
+            _ => Identity::Anonymous,
+        },
+    };
+    let writes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if writes && carried == Carried::Cookie && !same_site(request.headers()) {
+        return ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "cross_site",
+            message: "a write signed in by cookie must come from this server's own pages".to_string(),
+            hint: Some("scripts send Authorization: Bearer TOKEN instead of the cookie".to_string()),
+        }
+        .into_response();
+    }
+    let known = identity != Identity::Anonymous;
+    request.extensions_mut().insert(identity);
+    request.extensions_mut().insert(carried);
+    if tokens.is_empty() || open || known || request.method() == axum::http::Method::OPTIONS {
         return next.run(request).await;
     }
     if wants_page(&request) {
@@ -65,7 +122,7 @@ pub async fn authenticate(
         code: "unauthorized",
         message: "this server needs a bearer token".to_string(),
         hint: Some(
-            "send Authorization: Bearer TOKEN with a token of --token-file (in a browser: sign in at /login)"
+            "send Authorization: Bearer TOKEN with a token of --token-file or a workspace user's (in a browser: sign in at /login)"
                 .to_string(),
         ),
     }
@@ -74,6 +131,26 @@ pub async fn authenticate(
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
+}
+
+/// Whether a request comes from this server's own pages: `Sec-Fetch-Site: same-origin`, or an
+/// `Origin` (else `Referer`) whose host is the request's `Host`.
+fn same_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin" || site == "none";
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let from = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    match (host, from) {
+        (Some(host), Some(from)) => from
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
+            .is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
 }
 
 /// Whether `given` is one of `tokens` (compared in constant time).
@@ -166,7 +243,7 @@ async fn login_form(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
         .find(|(k, _)| k == "next")
         .map(|(_, v)| v.as_str());
     let next = safe_next(next);
-    if state.config().tokens.is_empty() {
+    if !signs_in(&state).await {
         return redirect(next);
     }
     login_page(&state, StatusCode::OK, next, None)
@@ -182,11 +259,15 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let next = safe_next(field("next"));
     let token = field("token").unwrap_or("").trim();
-    let tokens = &state.config().tokens;
-    if tokens.is_empty() {
+    if !signs_in(&state).await {
         return redirect(next);
     }
-    if !token_known(tokens, token.as_bytes()) {
+    let tokens = &state.config().tokens;
+    let user = match state.workspace() {
+        Some(workspace) => workspace.authenticate(token).await.ok().flatten(),
+        None => None,
+    };
+    if !token_known(tokens, token.as_bytes()) && user.is_none() {
         return login_page(
             &state,
             StatusCode::UNAUTHORIZED,
@@ -204,6 +285,17 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+/// Whether signing in means anything here: tokens of `--token-file`, or workspace users.
+async fn signs_in(state: &AppState) -> bool {
+    if !state.config().tokens.is_empty() {
+        return true;
+    }
+    match state.workspace() {
+        Some(workspace) => workspace.has_users().await.unwrap_or(true),
+        None => false,
+    }
 }
 
 /// Forgets the sign-in cookie.

@@ -46,8 +46,9 @@ pub struct TacticResult {
     pub percent: f64,
 }
 
-/// An assessment to save.
-#[derive(Debug, Clone, Default)]
+/// An assessment to save (also as JSON, every field but `name` optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct NewAssessment {
     /// Its name (`quarterly`, `sigma-main`): assessments of one name make a trend.
     pub name: String,

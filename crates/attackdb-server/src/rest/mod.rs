@@ -26,17 +26,21 @@ mod coverage;
 mod intel;
 mod layers;
 mod query;
+mod workspace;
 
 use coverage::*;
 use intel::*;
 use layers::*;
 use query::*;
+use workspace::*;
+
+pub(crate) use workspace::workspace_pages;
 
 pub(crate) use coverage::safe_name;
 
 /// One documented route.
 pub struct RouteDoc {
-    /// `GET` or `POST`.
+    /// `GET`, `POST`, `PUT` or `DELETE`.
     pub method: &'static str,
     /// The path, with `{name}` for path parameters.
     pub path: &'static str,
@@ -329,11 +333,15 @@ pub const ROUTES: &[RouteDoc] = &[
     },
 ];
 
+/// Every REST route: ATT&CK's ([`ROUTES`]) and the workspace's ([`WORKSPACE_ROUTES`]).
+pub fn all_routes() -> impl Iterator<Item = &'static RouteDoc> {
+    ROUTES.iter().chain(WORKSPACE_ROUTES)
+}
+
 /// The REST routes, made from [`ROUTES`]: one route per entry, and every request's query
 /// parameters checked against the entry's (a name it does not list is refused).
 pub fn routes() -> Router<AppState> {
-    ROUTES
-        .iter()
+    all_routes()
         .fold(Router::new(), |router, route| {
             router.route(route.path, (route.handler)())
         })
@@ -342,9 +350,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The documented route a request reached (by its matched path and method).
 fn route_of(path: &str, method: &axum::http::Method) -> Option<&'static RouteDoc> {
-    ROUTES
-        .iter()
-        .find(|r| r.path == path && r.method == method.as_str())
+    all_routes().find(|r| r.path == path && r.method == method.as_str())
 }
 
 /// Refuses a query parameter the route's entry in [`ROUTES`] does not list, naming those it
@@ -441,7 +447,7 @@ async fn openapi(headers: HeaderMap) -> Answer {
 /// The OpenAPI 3.1 document of the REST routes, made from the route table.
 pub fn openapi_document() -> serde_json::Value {
     let mut paths: BTreeMap<String, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
-    for route in ROUTES {
+    for route in all_routes() {
         let mut parameters: Vec<serde_json::Value> = route
             .path
             .split('/')
@@ -479,7 +485,19 @@ pub fn openapi_document() -> serde_json::Value {
                 "422",
                 "invalid_input: the body is not a valid layer or rule set",
             ),
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            [
+                ("401", "unauthorized: the workspace needs a user's token"),
+                ("403", "forbidden / cross_site: the user's role does not allow it, or a cookie write from another site"),
+                ("409", "conflict / exists: the object changed since it was read (the hint names its version)"),
+                ("428", "version_required: a change names the version it replaces (If-Match)"),
+                ("503", "workspace_unavailable: the database takes no writes now"),
+            ]
+            .into_iter()
+            .filter(|_| route.path.starts_with("/api/v1/workspace")),
+        ) {
             responses.insert(
                 status.into(),
                 serde_json::json!({
