@@ -139,6 +139,11 @@ impl Home {
         })
     }
 
+    /// The team workspace's SQLite file (`workspace.db`), the default of `attackdb serve`.
+    pub fn workspace_path(&self) -> PathBuf {
+        self.root.join("workspace.db")
+    }
+
     /// The folder of releases, the one to load data from.
     pub fn releases_dir(&self) -> PathBuf {
         self.root.join(RELEASES)

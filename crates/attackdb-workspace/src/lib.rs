@@ -9,13 +9,15 @@
 //! ([`Error::Conflict`]), never applied over the newer one. The schema is migrated at
 //! [`Workspace::open`]; a newer schema than this program knows is refused.
 //!
-//! The crate knows layers (through `attackdb-navigator`) but not the knowledge base: front ends
-//! check that a note's object exists, and turn a coverage answer into a [`NewAssessment`].
+//! The crate sits above the libraries (it reads layers through `attackdb-navigator` and turns a
+//! coverage answer into an assessment, [`assessment_from_coverage`]); none of them knows it.
+//! Front ends check that a note's object exists.
 
 mod assessments;
 mod audit;
 mod backup;
 mod changes;
+mod coverage;
 mod error;
 mod layers;
 mod mentions;
@@ -31,6 +33,7 @@ pub use changes::{
     compare_assessments, layer_changes, trend, AssessmentComparison, LayerChanges,
     TacticComparison, TechniqueChange, Trend, TrendPoint, TrendSeries,
 };
+pub use coverage::{assessment_from_coverage, fingerprint};
 pub use error::{Error, Result};
 pub use layers::{LayerQuery, LayerSummary, NewLayer, Revision, RevisionSummary, SavedLayer};
 pub use mentions::{mentions_in, Mention};

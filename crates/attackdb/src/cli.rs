@@ -141,6 +141,9 @@ pub enum Command {
     /// Serve every loaded release over HTTP: the REST API (/api/v1), TAXII 2.1 (/taxii2/,
     /// /api/v21/), /healthz, /readyz, /metrics
     Serve(crate::cmd::ServeArgs),
+    /// The team's workspace: users and tokens, saved layers, notes, assessments, the audit
+    /// log, export and import (SQLite in the data home, or --database postgres://...)
+    Workspace(crate::cmd::WorkspaceArgs),
     /// Get ATT&CK releases into the data home and see what it holds (needs no data)
     Data {
         #[command(subcommand)]

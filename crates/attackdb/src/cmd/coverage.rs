@@ -43,6 +43,12 @@ pub enum ScoreArg {
 /// `attackdb coverage` options.
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
+    /// Save the result in the workspace as an assessment of this name (assessments of one
+    /// name make a trend)
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    #[command(flatten)]
+    pub database: crate::cmd::workspace::DatabaseArg,
     /// Rule files or folders (searched recursively)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -161,6 +167,23 @@ pub fn run(args: &CoverageArgs, cli: &Options, out: &mut dyn Write) -> Result<()
             attackdb_coverage::to_markdown(&analysis)
         };
         write_file(path, &text)?;
+    }
+    if let Some(name) = &args.save {
+        let rule_set: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let saved = crate::cmd::workspace::save_assessment(
+            &args.database,
+            cli,
+            name,
+            &rule_set.join(", "),
+            &analysis,
+        )?;
+        crate::progress::say(
+            "note",
+            &format!(
+                "saved as assessment {} ({}, {}) in the workspace",
+                saved.summary.id, saved.summary.name, saved.summary.taken_at
+            ),
+        );
     }
     if json {
         render::json(out, &attackdb_coverage::document(&analysis).to_value())?;

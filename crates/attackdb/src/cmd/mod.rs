@@ -9,6 +9,7 @@ mod migrate;
 mod query;
 mod serve;
 mod visibility;
+mod workspace;
 
 pub use coverage::CoverageArgs;
 pub use diff::DiffFormat;
@@ -17,6 +18,7 @@ pub use layer::{ExportCommand, LayerCommand};
 pub use migrate::MigrateCommand;
 pub use serve::ServeArgs;
 pub use visibility::VisibilityArgs;
+pub use workspace::WorkspaceArgs;
 
 use std::io::Write;
 
@@ -42,6 +44,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Coverage(args) => coverage::run(args, &options, out),
         Command::Visibility(args) => visibility::run(args, &options, out),
         Command::Serve(args) => serve::run(args, &options, out),
+        Command::Workspace(args) => workspace::run(args, &options, out),
         Command::Intel(command) => intel::run(command, &options, out),
         Command::Stats => query::stats(&options, out),
         Command::Show { query, full } => query::show(query, *full, &options, out),

@@ -46,6 +46,11 @@ pub struct ServeArgs {
     /// Do not log every request on standard error
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub database: crate::cmd::workspace::DatabaseArg,
+    /// Keep no workspace (no saved layers, notes or assessments)
+    #[arg(long, conflicts_with = "database")]
+    pub no_workspace: bool,
 }
 
 fn read_tokens(path: &PathBuf) -> Result<Vec<String>> {
@@ -77,6 +82,7 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
     if kb.datasets().is_empty() {
         bail!("no ATT&CK release found in the data given; nothing to serve");
     }
+    let loopback = args.listen.ip().is_loopback();
     let config = Config {
         max_body: args.max_body.saturating_mul(1 << 20),
         max_page: args.max_page.max(1),
@@ -84,6 +90,7 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
         cors_origins: args.cors.clone(),
         tokens,
         atomics: args.atomics.clone(),
+        loopback,
     };
     if !args.quiet {
         let _ = tracing_subscriber::fmt()
@@ -96,7 +103,32 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
             bail!("--atomics {}: not a folder", dir.display());
         }
     }
-    let state = AppState::from_static(kb, config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    let mut state = AppState::from_static(kb, config);
+    let mut workspace_line = String::from("no workspace (--no-workspace)");
+    if !args.no_workspace {
+        let url = crate::cmd::workspace::database_url(&args.database, options)?;
+        let ws = crate::cmd::workspace::open(&runtime, &url)?;
+        let users = runtime.block_on(ws.has_users())?;
+        if !users && !loopback {
+            bail!(
+                "the workspace {} has no users, and {} is not a loopback address: anyone could change it. \
+                 Add an admin first (attackdb workspace user add NAME --role admin), or serve with --no-workspace",
+                ws.location(),
+                args.listen
+            );
+        }
+        workspace_line = format!(
+            "workspace: {} ({}){}",
+            ws.location(),
+            ws.backend().as_str(),
+            if users { ", users sign in" } else { ", no users: open to this machine only" }
+        );
+        state = state.with_workspace(ws);
+    }
     // The changes page's default diffs are made while the server starts answering.
     let warming = state.clone();
     std::thread::spawn(move || {
@@ -114,10 +146,6 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
             kept.push(format!("/coverage/{id} ({})", folder.display()));
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the server's runtime")?;
     let releases: Vec<String> = kb
         .datasets()
         .iter()
@@ -134,6 +162,7 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
             releases.len(),
             releases.join(", ")
         )?;
+        writeln!(out, "{workspace_line}")?;
         for line in &kept {
             writeln!(out, "coverage of rules: http://{address}{line}")?;
         }
