@@ -35,9 +35,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 pub use error::ApiError;
-pub use signin::Identity;
 pub use ops::Metrics;
 pub use rest::openapi_document;
+pub use signin::Identity;
 pub use web::CONTENT_SECURITY_POLICY;
 
 /// How the server behaves.

@@ -98,8 +98,11 @@ pub async fn authenticate(
         return ApiError {
             status: StatusCode::FORBIDDEN,
             code: "cross_site",
-            message: "a write signed in by cookie must come from this server's own pages".to_string(),
-            hint: Some("scripts send Authorization: Bearer TOKEN instead of the cookie".to_string()),
+            message: "a write signed in by cookie must come from this server's own pages"
+                .to_string(),
+            hint: Some(
+                "scripts send Authorization: Bearer TOKEN instead of the cookie".to_string(),
+            ),
         }
         .into_response();
     }

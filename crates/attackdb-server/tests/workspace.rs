@@ -19,7 +19,9 @@ fn kb() -> Option<&'static Kb> {
     static KB: OnceLock<Option<&'static Kb>> = OnceLock::new();
     *KB.get_or_init(|| {
         let dir = attackdb_testdata::data_dir()?;
-        Some(Box::leak(Box::new(Kb::load(&[dir]).expect("the real releases load"))))
+        Some(Box::leak(Box::new(
+            Kb::load(&[dir]).expect("the real releases load"),
+        )))
     })
 }
 
@@ -28,7 +30,9 @@ async fn servers(loopback: bool) -> Vec<(AppState, Workspace, Option<tempfile::T
     let Some(kb) = kb() else { return Vec::new() };
     let dir = tempfile::tempdir().unwrap();
     let mut made = vec![(
-        Workspace::open_file(&dir.path().join("w.db")).await.unwrap(),
+        Workspace::open_file(&dir.path().join("w.db"))
+            .await
+            .unwrap(),
         Some(dir),
     )];
     if let Some(url) = attackdb_testdata::fresh_postgres_database("srv") {
@@ -36,8 +40,15 @@ async fn servers(loopback: bool) -> Vec<(AppState, Workspace, Option<tempfile::T
     }
     made.into_iter()
         .map(|(ws, dir)| {
-            let config = Config { loopback, ..Config::default() };
-            (AppState::from_static(kb, config).with_workspace(ws.clone()), ws, dir)
+            let config = Config {
+                loopback,
+                ..Config::default()
+            };
+            (
+                AppState::from_static(kb, config).with_workspace(ws.clone()),
+                ws,
+                dir,
+            )
         })
         .collect()
 }
@@ -72,8 +83,18 @@ async fn send(
         .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Got { status, headers, body }
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Got {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn assert_error(got: &Got, status: StatusCode, code: &str) {
@@ -93,37 +114,108 @@ async fn saved_layers_have_versions_and_refuse_stale_writes() {
     let Some(layer) = bear() else { return };
     for (state, _ws, _dir) in servers(true).await {
         // No users, loopback: the local user may write.
-        let saved = send(&state, "POST", "/api/v1/workspace/layers?tags=apt,russia", &[], layer.clone()).await;
-        assert_eq!(saved.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&saved.body));
+        let saved = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/layers?tags=apt,russia",
+            &[],
+            layer.clone(),
+        )
+        .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&saved.body)
+        );
         assert_eq!(saved.headers[header::ETAG], "\"1\"");
         let id = saved.json()["id"].as_i64().unwrap();
-        assert_eq!(saved.headers[header::LOCATION], format!("/api/v1/workspace/layers/{id}"));
+        assert_eq!(
+            saved.headers[header::LOCATION],
+            format!("/api/v1/workspace/layers/{id}")
+        );
         let uri = format!("/api/v1/workspace/layers/{id}");
         let got = send(&state, "GET", &uri, &[], Body::empty()).await;
         assert_eq!(got.headers[header::ETAG], "\"1\"");
         assert_eq!(got.json()["tags"], serde_json::json!(["apt", "russia"]));
-        let v2 = send(&state, "PUT", &uri, &[(header::IF_MATCH, "\"1\"")], layer.clone()).await;
+        let v2 = send(
+            &state,
+            "PUT",
+            &uri,
+            &[(header::IF_MATCH, "\"1\"")],
+            layer.clone(),
+        )
+        .await;
         assert_eq!(v2.status, StatusCode::OK);
         assert_eq!(v2.json()["version"], 2);
-        let stale = send(&state, "PUT", &uri, &[(header::IF_MATCH, "\"1\"")], layer.clone()).await;
+        let stale = send(
+            &state,
+            "PUT",
+            &uri,
+            &[(header::IF_MATCH, "\"1\"")],
+            layer.clone(),
+        )
+        .await;
         assert_error(&stale, StatusCode::CONFLICT, "conflict");
-        assert!(stale.json()["message"].as_str().unwrap().contains("version 2"));
+        assert!(stale.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2"));
         let blind = send(&state, "PUT", &uri, &[], layer.clone()).await;
-        assert_error(&blind, StatusCode::PRECONDITION_REQUIRED, "version_required");
-        let invalid = send(&state, "PUT", &uri, &[(header::IF_MATCH, "2")], "{\"name\": 1}").await;
+        assert_error(
+            &blind,
+            StatusCode::PRECONDITION_REQUIRED,
+            "version_required",
+        );
+        let invalid = send(
+            &state,
+            "PUT",
+            &uri,
+            &[(header::IF_MATCH, "2")],
+            "{\"name\": 1}",
+        )
+        .await;
         assert_error(&invalid, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-        let revisions = send(&state, "GET", &format!("{uri}/revisions"), &[], Body::empty()).await.json();
+        let revisions = send(
+            &state,
+            "GET",
+            &format!("{uri}/revisions"),
+            &[],
+            Body::empty(),
+        )
+        .await
+        .json();
         assert_eq!(revisions.as_array().unwrap().len(), 2);
-        let diff = send(&state, "GET", &format!("{uri}/diff"), &[], Body::empty()).await.json();
-        assert_eq!((diff["from"].as_i64(), diff["to"].as_i64()), (Some(1), Some(2)));
+        let diff = send(&state, "GET", &format!("{uri}/diff"), &[], Body::empty())
+            .await
+            .json();
+        assert_eq!(
+            (diff["from"].as_i64(), diff["to"].as_i64()),
+            (Some(1), Some(2))
+        );
         assert_eq!(diff["changes"]["added"], serde_json::json!([]));
         // The Navigator opens it by URL.
-        let navigator = send(&state, "GET", &format!("/layers/{id}/layer.json"), &[], Body::empty()).await;
+        let navigator = send(
+            &state,
+            "GET",
+            &format!("/layers/{id}/layer.json"),
+            &[],
+            Body::empty(),
+        )
+        .await;
         assert_eq!(navigator.status, StatusCode::OK);
-        let read = attackdb_navigator::read_layers(std::str::from_utf8(&navigator.body).unwrap()).unwrap();
+        let read =
+            attackdb_navigator::read_layers(std::str::from_utf8(&navigator.body).unwrap()).unwrap();
         assert!(read.is_valid());
         assert_eq!(read.layers[0].layer.techniques.len(), 126);
-        let missing = send(&state, "GET", "/api/v1/workspace/layers/999", &[], Body::empty()).await;
+        let missing = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/layers/999",
+            &[],
+            Body::empty(),
+        )
+        .await;
         assert_error(&missing, StatusCode::NOT_FOUND, "not_found");
     }
 }
@@ -133,7 +225,14 @@ async fn roles_tokens_and_cross_site_writes() {
     let Some(layer) = bear() else { return };
     for (state, ws, _dir) in servers(false).await {
         // Not loopback and no users: nobody may act.
-        let nobody = send(&state, "GET", "/api/v1/workspace/layers", &[], Body::empty()).await;
+        let nobody = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/layers",
+            &[],
+            Body::empty(),
+        )
+        .await;
         assert_error(&nobody, StatusCode::UNAUTHORIZED, "unauthorized");
         let local = Actor::local();
         ws.add_user(&local, "ana", Role::Admin).await.unwrap();
@@ -141,31 +240,85 @@ async fn roles_tokens_and_cross_site_writes() {
         ws.add_user(&local, "vic", Role::Viewer).await.unwrap();
         let token = |name: &'static str| {
             let ws = ws.clone();
-            async move { ws.issue_token(&Actor::local(), name, "test").await.unwrap().secret }
+            async move {
+                ws.issue_token(&Actor::local(), name, "test")
+                    .await
+                    .unwrap()
+                    .secret
+            }
         };
         let (ana, eve, vic) = (token("ana").await, token("eve").await, token("vic").await);
         let bearer = |t: &str| format!("Bearer {t}");
-        let anonymous = send(&state, "POST", "/api/v1/workspace/layers", &[], layer.clone()).await;
+        let anonymous = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/layers",
+            &[],
+            layer.clone(),
+        )
+        .await;
         assert_error(&anonymous, StatusCode::UNAUTHORIZED, "unauthorized");
-        let viewer = send(&state, "POST", "/api/v1/workspace/layers", &[(header::AUTHORIZATION, &bearer(&vic))], layer.clone()).await;
+        let viewer = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/layers",
+            &[(header::AUTHORIZATION, &bearer(&vic))],
+            layer.clone(),
+        )
+        .await;
         assert_error(&viewer, StatusCode::FORBIDDEN, "forbidden");
-        let listed = send(&state, "GET", "/api/v1/workspace/layers", &[(header::AUTHORIZATION, &bearer(&vic))], Body::empty()).await;
+        let listed = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/layers",
+            &[(header::AUTHORIZATION, &bearer(&vic))],
+            Body::empty(),
+        )
+        .await;
         assert_eq!(listed.status, StatusCode::OK);
-        let editor = send(&state, "POST", "/api/v1/workspace/layers", &[(header::AUTHORIZATION, &bearer(&eve))], layer.clone()).await;
+        let editor = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/layers",
+            &[(header::AUTHORIZATION, &bearer(&eve))],
+            layer.clone(),
+        )
+        .await;
         assert_eq!(editor.status, StatusCode::CREATED);
         assert_eq!(editor.json()["owner"], "eve");
-        let users = send(&state, "GET", "/api/v1/workspace/users", &[(header::AUTHORIZATION, &bearer(&eve))], Body::empty()).await;
+        let users = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/users",
+            &[(header::AUTHORIZATION, &bearer(&eve))],
+            Body::empty(),
+        )
+        .await;
         assert_error(&users, StatusCode::FORBIDDEN, "forbidden");
-        let audit = send(&state, "GET", "/api/v1/workspace/audit", &[(header::AUTHORIZATION, &bearer(&ana))], Body::empty()).await;
+        let audit = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/audit",
+            &[(header::AUTHORIZATION, &bearer(&ana))],
+            Body::empty(),
+        )
+        .await;
         assert_eq!(audit.json()[0]["action"], "layer.save");
         assert_eq!(audit.json()[0]["actor"], "eve");
         // The sign-in cookie writes only from this server's own pages.
-        let cookie = format!("attackdb_token={}", eve.bytes().map(|b| format!("{b:02x}")).collect::<String>());
+        let cookie = format!(
+            "attackdb_token={}",
+            eve.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+        );
         let forged = send(
             &state,
             "POST",
             "/api/v1/workspace/layers",
-            &[(header::COOKIE, &cookie), (header::HOST, "attackdb.example"), (header::ORIGIN, "https://evil.example")],
+            &[
+                (header::COOKIE, &cookie),
+                (header::HOST, "attackdb.example"),
+                (header::ORIGIN, "https://evil.example"),
+            ],
             layer.clone(),
         )
         .await;
@@ -174,21 +327,57 @@ async fn roles_tokens_and_cross_site_writes() {
             &state,
             "POST",
             "/api/v1/workspace/layers",
-            &[(header::COOKIE, &cookie), (header::HOST, "attackdb.example"), (header::ORIGIN, "https://attackdb.example")],
+            &[
+                (header::COOKIE, &cookie),
+                (header::HOST, "attackdb.example"),
+                (header::ORIGIN, "https://attackdb.example"),
+            ],
             layer.clone(),
         )
         .await;
         assert_eq!(own.status, StatusCode::CREATED);
         // A token issued over REST is shown once and works at once; removed, it stops.
-        let issued = send(&state, "POST", "/api/v1/workspace/users/vic/tokens?label=laptop", &[(header::AUTHORIZATION, &bearer(&ana))], Body::empty()).await;
+        let issued = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/users/vic/tokens?label=laptop",
+            &[(header::AUTHORIZATION, &bearer(&ana))],
+            Body::empty(),
+        )
+        .await;
         assert_eq!(issued.status, StatusCode::CREATED);
         assert_eq!(issued.headers[header::CACHE_CONTROL], "no-store");
         let secret = issued.json()["secret"].as_str().unwrap().to_string();
-        let me = send(&state, "GET", "/api/v1/workspace", &[(header::AUTHORIZATION, &bearer(&secret))], Body::empty()).await.json();
-        assert_eq!(me["you"], serde_json::json!({"name": "vic", "role": "viewer"}));
-        let removed = send(&state, "DELETE", "/api/v1/workspace/users/vic", &[(header::AUTHORIZATION, &bearer(&ana))], Body::empty()).await;
+        let me = send(
+            &state,
+            "GET",
+            "/api/v1/workspace",
+            &[(header::AUTHORIZATION, &bearer(&secret))],
+            Body::empty(),
+        )
+        .await
+        .json();
+        assert_eq!(
+            me["you"],
+            serde_json::json!({"name": "vic", "role": "viewer"})
+        );
+        let removed = send(
+            &state,
+            "DELETE",
+            "/api/v1/workspace/users/vic",
+            &[(header::AUTHORIZATION, &bearer(&ana))],
+            Body::empty(),
+        )
+        .await;
         assert_eq!(removed.status, StatusCode::NO_CONTENT);
-        let gone = send(&state, "GET", "/api/v1/workspace/layers", &[(header::AUTHORIZATION, &bearer(&secret))], Body::empty()).await;
+        let gone = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/layers",
+            &[(header::AUTHORIZATION, &bearer(&secret))],
+            Body::empty(),
+        )
+        .await;
         assert_error(&gone, StatusCode::UNAUTHORIZED, "unauthorized");
     }
 }
@@ -197,17 +386,51 @@ async fn roles_tokens_and_cross_site_writes() {
 async fn notes_find_their_object_and_trends_draw() {
     for (state, ws, _dir) in servers(true).await {
         // T0800 is only in ICS: the note is kept under it, with the cross-domain note.
-        let note = send(&state, "POST", "/api/v1/workspace/notes", &[], "{\"object\": \"t0800\", \"body\": \"Seen on the **line 3** PLCs.\"}").await;
-        assert_eq!(note.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&note.body));
+        let note = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/notes",
+            &[],
+            "{\"object\": \"t0800\", \"body\": \"Seen on the **line 3** PLCs.\"}",
+        )
+        .await;
+        assert_eq!(
+            note.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&note.body)
+        );
         assert_eq!(note.json()["object"], "T0800");
         assert_eq!(note.json()["domain"], "ics-attack");
         assert!(note.headers.get("x-attackdb-note").is_some());
-        let unknown = send(&state, "POST", "/api/v1/workspace/notes", &[], "{\"object\": \"T9999\", \"body\": \"x\"}").await;
+        let unknown = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/notes",
+            &[],
+            "{\"object\": \"T9999\", \"body\": \"x\"}",
+        )
+        .await;
         assert_error(&unknown, StatusCode::NOT_FOUND, "not_found");
-        let listed = send(&state, "GET", "/api/v1/workspace/notes?object=T0800", &[], Body::empty()).await.json();
+        let listed = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/notes?object=T0800",
+            &[],
+            Body::empty(),
+        )
+        .await
+        .json();
         assert_eq!(listed.as_array().unwrap().len(), 1);
         let id = note.json()["id"].as_i64().unwrap();
-        let stale = send(&state, "PUT", &format!("/api/v1/workspace/notes/{id}"), &[], "{\"body\": \"y\", \"version\": 7}").await;
+        let stale = send(
+            &state,
+            "PUT",
+            &format!("/api/v1/workspace/notes/{id}"),
+            &[],
+            "{\"body\": \"y\", \"version\": 7}",
+        )
+        .await;
         assert_error(&stale, StatusCode::CONFLICT, "conflict");
         for (taken, percent) in [(1_000, 10.0), (2_000, 30.0)] {
             let body = serde_json::json!({
@@ -216,15 +439,49 @@ async fn notes_find_their_object_and_trends_draw() {
                 "tactics": [{"shortname": "execution", "id": "TA0002", "name": "Execution", "covered": 1, "partly": 0, "techniques": 10, "percent": percent}],
                 "techniques": {"T1059": {"name": "Command and Scripting Interpreter", "status": "covered", "rules": 3, "score": 1.0, "tactics": ["execution"]}}
             });
-            let saved = send(&state, "POST", "/api/v1/workspace/assessments", &[], body.to_string()).await;
-            assert_eq!(saved.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&saved.body));
+            let saved = send(
+                &state,
+                "POST",
+                "/api/v1/workspace/assessments",
+                &[],
+                body.to_string(),
+            )
+            .await;
+            assert_eq!(
+                saved.status,
+                StatusCode::CREATED,
+                "{}",
+                String::from_utf8_lossy(&saved.body)
+            );
         }
-        let trend = send(&state, "GET", "/api/v1/workspace/trend?name=quarterly", &[], Body::empty()).await.json();
-        assert_eq!(trend["tactics"][0]["percent"], serde_json::json!([10.0, 30.0]));
-        let svg = send(&state, "GET", "/api/v1/workspace/trend?name=quarterly&format=svg", &[], Body::empty()).await;
+        let trend = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/trend?name=quarterly",
+            &[],
+            Body::empty(),
+        )
+        .await
+        .json();
+        assert_eq!(
+            trend["tactics"][0]["percent"],
+            serde_json::json!([10.0, 30.0])
+        );
+        let svg = send(
+            &state,
+            "GET",
+            "/api/v1/workspace/trend?name=quarterly&format=svg",
+            &[],
+            Body::empty(),
+        )
+        .await;
         assert_eq!(svg.headers[header::CONTENT_TYPE], "image/svg+xml");
         let text = String::from_utf8(svg.body).unwrap();
-        assert!(text.starts_with("<svg") && text.contains("Execution (30%)") && text.contains("<polyline"));
+        assert!(
+            text.starts_with("<svg")
+                && text.contains("Execution (30%)")
+                && text.contains("<polyline")
+        );
         drop(ws);
     }
 }

@@ -160,10 +160,18 @@ impl Workspace {
         actor.require(Role::Editor, "save assessments")?;
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(Error::Invalid("an assessment needs a name of at most 200 characters".to_string()));
+            return Err(Error::Invalid(
+                "an assessment needs a name of at most 200 characters".to_string(),
+            ));
         }
-        if new.techniques.values().any(|t| t.status != "covered" && t.status != "partly") {
-            return Err(Error::Invalid("a technique's status is covered or partly".to_string()));
+        if new
+            .techniques
+            .values()
+            .any(|t| t.status != "covered" && t.status != "partly")
+        {
+            return Err(Error::Invalid(
+                "a technique's status is covered or partly".to_string(),
+            ));
         }
         let results = serde_json::to_string(&Results {
             techniques: new.techniques.clone(),
@@ -171,7 +179,11 @@ impl Workspace {
         })
         .map_err(|e| Error::Invalid(format!("cannot keep the results: {e}")))?;
         let taken = new.taken_at.unwrap_or_else(now_ms);
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("save an assessment", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("save an assessment", e))?;
         let row = sqlx::query(
             "INSERT INTO assessments (name, rule_set, fingerprint, domain, release, platform, taken_at, author, covered, partly, total, percent, results, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
@@ -199,20 +211,27 @@ impl Workspace {
             "assessment.save",
             "assessment",
             &id.to_string(),
-            &format!("{name}: {} of {} covered ({}%)", new.covered, new.total, new.percent),
+            &format!(
+                "{name}: {} of {} covered ({}%)",
+                new.covered, new.total, new.percent
+            ),
         )
         .await?;
-        tx.commit().await.map_err(|e| Error::from_db("save an assessment", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("save an assessment", e))?;
         self.assessment(id).await
     }
 
     /// Assessment `id`, whole.
     pub async fn assessment(&self, id: i64) -> Result<Assessment> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS}, results FROM assessments WHERE id = $1 AND deleted = 0"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| Error::from_db("read an assessment", e))?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS}, results FROM assessments WHERE id = $1 AND deleted = 0"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| Error::from_db("read an assessment", e))?;
         let Some(row) = row else {
             return Err(Error::NotFound {
                 kind: "assessment",
@@ -246,12 +265,24 @@ impl Workspace {
     }
 
     /// Deletes assessment `id` (at `version`).
-    pub async fn delete_assessment(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<()> {
+    pub async fn delete_assessment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: Option<i64>,
+    ) -> Result<()> {
         actor.require(Role::Editor, "delete assessments")?;
         let Some(given) = version else {
-            return Err(Error::VersionRequired { kind: "assessment", id });
+            return Err(Error::VersionRequired {
+                kind: "assessment",
+                id,
+            });
         };
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("delete an assessment", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("delete an assessment", e))?;
         let done = sqlx::query(
             "UPDATE assessments SET deleted = 1, version = version + 1 WHERE id = $1 AND version = $2 AND deleted = 0",
         )
@@ -270,7 +301,17 @@ impl Workspace {
                 current: current.summary.version,
             });
         }
-        record(&mut tx, actor, "assessment.delete", "assessment", &id.to_string(), "").await?;
-        tx.commit().await.map_err(|e| Error::from_db("delete an assessment", e))
+        record(
+            &mut tx,
+            actor,
+            "assessment.delete",
+            "assessment",
+            &id.to_string(),
+            "",
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("delete an assessment", e))
     }
 }

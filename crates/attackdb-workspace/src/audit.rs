@@ -67,7 +67,12 @@ pub(crate) fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry> {
 impl Workspace {
     /// The newest `limit` entries before entry `before` (all the newest without it), newest
     /// first. For admins.
-    pub async fn audit(&self, actor: &Actor, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>> {
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>> {
         actor.require(Role::Admin, "read the audit log")?;
         let rows = sqlx::query(
             "SELECT id, at, actor, action, target_kind, target_id, detail FROM audit \

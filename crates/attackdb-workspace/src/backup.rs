@@ -36,7 +36,10 @@ enum Kind {
 /// The tables in the order they are filled (every reference after what it names), with their
 /// columns. Tokens are not exported: their secrets exist nowhere, and a restored user is issued
 /// new ones.
-const TABLES: &[(&str, &str, &[(&str, Kind)])] = &[
+/// A table: its name, its `ORDER BY`, and its columns with their kinds.
+type Table = (&'static str, &'static str, &'static [(&'static str, Kind)]);
+
+const TABLES: &[Table] = &[
     (
         "users",
         "id",
@@ -153,7 +156,11 @@ impl Workspace {
     pub async fn export(&self, actor: &Actor) -> Result<Export> {
         actor.require(Role::Admin, "export the workspace")?;
         // One snapshot: a read transaction sees every table as of one moment.
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("export", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("export", e))?;
         let mut tables = Map::new();
         for (table, order, columns) in TABLES {
             let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
@@ -211,7 +218,11 @@ impl Workspace {
                 known: SCHEMA_VERSION,
             });
         }
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("import", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("import", e))?;
         let mut total = 0usize;
         for (table, _, columns) in TABLES {
             let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
@@ -238,7 +249,11 @@ impl Workspace {
                     "table {table}: columns {given:?}, expected {names:?}"
                 )));
             }
-            let rows = entry.get("rows").and_then(Value::as_array).cloned().unwrap_or_default();
+            let rows = entry
+                .get("rows")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "INSERT INTO {table} ({}) VALUES ({})",
@@ -246,12 +261,19 @@ impl Workspace {
                 placeholders.join(", ")
             );
             for (r, row) in rows.iter().enumerate() {
-                let values = row.as_array().filter(|v| v.len() == names.len()).ok_or_else(|| {
-                    Error::Invalid(format!("table {table}, row {r}: not {} values", names.len()))
-                })?;
+                let values = row
+                    .as_array()
+                    .filter(|v| v.len() == names.len())
+                    .ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "table {table}, row {r}: not {} values",
+                            names.len()
+                        ))
+                    })?;
                 let mut query = sqlx::query(&sql);
                 for ((column, kind), value) in columns.iter().zip(values) {
-                    let bad = || Error::Invalid(format!("table {table}, row {r}, {column}: {value}"));
+                    let bad =
+                        || Error::Invalid(format!("table {table}, row {r}, {column}: {value}"));
                     query = match kind {
                         Kind::Int => query.bind(value.as_i64().ok_or_else(bad)?),
                         Kind::Text => query.bind(value.as_str().ok_or_else(bad)?.to_string()),
@@ -279,7 +301,15 @@ impl Workspace {
                 .map_err(|e| Error::from_db("import", e))?;
             }
         }
-        record(&mut tx, actor, "workspace.import", "workspace", "", &format!("{total} rows")).await?;
+        record(
+            &mut tx,
+            actor,
+            "workspace.import",
+            "workspace",
+            "",
+            &format!("{total} rows"),
+        )
+        .await?;
         tx.commit().await.map_err(|e| Error::from_db("import", e))
     }
 }

@@ -60,8 +60,16 @@ pub fn layer_changes(from: &Value, to: &Value) -> Result<LayerChanges> {
         name: (a.name != b.name).then(|| [a.name.clone(), b.name.clone()]),
         description_changed: a.description != b.description,
         settings_changed: false,
-        added: tb.keys().filter(|k| !ta.contains_key(*k)).cloned().collect(),
-        removed: ta.keys().filter(|k| !tb.contains_key(*k)).cloned().collect(),
+        added: tb
+            .keys()
+            .filter(|k| !ta.contains_key(*k))
+            .cloned()
+            .collect(),
+        removed: ta
+            .keys()
+            .filter(|k| !tb.contains_key(*k))
+            .cloned()
+            .collect(),
         changed: Vec::new(),
     };
     for (k, x) in &ta {
@@ -193,15 +201,24 @@ pub fn compare_assessments(from: &Assessment, to: &Assessment) -> AssessmentComp
     let tactics = order
         .into_iter()
         .map(|(shortname, name)| {
-            let find = |a: &Assessment| a.tactics.iter().find(|t| t.shortname == shortname).cloned();
+            let find =
+                |a: &Assessment| a.tactics.iter().find(|t| t.shortname == shortname).cloned();
             let (fa, fb) = (find(from), find(to));
             TacticComparison {
                 from_covered: fa.as_ref().map_or(0, |t| t.covered),
                 to_covered: fb.as_ref().map_or(0, |t| t.covered),
                 from_percent: fa.as_ref().map_or(0.0, |t| t.percent),
                 to_percent: fb.as_ref().map_or(0.0, |t| t.percent),
-                gained: gained.iter().filter(|id| tactics_of(id).contains(&shortname)).cloned().collect(),
-                lost: lost.iter().filter(|id| tactics_of(id).contains(&shortname)).cloned().collect(),
+                gained: gained
+                    .iter()
+                    .filter(|id| tactics_of(id).contains(&shortname))
+                    .cloned()
+                    .collect(),
+                lost: lost
+                    .iter()
+                    .filter(|id| tactics_of(id).contains(&shortname))
+                    .cloned()
+                    .collect(),
                 shortname,
                 name,
             }
@@ -252,7 +269,9 @@ pub struct TrendSeries {
 /// The trend over `assessments` (sorted oldest first here).
 pub fn trend(assessments: &[Assessment]) -> Trend {
     let mut sorted: Vec<&Assessment> = assessments.iter().collect();
-    sorted.sort_by(|a, b| (&a.summary.taken_at, a.summary.id).cmp(&(&b.summary.taken_at, b.summary.id)));
+    sorted.sort_by(|a, b| {
+        (&a.summary.taken_at, a.summary.id).cmp(&(&b.summary.taken_at, b.summary.id))
+    });
     let mut order: Vec<(String, String)> = Vec::new();
     for a in sorted.iter().rev() {
         for t in &a.tactics {
@@ -276,7 +295,12 @@ pub fn trend(assessments: &[Assessment]) -> Trend {
             .map(|(shortname, name)| TrendSeries {
                 percent: sorted
                     .iter()
-                    .map(|a| a.tactics.iter().find(|t| t.shortname == shortname).map(|t| t.percent))
+                    .map(|a| {
+                        a.tactics
+                            .iter()
+                            .find(|t| t.shortname == shortname)
+                            .map(|t| t.percent)
+                    })
                     .collect(),
                 shortname,
                 name,

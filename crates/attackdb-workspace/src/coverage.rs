@@ -13,7 +13,11 @@ use crate::users::hex;
 /// The assessment `name` of `analysis` (the rules of `rule_set`): every technique with rules or
 /// partly covered, with its tactics in the matrix, every tactic's figures, and the rule files'
 /// fingerprint.
-pub fn assessment_from_coverage(name: &str, rule_set: &str, analysis: &Analysis<'_>) -> NewAssessment {
+pub fn assessment_from_coverage(
+    name: &str,
+    rule_set: &str,
+    analysis: &Analysis<'_>,
+) -> NewAssessment {
     let doc = document(analysis);
     let dataset = analysis.dataset;
     let tactics_of = |id: &str| -> Vec<String> {
@@ -23,7 +27,13 @@ pub fn assessment_from_coverage(name: &str, rule_set: &str, analysis: &Analysis<
                 dataset
                     .tactics_of_technique(t)
                     .into_iter()
-                    .filter_map(|tactic| dataset.object(tactic).shortname.as_deref().map(str::to_string))
+                    .filter_map(|tactic| {
+                        dataset
+                            .object(tactic)
+                            .shortname
+                            .as_deref()
+                            .map(str::to_string)
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -33,7 +43,11 @@ pub fn assessment_from_coverage(name: &str, rule_set: &str, analysis: &Analysis<
         if !entry.in_scope || entry.rules == 0 {
             continue;
         }
-        let status = if doc.partly_covered.contains(id) { "partly" } else { "covered" };
+        let status = if doc.partly_covered.contains(id) {
+            "partly"
+        } else {
+            "covered"
+        };
         techniques.insert(
             id.clone(),
             TechniqueResult {
@@ -77,7 +91,12 @@ pub fn assessment_from_coverage(name: &str, rule_set: &str, analysis: &Analysis<
             percent: t.percent,
         })
         .collect();
-    let files: Vec<PathBuf> = analysis.ingested.rules.iter().map(|r| r.file.clone()).collect();
+    let files: Vec<PathBuf> = analysis
+        .ingested
+        .rules
+        .iter()
+        .map(|r| r.file.clone())
+        .collect();
     NewAssessment {
         name: name.to_string(),
         rule_set: rule_set.to_string(),

@@ -53,7 +53,9 @@ pub enum Error {
         name: String,
     },
     /// The database's schema is newer than this program knows: it is never altered.
-    #[error("the workspace database is at schema version {found}; this attackdb knows up to {known}")]
+    #[error(
+        "the workspace database is at schema version {found}; this attackdb knows up to {known}"
+    )]
     SchemaTooNew {
         /// The database's version.
         found: i64,
@@ -99,7 +101,10 @@ impl Error {
         let lower = reason.to_lowercase();
         let unavailable = matches!(
             error,
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_)
         ) || [
             "readonly",
             "read-only",

@@ -143,7 +143,9 @@ fn check(new: &NewLayer) -> Result<Checked> {
         return Err(Error::Invalid("a saved layer needs a name".to_string()));
     }
     if layer.name.chars().count() > 200 {
-        return Err(Error::Invalid("a layer's name is at most 200 characters".to_string()));
+        return Err(Error::Invalid(
+            "a layer's name is at most 200 characters".to_string(),
+        ));
     }
     let release = new
         .release
@@ -161,9 +163,12 @@ fn check(new: &NewLayer) -> Result<Checked> {
     tags.sort();
     tags.dedup();
     if tags.iter().any(|t| t.chars().count() > 64) || tags.len() > 32 {
-        return Err(Error::Invalid("at most 32 tags of at most 64 characters".to_string()));
+        return Err(Error::Invalid(
+            "at most 32 tags of at most 64 characters".to_string(),
+        ));
     }
-    let body = layer_to_json(&layer).map_err(|e| Error::Invalid(format!("cannot write the layer: {e}")))?;
+    let body = layer_to_json(&layer)
+        .map_err(|e| Error::Invalid(format!("cannot write the layer: {e}")))?;
     Ok(Checked {
         name: layer.name.clone(),
         domain: layer.domain.clone(),
@@ -212,7 +217,8 @@ fn revision_summary(row: &AnyRow) -> Result<RevisionSummary> {
 }
 
 fn body_value(body: &str) -> Result<Value> {
-    serde_json::from_str(body).map_err(|e| Error::Database(format!("a kept layer is not JSON: {e}")))
+    serde_json::from_str(body)
+        .map_err(|e| Error::Database(format!("a kept layer is not JSON: {e}")))
 }
 
 const LAYER_COLUMNS: &str =
@@ -224,7 +230,11 @@ impl Workspace {
         actor.require(Role::Editor, "save layers")?;
         let checked = check(new)?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("save a layer", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("save a layer", e))?;
         let row = sqlx::query(
             "INSERT INTO layers (name, domain, release, tags, owner, version, techniques, created_at, updated_at, updated_by) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $5) RETURNING id",
@@ -240,9 +250,20 @@ impl Workspace {
         .await
         .map_err(|e| Error::from_db("save a layer", e))?;
         let id: i64 = get(&row, "id")?;
-        self.write_revision(&mut tx, actor, id, 1, &checked, now).await?;
-        record(&mut tx, actor, "layer.save", "layer", &id.to_string(), &format!("revision 1: {}", checked.name)).await?;
-        tx.commit().await.map_err(|e| Error::from_db("save a layer", e))?;
+        self.write_revision(&mut tx, actor, id, 1, &checked, now)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            "layer.save",
+            "layer",
+            &id.to_string(),
+            &format!("revision 1: {}", checked.name),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("save a layer", e))?;
         Ok(SavedLayer {
             summary: LayerSummary {
                 id,
@@ -277,7 +298,11 @@ impl Workspace {
         };
         let checked = check(new)?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("save a layer", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("save a layer", e))?;
         // The write comes first, so a SQLite transaction takes the write lock before it reads.
         let updated = sqlx::query(
             "UPDATE layers SET name = $1, domain = $2, release = $3, tags = $4, version = version + 1, \
@@ -307,9 +332,20 @@ impl Workspace {
             });
         };
         let revision: i64 = get(&row, "version")?;
-        self.write_revision(&mut tx, actor, id, revision, &checked, now).await?;
-        record(&mut tx, actor, "layer.update", "layer", &id.to_string(), &format!("revision {revision}: {}", checked.name)).await?;
-        tx.commit().await.map_err(|e| Error::from_db("save a layer", e))?;
+        self.write_revision(&mut tx, actor, id, revision, &checked, now)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            "layer.update",
+            "layer",
+            &id.to_string(),
+            &format!("revision {revision}: {}", checked.name),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("save a layer", e))?;
         self.layer(id).await
     }
 
@@ -341,7 +377,11 @@ impl Workspace {
         .map_err(|e| Error::from_db("save a layer", e))?;
         let description = serde_json::from_str::<Value>(&checked.body)
             .ok()
-            .and_then(|v| v.get("description").and_then(Value::as_str).map(str::to_string))
+            .and_then(|v| {
+                v.get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_default();
         set_mentions(tx, "layer", id, &description).await
     }
@@ -353,7 +393,11 @@ impl Workspace {
         let Some(given) = version else {
             return Err(Error::VersionRequired { kind: "layer", id });
         };
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("delete a layer", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("delete a layer", e))?;
         let done = sqlx::query(
             "UPDATE layers SET deleted = 1, version = version + 1, updated_at = $1, updated_by = $2 \
              WHERE id = $3 AND version = $4 AND deleted = 0",
@@ -376,16 +420,20 @@ impl Workspace {
             });
         }
         record(&mut tx, actor, "layer.delete", "layer", &id.to_string(), "").await?;
-        tx.commit().await.map_err(|e| Error::from_db("delete a layer", e))
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("delete a layer", e))
     }
 
     /// Layer `id` as lists show it.
     pub async fn layer_summary(&self, id: i64) -> Result<LayerSummary> {
-        let row = sqlx::query(&format!("SELECT {LAYER_COLUMNS} FROM layers WHERE id = $1 AND deleted = 0"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| Error::from_db("read a layer", e))?;
+        let row = sqlx::query(&format!(
+            "SELECT {LAYER_COLUMNS} FROM layers WHERE id = $1 AND deleted = 0"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| Error::from_db("read a layer", e))?;
         match row {
             Some(row) => summary(&row),
             None => Err(Error::NotFound {
@@ -408,12 +456,13 @@ impl Workspace {
     /// The newest revision's JSON text, as the Navigator opens it.
     pub async fn layer_json(&self, id: i64) -> Result<(LayerSummary, String)> {
         let summary = self.layer_summary(id).await?;
-        let row = sqlx::query("SELECT body FROM layer_revisions WHERE layer_id = $1 AND revision = $2")
-            .bind(id)
-            .bind(summary.version)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| Error::from_db("read a layer", e))?;
+        let row =
+            sqlx::query("SELECT body FROM layer_revisions WHERE layer_id = $1 AND revision = $2")
+                .bind(id)
+                .bind(summary.version)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| Error::from_db("read a layer", e))?;
         match row {
             Some(row) => Ok((summary, get(&row, "body")?)),
             None => Err(Error::NotFound {
@@ -447,7 +496,10 @@ impl Workspace {
                     layer.name.to_lowercase().contains(w)
                         || layer.tags.iter().any(|tag| tag.to_lowercase().contains(w))
                 })
-            }) && query.tag.as_deref().is_none_or(|t| layer.tags.iter().any(|x| x == t))
+            }) && query
+                .tag
+                .as_deref()
+                .is_none_or(|t| layer.tags.iter().any(|x| x == t))
                 && domain.as_deref().is_none_or(|d| layer.domain == d)
                 && query.owner.as_deref().is_none_or(|o| layer.owner == o);
             if keep {

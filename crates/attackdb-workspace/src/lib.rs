@@ -26,7 +26,9 @@ mod store;
 mod time;
 mod users;
 
-pub use assessments::{Assessment, AssessmentSummary, NewAssessment, TacticResult, TechniqueResult};
+pub use assessments::{
+    Assessment, AssessmentSummary, NewAssessment, TacticResult, TechniqueResult,
+};
 pub use audit::AuditEntry;
 pub use backup::{Export, EXPORT_FORMAT};
 pub use changes::{

@@ -78,14 +78,16 @@ pub(crate) async fn set_mentions(
         if mention.kind == kind && mention.id == id {
             continue;
         }
-        sqlx::query("INSERT INTO mentions (from_kind, from_id, to_kind, to_id) VALUES ($1, $2, $3, $4)")
-            .bind(kind)
-            .bind(id)
-            .bind(&mention.kind)
-            .bind(mention.id)
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| Error::from_db("save links", e))?;
+        sqlx::query(
+            "INSERT INTO mentions (from_kind, from_id, to_kind, to_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(&mention.kind)
+        .bind(mention.id)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| Error::from_db("save links", e))?;
     }
     Ok(())
 }

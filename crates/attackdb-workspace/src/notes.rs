@@ -68,10 +68,13 @@ fn check_object(object: &str, domain: &str) -> Result<()> {
     let ok = |s: &str| {
         !s.is_empty()
             && s.len() <= 100
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     };
     if !ok(object.trim()) {
-        return Err(Error::Invalid(format!("{object:?} is not an ATT&CK ID or STIX ID")));
+        return Err(Error::Invalid(format!(
+            "{object:?} is not an ATT&CK ID or STIX ID"
+        )));
     }
     if !ok(domain.trim()) {
         return Err(Error::Invalid(format!("{domain:?} is not a domain")));
@@ -95,7 +98,8 @@ fn note(row: &AnyRow) -> Result<Note> {
     })
 }
 
-const NOTE_COLUMNS: &str = "id, object, domain, body, author, created_at, updated_at, updated_by, version";
+const NOTE_COLUMNS: &str =
+    "id, object, domain, body, author, created_at, updated_at, updated_by, version";
 
 impl Workspace {
     /// Adds a note. The front end checks the object exists.
@@ -104,7 +108,11 @@ impl Workspace {
         check_object(&new.object, &new.domain)?;
         let body = check_body(&new.body)?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("save a note", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("save a note", e))?;
         let row = sqlx::query(
             "INSERT INTO notes (object, domain, body, author, created_at, updated_at, updated_by, version) \
              VALUES ($1, $2, $3, $4, $5, $5, $4, 1) RETURNING id",
@@ -119,19 +127,39 @@ impl Workspace {
         .map_err(|e| Error::from_db("save a note", e))?;
         let id: i64 = get(&row, "id")?;
         set_mentions(&mut tx, "note", id, body).await?;
-        record(&mut tx, actor, "note.add", "note", &id.to_string(), &format!("on {}", new.object.trim())).await?;
-        tx.commit().await.map_err(|e| Error::from_db("save a note", e))?;
+        record(
+            &mut tx,
+            actor,
+            "note.add",
+            "note",
+            &id.to_string(),
+            &format!("on {}", new.object.trim()),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("save a note", e))?;
         self.note(id).await
     }
 
     /// Replaces note `id`'s text; it must still be at `version`.
-    pub async fn update_note(&self, actor: &Actor, id: i64, version: Option<i64>, body: &str) -> Result<Note> {
+    pub async fn update_note(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: Option<i64>,
+        body: &str,
+    ) -> Result<Note> {
         actor.require(Role::Editor, "change notes")?;
         let Some(given) = version else {
             return Err(Error::VersionRequired { kind: "note", id });
         };
         let body = check_body(body)?;
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("save a note", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("save a note", e))?;
         let done = sqlx::query(
             "UPDATE notes SET body = $1, updated_at = $2, updated_by = $3, version = version + 1 \
              WHERE id = $4 AND version = $5 AND deleted = 0",
@@ -155,8 +183,18 @@ impl Workspace {
             });
         }
         set_mentions(&mut tx, "note", id, body).await?;
-        record(&mut tx, actor, "note.update", "note", &id.to_string(), &format!("version {}", given + 1)).await?;
-        tx.commit().await.map_err(|e| Error::from_db("save a note", e))?;
+        record(
+            &mut tx,
+            actor,
+            "note.update",
+            "note",
+            &id.to_string(),
+            &format!("version {}", given + 1),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("save a note", e))?;
         self.note(id).await
     }
 
@@ -166,7 +204,11 @@ impl Workspace {
         let Some(given) = version else {
             return Err(Error::VersionRequired { kind: "note", id });
         };
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("delete a note", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("delete a note", e))?;
         let done = sqlx::query(
             "UPDATE notes SET deleted = 1, version = version + 1, updated_at = $1, updated_by = $2 \
              WHERE id = $3 AND version = $4 AND deleted = 0",
@@ -190,16 +232,20 @@ impl Workspace {
         }
         set_mentions(&mut tx, "note", id, "").await?;
         record(&mut tx, actor, "note.delete", "note", &id.to_string(), "").await?;
-        tx.commit().await.map_err(|e| Error::from_db("delete a note", e))
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("delete a note", e))
     }
 
     /// Note `id`.
     pub async fn note(&self, id: i64) -> Result<Note> {
-        let row = sqlx::query(&format!("SELECT {NOTE_COLUMNS} FROM notes WHERE id = $1 AND deleted = 0"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| Error::from_db("read a note", e))?;
+        let row = sqlx::query(&format!(
+            "SELECT {NOTE_COLUMNS} FROM notes WHERE id = $1 AND deleted = 0"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| Error::from_db("read a note", e))?;
         match row {
             Some(row) => note(&row),
             None => Err(Error::NotFound {
@@ -212,15 +258,21 @@ impl Workspace {
     /// The notes on `object` (every object without one), oldest first.
     pub async fn notes(&self, object: Option<&str>) -> Result<Vec<Note>> {
         let rows = match object {
-            Some(object) => sqlx::query(&format!(
+            Some(object) => {
+                sqlx::query(&format!(
                 "SELECT {NOTE_COLUMNS} FROM notes WHERE object = $1 AND deleted = 0 ORDER BY id"
             ))
-            .bind(object.trim())
-            .fetch_all(&self.pool)
-            .await,
-            None => sqlx::query(&format!("SELECT {NOTE_COLUMNS} FROM notes WHERE deleted = 0 ORDER BY id"))
+                .bind(object.trim())
                 .fetch_all(&self.pool)
-                .await,
+                .await
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {NOTE_COLUMNS} FROM notes WHERE deleted = 0 ORDER BY id"
+                ))
+                .fetch_all(&self.pool)
+                .await
+            }
         }
         .map_err(|e| Error::from_db("read notes", e))?;
         rows.iter().map(note).collect()

@@ -50,17 +50,21 @@ impl Workspace {
     /// database lacks; a schema newer than [`SCHEMA_VERSION`] is refused.
     pub async fn open(url: &str) -> Result<Workspace> {
         sqlx::any::install_default_drivers();
-        let (backend, connect) = if url.starts_with("postgres://") || url.starts_with("postgresql://")
-        {
-            (Backend::Postgres, url.to_string())
-        } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
-            let path = path.unwrap_or(url);
-            if path.is_empty() {
-                return Err(Error::Invalid("the workspace database path is empty".to_string()));
-            }
-            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
-        };
+        let (backend, connect) =
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                (Backend::Postgres, url.to_string())
+            } else {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"));
+                let path = path.unwrap_or(url);
+                if path.is_empty() {
+                    return Err(Error::Invalid(
+                        "the workspace database path is empty".to_string(),
+                    ));
+                }
+                (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+            };
         let options = AnyConnectOptions::from_str(&connect)
             .map_err(|e| Error::Invalid(format!("cannot read the database URL: {e}")))?;
         let pool = AnyPoolOptions::new()
@@ -157,7 +161,11 @@ impl Workspace {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("open", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("open", e))?;
         if self.backend == Backend::Postgres {
             // Replicas starting together: one migrates, the others wait and find it done.
             sqlx::query("SELECT pg_advisory_xact_lock(7305672657)")
@@ -218,7 +226,9 @@ impl Workspace {
                 .await
                 .map_err(|e| Error::from_db("migrate the schema", e))?;
         }
-        tx.commit().await.map_err(|e| Error::from_db("migrate the schema", e))
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("migrate the schema", e))
     }
 
     /// A migration's statements for this backend. A statement ends at a line ending in `;`,

@@ -160,7 +160,11 @@ impl Workspace {
         actor.require(Role::Admin, "add users")?;
         let name = check_name(name)?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("add a user", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("add a user", e))?;
         let inserted = sqlx::query(
             "INSERT INTO users (name, role, created_at, created_by) VALUES ($1, $2, $3, $4)",
         )
@@ -180,8 +184,18 @@ impl Workspace {
                 Error::from_db("add a user", error)
             });
         }
-        record(&mut tx, actor, "user.add", "user", name, &format!("role {}", role.as_str())).await?;
-        tx.commit().await.map_err(|e| Error::from_db("add a user", e))?;
+        record(
+            &mut tx,
+            actor,
+            "user.add",
+            "user",
+            name,
+            &format!("role {}", role.as_str()),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("add a user", e))?;
         Ok(User {
             name: name.to_string(),
             role,
@@ -194,16 +208,16 @@ impl Workspace {
     /// Every user, by name, with their tokens.
     pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
         actor.require(Role::Admin, "list users")?;
-        let rows = sqlx::query("SELECT id, name, role, created_at, created_by FROM users ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| Error::from_db("read users", e))?;
-        let tokens = sqlx::query(
-            "SELECT id, user_id, label, prefix, created_at FROM tokens ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| Error::from_db("read tokens", e))?;
+        let rows =
+            sqlx::query("SELECT id, name, role, created_at, created_by FROM users ORDER BY name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| Error::from_db("read users", e))?;
+        let tokens =
+            sqlx::query("SELECT id, user_id, label, prefix, created_at FROM tokens ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| Error::from_db("read tokens", e))?;
         let mut users = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = get(&row, "id")?;
@@ -227,7 +241,11 @@ impl Workspace {
     /// Removes a user and their tokens.
     pub async fn remove_user(&self, actor: &Actor, name: &str) -> Result<()> {
         actor.require(Role::Admin, "remove users")?;
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("remove a user", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("remove a user", e))?;
         let id: Option<i64> = sqlx::query("SELECT id FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -241,7 +259,10 @@ impl Workspace {
                 id: name.to_string(),
             });
         };
-        for sql in ["DELETE FROM tokens WHERE user_id = $1", "DELETE FROM users WHERE id = $1"] {
+        for sql in [
+            "DELETE FROM tokens WHERE user_id = $1",
+            "DELETE FROM users WHERE id = $1",
+        ] {
             sqlx::query(sql)
                 .bind(id)
                 .execute(&mut *tx)
@@ -249,7 +270,9 @@ impl Workspace {
                 .map_err(|e| Error::from_db("remove a user", e))?;
         }
         record(&mut tx, actor, "user.remove", "user", name, "").await?;
-        tx.commit().await.map_err(|e| Error::from_db("remove a user", e))
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("remove a user", e))
     }
 
     /// Issues a token for `user` (admins for anyone, a user for themselves). The secret is in
@@ -263,9 +286,17 @@ impl Workspace {
             .map_err(|e| Error::Database(format!("no random numbers for a token: {e}")))?;
         let secret = format!("{TOKEN_PREFIX}{}", hex(&random));
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
-        let label = if label.trim().is_empty() { "token" } else { label.trim() };
+        let label = if label.trim().is_empty() {
+            "token"
+        } else {
+            label.trim()
+        };
         let now = now_ms();
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("issue a token", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("issue a token", e))?;
         let row = sqlx::query(
             "INSERT INTO tokens (user_id, label, prefix, hash, created_at) \
              SELECT id, $2, $3, $4, $5 FROM users WHERE name = $1 RETURNING id",
@@ -285,8 +316,18 @@ impl Workspace {
             });
         };
         let id: i64 = get(&row, "id")?;
-        record(&mut tx, actor, "token.issue", "user", user, &format!("token {id} ({label})")).await?;
-        tx.commit().await.map_err(|e| Error::from_db("issue a token", e))?;
+        record(
+            &mut tx,
+            actor,
+            "token.issue",
+            "user",
+            user,
+            &format!("token {id} ({label})"),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("issue a token", e))?;
         Ok(IssuedToken {
             user: user.to_string(),
             token: TokenInfo {
@@ -304,7 +345,11 @@ impl Workspace {
         if actor.name != user {
             actor.require(Role::Admin, "revoke tokens of others")?;
         }
-        let mut tx = self.pool.begin().await.map_err(|e| Error::from_db("revoke a token", e))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::from_db("revoke a token", e))?;
         let done = sqlx::query(
             "DELETE FROM tokens WHERE id = $1 AND user_id = (SELECT id FROM users WHERE name = $2)",
         )
@@ -319,8 +364,18 @@ impl Workspace {
                 id: format!("{id} of {user}"),
             });
         }
-        record(&mut tx, actor, "token.revoke", "user", user, &format!("token {id}")).await?;
-        tx.commit().await.map_err(|e| Error::from_db("revoke a token", e))
+        record(
+            &mut tx,
+            actor,
+            "token.revoke",
+            "user",
+            user,
+            &format!("token {id}"),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| Error::from_db("revoke a token", e))
     }
 
     /// The user a token belongs to; `None` for a token the workspace does not know.

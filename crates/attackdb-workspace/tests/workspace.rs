@@ -1,6 +1,8 @@
 //! The workspace suite: every test runs on SQLite and on a real PostgreSQL server
 //! (`ATTACKDB_TEST_POSTGRES`; `.ci/run` starts one), with the same code and the same answers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -14,7 +16,9 @@ use serde_json::Value;
 /// temporary folder that holds the SQLite file.
 async fn backends() -> Vec<(Workspace, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = Workspace::open_file(&dir.path().join("workspace.db")).await.unwrap();
+    let sqlite = Workspace::open_file(&dir.path().join("workspace.db"))
+        .await
+        .unwrap();
     let mut out = vec![(sqlite, Some(dir))];
     if let Some(url) = attackdb_testdata::fresh_postgres_database("ws") {
         out.push((Workspace::open(&url).await.unwrap(), None));
@@ -23,7 +27,9 @@ async fn backends() -> Vec<(Workspace, Option<tempfile::TempDir>)> {
 }
 
 fn layer_file(name: &str) -> Option<(PathBuf, String)> {
-    let path = attackdb_testdata::corpus("navigator-layers")?.join("layers/samples").join(name);
+    let path = attackdb_testdata::corpus("navigator-layers")?
+        .join("layers/samples")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     Some((path, text))
 }
@@ -77,15 +83,30 @@ async fn users_roles_and_tokens() {
             ws.add_user(&admin(), "eve", Role::Viewer).await,
             Err(Error::Exists { kind: "user", .. })
         ));
-        assert!(matches!(ws.add_user(&admin(), "bad name", Role::Viewer).await, Err(Error::Invalid(_))));
+        assert!(matches!(
+            ws.add_user(&admin(), "bad name", Role::Viewer).await,
+            Err(Error::Invalid(_))
+        ));
         let token = ws.issue_token(&admin(), "vic", "laptop").await.unwrap();
-        assert!(token.secret.starts_with("adbw_") && token.secret.len() == 5 + 64, "{backend}");
+        assert!(
+            token.secret.starts_with("adbw_") && token.secret.len() == 5 + 64,
+            "{backend}"
+        );
         let vic = ws.authenticate(&token.secret).await.unwrap().unwrap();
-        assert_eq!(vic, Actor { name: "vic".into(), role: Role::Viewer });
+        assert_eq!(
+            vic,
+            Actor {
+                name: "vic".into(),
+                role: Role::Viewer
+            }
+        );
         assert_eq!(ws.authenticate("adbw_0000").await.unwrap(), None);
         // The secret is nowhere in the database: only its SHA-256.
         let dump = ws.raw_dump("tokens").await.unwrap();
-        assert!(!dump.contains(&token.secret), "{backend}: the token is stored in clear");
+        assert!(
+            !dump.contains(&token.secret),
+            "{backend}: the token is stored in clear"
+        );
         assert!(!dump.contains(&token.secret["adbw_".len()..]));
         assert!(dump.contains(&attackdb_workspace_hash(&token.secret)));
         // A viewer reads but may not write; an editor may not manage users.
@@ -93,17 +114,42 @@ async fn users_roles_and_tokens() {
             Some(found) => found,
             None => return,
         };
-        let new = NewLayer { body: layer, ..NewLayer::default() };
-        assert!(matches!(ws.save_layer(&vic, &new).await, Err(Error::Forbidden { .. })));
-        assert!(matches!(ws.add_user(&editor("eve"), "x", Role::Admin).await, Err(Error::Forbidden { .. })));
-        assert!(matches!(ws.issue_token(&vic, "eve", "").await, Err(Error::Forbidden { .. })));
+        let new = NewLayer {
+            body: layer,
+            ..NewLayer::default()
+        };
+        assert!(matches!(
+            ws.save_layer(&vic, &new).await,
+            Err(Error::Forbidden { .. })
+        ));
+        assert!(matches!(
+            ws.add_user(&editor("eve"), "x", Role::Admin).await,
+            Err(Error::Forbidden { .. })
+        ));
+        assert!(matches!(
+            ws.issue_token(&vic, "eve", "").await,
+            Err(Error::Forbidden { .. })
+        ));
         ws.issue_token(&vic, "vic", "own").await.unwrap();
         let users = ws.users(&admin()).await.unwrap();
-        let names: Vec<(&str, Role, usize)> =
-            users.iter().map(|u| (u.name.as_str(), u.role, u.tokens.len())).collect();
-        assert_eq!(names, vec![("ana", Role::Admin, 0), ("eve", Role::Editor, 0), ("vic", Role::Viewer, 2)]);
+        let names: Vec<(&str, Role, usize)> = users
+            .iter()
+            .map(|u| (u.name.as_str(), u.role, u.tokens.len()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("ana", Role::Admin, 0),
+                ("eve", Role::Editor, 0),
+                ("vic", Role::Viewer, 2)
+            ]
+        );
         ws.remove_user(&admin(), "vic").await.unwrap();
-        assert_eq!(ws.authenticate(&token.secret).await.unwrap(), None, "{backend}");
+        assert_eq!(
+            ws.authenticate(&token.secret).await.unwrap(),
+            None,
+            "{backend}"
+        );
         let audit = ws.audit(&admin(), 100, None).await.unwrap();
         let actions: Vec<(&str, &str, &str)> = audit
             .iter()
@@ -122,29 +168,58 @@ async fn users_roles_and_tokens() {
             ],
             "{backend}"
         );
-        assert!(matches!(ws.audit(&editor("eve"), 10, None).await, Err(Error::Forbidden { .. })));
+        assert!(matches!(
+            ws.audit(&editor("eve"), 10, None).await,
+            Err(Error::Forbidden { .. })
+        ));
         // The database itself refuses to edit the log.
-        assert!(ws.raw_execute("UPDATE audit SET actor = 'nobody'").await.is_err(), "{backend}");
-        assert!(ws.raw_execute("DELETE FROM audit").await.is_err(), "{backend}");
+        assert!(
+            ws.raw_execute("UPDATE audit SET actor = 'nobody'")
+                .await
+                .is_err(),
+            "{backend}"
+        );
+        assert!(
+            ws.raw_execute("DELETE FROM audit").await.is_err(),
+            "{backend}"
+        );
         assert_eq!(ws.audit(&admin(), 100, None).await.unwrap().len(), 6);
     }
 }
 
 fn attackdb_workspace_hash(secret: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[tokio::test]
 async fn layers_keep_every_revision_and_refuse_stale_writes() {
-    let Some((_, bear)) = layer_file("Bear_APT.json") else { return };
-    let Some((_, heat)) = layer_file("heatmap_layer.json") else { return };
-    let bear_read = attackdb_navigator::read_layers(&bear).unwrap().layers.remove(0).layer;
+    let Some((_, bear)) = layer_file("Bear_APT.json") else {
+        return;
+    };
+    let Some((_, heat)) = layer_file("heatmap_layer.json") else {
+        return;
+    };
+    let bear_read = attackdb_navigator::read_layers(&bear)
+        .unwrap()
+        .layers
+        .remove(0)
+        .layer;
     for (ws, _dir) in backends().await {
         let backend = ws.backend().as_str();
         let eve = editor("eve");
         let saved = ws
-            .save_layer(&eve, &NewLayer { body: bear.clone(), tags: vec!["apt".into(), " russia ".into()], ..NewLayer::default() })
+            .save_layer(
+                &eve,
+                &NewLayer {
+                    body: bear.clone(),
+                    tags: vec!["apt".into(), " russia ".into()],
+                    ..NewLayer::default()
+                },
+            )
             .await
             .unwrap();
         let id = saved.summary.id;
@@ -165,28 +240,78 @@ async fn layers_keep_every_revision_and_refuse_stale_writes() {
         techniques[0]["score"] = Value::from(42);
         let body = serde_json::to_string(&edited).unwrap();
         let v2 = ws
-            .update_layer(&eve, id, Some(1), &NewLayer { body: body.clone(), name: Some("Bear, edited".into()), ..NewLayer::default() })
+            .update_layer(
+                &eve,
+                id,
+                Some(1),
+                &NewLayer {
+                    body: body.clone(),
+                    name: Some("Bear, edited".into()),
+                    ..NewLayer::default()
+                },
+            )
             .await
             .unwrap();
-        assert_eq!((v2.summary.version, v2.summary.name.as_str()), (2, "Bear, edited"));
-        match ws.update_layer(&eve, id, Some(1), &NewLayer { body: body.clone(), ..NewLayer::default() }).await {
-            Err(Error::Conflict { given: 1, current: 2, .. }) => {}
+        assert_eq!(
+            (v2.summary.version, v2.summary.name.as_str()),
+            (2, "Bear, edited")
+        );
+        match ws
+            .update_layer(
+                &eve,
+                id,
+                Some(1),
+                &NewLayer {
+                    body: body.clone(),
+                    ..NewLayer::default()
+                },
+            )
+            .await
+        {
+            Err(Error::Conflict {
+                given: 1,
+                current: 2,
+                ..
+            }) => {}
             other => panic!("{backend}: a stale write was not refused: {other:?}"),
         }
         assert!(matches!(
-            ws.update_layer(&eve, id, None, &NewLayer { body: body.clone(), ..NewLayer::default() }).await,
+            ws.update_layer(
+                &eve,
+                id,
+                None,
+                &NewLayer {
+                    body: body.clone(),
+                    ..NewLayer::default()
+                }
+            )
+            .await,
             Err(Error::VersionRequired { .. })
         ));
         // An invalid layer is refused with the reason, and nothing changes.
-        let invalid = ws.update_layer(&eve, id, Some(2), &NewLayer { body: "{\"name\": 3}".into(), ..NewLayer::default() }).await;
+        let invalid = ws
+            .update_layer(
+                &eve,
+                id,
+                Some(2),
+                &NewLayer {
+                    body: "{\"name\": 3}".into(),
+                    ..NewLayer::default()
+                },
+            )
+            .await;
         assert!(matches!(invalid, Err(Error::Invalid(_))), "{invalid:?}");
         assert_eq!(ws.layer_summary(id).await.unwrap().version, 2);
 
         let revisions = ws.revisions(id).await.unwrap();
-        assert_eq!(revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            revisions.iter().map(|r| r.revision).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         let first = ws.revision(id, 1).await.unwrap();
         assert_eq!(first.layer, saved.layer);
-        let changes = layer_changes(&first.layer, &ws.revision(id, 2).await.unwrap().layer).unwrap();
+        let changes =
+            layer_changes(&first.layer, &ws.revision(id, 2).await.unwrap().layer).unwrap();
         let dropped_key = match dropped.get("tactic").and_then(Value::as_str) {
             Some(t) => format!("{}@{t}", dropped["techniqueID"].as_str().unwrap()),
             None => dropped["techniqueID"].as_str().unwrap().to_string(),
@@ -196,40 +321,106 @@ async fn layers_keep_every_revision_and_refuse_stale_writes() {
         assert_eq!(changes.changed.len(), 1);
         assert_eq!(changes.changed[0].fields, vec!["score"]);
         assert_eq!(changes.changed[0].to_score, Some(42.0));
-        assert_eq!(changes.name.as_ref().map(|n| n[1].as_str()), Some("Bear, edited"));
+        assert_eq!(
+            changes.name.as_ref().map(|n| n[1].as_str()),
+            Some("Bear, edited")
+        );
 
         // The Navigator's JSON of the newest revision.
         let (_, json) = ws.layer_json(id).await.unwrap();
         let navigator = attackdb_navigator::read_layers(&json).unwrap();
-        assert_eq!(navigator.layers[0].layer.techniques.len(), bear_read.techniques.len() - 1);
+        assert_eq!(
+            navigator.layers[0].layer.techniques.len(),
+            bear_read.techniques.len() - 1
+        );
 
         // Lists and search.
-        let heat_saved = ws.save_layer(&admin(), &NewLayer { body: heat.clone(), tags: vec!["demo".into()], ..NewLayer::default() }).await.unwrap();
+        let heat_saved = ws
+            .save_layer(
+                &admin(),
+                &NewLayer {
+                    body: heat.clone(),
+                    tags: vec!["demo".into()],
+                    ..NewLayer::default()
+                },
+            )
+            .await
+            .unwrap();
         let all = ws.layers(&LayerQuery::default()).await.unwrap();
-        assert_eq!(all.iter().map(|l| l.id).collect::<Vec<_>>(), vec![heat_saved.summary.id, id]);
-        let found = ws.layers(&LayerQuery { text: Some("BEAR edit".into()), ..LayerQuery::default() }).await.unwrap();
+        assert_eq!(
+            all.iter().map(|l| l.id).collect::<Vec<_>>(),
+            vec![heat_saved.summary.id, id]
+        );
+        let found = ws
+            .layers(&LayerQuery {
+                text: Some("BEAR edit".into()),
+                ..LayerQuery::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(found.iter().map(|l| l.id).collect::<Vec<_>>(), vec![id]);
-        let tagged = ws.layers(&LayerQuery { tag: Some("demo".into()), ..LayerQuery::default() }).await.unwrap();
-        assert_eq!(tagged.iter().map(|l| l.id).collect::<Vec<_>>(), vec![heat_saved.summary.id]);
-        let owned = ws.layers(&LayerQuery { owner: Some("eve".into()), domain: Some("enterprise".into()), ..LayerQuery::default() }).await.unwrap();
+        let tagged = ws
+            .layers(&LayerQuery {
+                tag: Some("demo".into()),
+                ..LayerQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            tagged.iter().map(|l| l.id).collect::<Vec<_>>(),
+            vec![heat_saved.summary.id]
+        );
+        let owned = ws
+            .layers(&LayerQuery {
+                owner: Some("eve".into()),
+                domain: Some("enterprise".into()),
+                ..LayerQuery::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(owned.iter().map(|l| l.id).collect::<Vec<_>>(), vec![id]);
 
         // Deleting names the version too; then the layer is gone from lists and lookups.
-        assert!(matches!(ws.delete_layer(&eve, id, Some(1)).await, Err(Error::Conflict { current: 2, .. })));
+        assert!(matches!(
+            ws.delete_layer(&eve, id, Some(1)).await,
+            Err(Error::Conflict { current: 2, .. })
+        ));
         ws.delete_layer(&eve, id, Some(2)).await.unwrap();
         assert!(matches!(ws.layer(id).await, Err(Error::NotFound { .. })));
         assert_eq!(ws.layers(&LayerQuery::default()).await.unwrap().len(), 1);
-        let actions: Vec<String> = ws.audit(&admin(), 100, None).await.unwrap().iter().rev().map(|a| a.action.clone()).collect();
-        assert_eq!(actions, vec!["layer.save", "layer.update", "layer.save", "layer.delete"], "{backend}");
+        let actions: Vec<String> = ws
+            .audit(&admin(), 100, None)
+            .await
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|a| a.action.clone())
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["layer.save", "layer.update", "layer.save", "layer.delete"],
+            "{backend}"
+        );
     }
 }
 
 #[tokio::test]
 async fn notes_link_to_what_they_name() {
-    let Some((_, heat)) = layer_file("heatmap_layer.json") else { return };
+    let Some((_, heat)) = layer_file("heatmap_layer.json") else {
+        return;
+    };
     for (ws, _dir) in backends().await {
         let eve = editor("eve");
-        let layer = ws.save_layer(&eve, &NewLayer { body: heat.clone(), ..NewLayer::default() }).await.unwrap();
+        let layer = ws
+            .save_layer(
+                &eve,
+                &NewLayer {
+                    body: heat.clone(),
+                    ..NewLayer::default()
+                },
+            )
+            .await
+            .unwrap();
         let lid = layer.summary.id;
         let note = ws
             .add_note(&eve, &NewNote {
@@ -240,31 +431,87 @@ async fn notes_link_to_what_they_name() {
             .await
             .unwrap();
         assert_eq!(note.version, 1);
-        assert!(note.body.contains("<script>"), "a note is kept as written; pages sanitise it");
+        assert!(
+            note.body.contains("<script>"),
+            "a note is kept as written; pages sanitise it"
+        );
         let second = ws
-            .add_note(&admin(), &NewNote { object: "T1059.001".into(), domain: "enterprise-attack".into(), body: format!("Follow-up to /notes/{}", note.id) })
+            .add_note(
+                &admin(),
+                &NewNote {
+                    object: "T1059.001".into(),
+                    domain: "enterprise-attack".into(),
+                    body: format!("Follow-up to /notes/{}", note.id),
+                },
+            )
             .await
             .unwrap();
-        ws.add_note(&admin(), &NewNote { object: "G0016".into(), domain: "enterprise-attack".into(), body: "APT29".into() }).await.unwrap();
+        ws.add_note(
+            &admin(),
+            &NewNote {
+                object: "G0016".into(),
+                domain: "enterprise-attack".into(),
+                body: "APT29".into(),
+            },
+        )
+        .await
+        .unwrap();
         let on = ws.notes(Some("T1059.001")).await.unwrap();
-        assert_eq!(on.iter().map(|n| n.id).collect::<Vec<_>>(), vec![note.id, second.id]);
+        assert_eq!(
+            on.iter().map(|n| n.id).collect::<Vec<_>>(),
+            vec![note.id, second.id]
+        );
         let (names, named_by) = ws.links("layer", lid).await.unwrap();
         assert!(names.is_empty());
-        assert_eq!(named_by.iter().map(|m| (m.kind.as_str(), m.id)).collect::<Vec<_>>(), vec![("note", note.id)]);
+        assert_eq!(
+            named_by
+                .iter()
+                .map(|m| (m.kind.as_str(), m.id))
+                .collect::<Vec<_>>(),
+            vec![("note", note.id)]
+        );
         let (names, _) = ws.links("note", second.id).await.unwrap();
-        assert_eq!(names.iter().map(|m| (m.kind.as_str(), m.id)).collect::<Vec<_>>(), vec![("note", note.id)]);
+        assert_eq!(
+            names
+                .iter()
+                .map(|m| (m.kind.as_str(), m.id))
+                .collect::<Vec<_>>(),
+            vec![("note", note.id)]
+        );
         // A stale change is refused; a current one moves the links.
-        assert!(matches!(ws.update_note(&eve, note.id, Some(0), "x").await, Err(Error::Conflict { current: 1, .. })));
-        let updated = ws.update_note(&eve, note.id, Some(1), "No longer tied to a layer.").await.unwrap();
+        assert!(matches!(
+            ws.update_note(&eve, note.id, Some(0), "x").await,
+            Err(Error::Conflict { current: 1, .. })
+        ));
+        let updated = ws
+            .update_note(&eve, note.id, Some(1), "No longer tied to a layer.")
+            .await
+            .unwrap();
         assert_eq!(updated.version, 2);
         assert!(ws.links("layer", lid).await.unwrap().1.is_empty());
-        assert!(matches!(ws.add_note(&eve, &NewNote { object: "T1059".into(), domain: "enterprise-attack".into(), body: "  ".into() }).await, Err(Error::Invalid(_))));
+        assert!(matches!(
+            ws.add_note(
+                &eve,
+                &NewNote {
+                    object: "T1059".into(),
+                    domain: "enterprise-attack".into(),
+                    body: "  ".into()
+                }
+            )
+            .await,
+            Err(Error::Invalid(_))
+        ));
         ws.delete_note(&eve, second.id, Some(1)).await.unwrap();
         assert_eq!(ws.notes(Some("T1059.001")).await.unwrap().len(), 1);
     }
 }
 
-fn assessment(name: &str, taken_at: i64, covered: &[(&str, &str, &[&str])], tactics: &[(&str, i64, f64)]) -> NewAssessment {
+fn assessment(
+    name: &str,
+    taken_at: i64,
+    covered: &[(&str, &str, &[&str])],
+    tactics: &[(&str, i64, f64)],
+) -> NewAssessment {
     let techniques: BTreeMap<String, TechniqueResult> = covered
         .iter()
         .map(|(id, status, tactics)| {
@@ -288,7 +535,10 @@ fn assessment(name: &str, taken_at: i64, covered: &[(&str, &str, &[&str])], tact
         release: "18.1".into(),
         platform: None,
         taken_at: Some(taken_at),
-        covered: techniques.values().filter(|t| t.status == "covered").count() as i64,
+        covered: techniques
+            .values()
+            .filter(|t| t.status == "covered")
+            .count() as i64,
         partly: techniques.values().filter(|t| t.status == "partly").count() as i64,
         total: 10,
         percent: 10.0 * techniques.len() as f64,
@@ -313,14 +563,40 @@ async fn assessments_compare_and_trend() {
     for (ws, _dir) in backends().await {
         let eve = editor("eve");
         let q1 = ws
-            .save_assessment(&eve, &assessment("quarterly", 1_000, &[("T1059", "covered", &["execution"]), ("T1003", "partly", &["credential-access"]), ("T1110", "covered", &["credential-access"])], &[("execution", 1, 20.0), ("credential-access", 1, 20.0)]))
+            .save_assessment(
+                &eve,
+                &assessment(
+                    "quarterly",
+                    1_000,
+                    &[
+                        ("T1059", "covered", &["execution"]),
+                        ("T1003", "partly", &["credential-access"]),
+                        ("T1110", "covered", &["credential-access"]),
+                    ],
+                    &[("execution", 1, 20.0), ("credential-access", 1, 20.0)],
+                ),
+            )
             .await
             .unwrap();
         let q2 = ws
-            .save_assessment(&eve, &assessment("quarterly", 2_000, &[("T1059", "covered", &["execution"]), ("T1003", "covered", &["credential-access"]), ("T1047", "covered", &["execution"])], &[("execution", 2, 40.0), ("credential-access", 1, 20.0)]))
+            .save_assessment(
+                &eve,
+                &assessment(
+                    "quarterly",
+                    2_000,
+                    &[
+                        ("T1059", "covered", &["execution"]),
+                        ("T1003", "covered", &["credential-access"]),
+                        ("T1047", "covered", &["execution"]),
+                    ],
+                    &[("execution", 2, 40.0), ("credential-access", 1, 20.0)],
+                ),
+            )
             .await
             .unwrap();
-        ws.save_assessment(&eve, &assessment("other", 1_500, &[], &[])).await.unwrap();
+        ws.save_assessment(&eve, &assessment("other", 1_500, &[], &[]))
+            .await
+            .unwrap();
         assert_eq!(q1.summary.taken_at, "1970-01-01T00:00:01.000Z");
         let comparison = compare_assessments(&q1, &q2);
         assert_eq!(comparison.gained, vec!["T1003", "T1047"]);
@@ -334,17 +610,31 @@ async fn assessments_compare_and_trend() {
             by_tactic,
             vec![
                 ("execution", vec!["T1047".to_string()], vec![]),
-                ("credential-access", vec!["T1003".to_string()], vec!["T1110".to_string()]),
+                (
+                    "credential-access",
+                    vec!["T1003".to_string()],
+                    vec!["T1110".to_string()]
+                ),
             ]
         );
         let listed = ws.assessments(Some("quarterly")).await.unwrap();
-        assert_eq!(listed.iter().map(|a| a.id).collect::<Vec<_>>(), vec![q1.summary.id, q2.summary.id]);
+        assert_eq!(
+            listed.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![q1.summary.id, q2.summary.id]
+        );
         let read: Vec<_> = futures_all(&ws, &listed.iter().map(|a| a.id).collect::<Vec<_>>()).await;
         let t = trend(&read);
-        assert_eq!(t.points.iter().map(|p| p.percent).collect::<Vec<_>>(), vec![30.0, 30.0]);
+        assert_eq!(
+            t.points.iter().map(|p| p.percent).collect::<Vec<_>>(),
+            vec![30.0, 30.0]
+        );
         assert_eq!(t.tactics[0].shortname, "execution");
         assert_eq!(t.tactics[0].percent, vec![Some(20.0), Some(40.0)]);
-        assert!(matches!(ws.save_assessment(&eve, &assessment(" ", 1, &[], &[])).await, Err(Error::Invalid(_))));
+        assert!(matches!(
+            ws.save_assessment(&eve, &assessment(" ", 1, &[], &[]))
+                .await,
+            Err(Error::Invalid(_))
+        ));
     }
 }
 
@@ -358,28 +648,81 @@ async fn futures_all(ws: &Workspace, ids: &[i64]) -> Vec<attackdb_workspace::Ass
 
 #[tokio::test]
 async fn export_and_import_round_trip_between_backends() {
-    let Some((_, bear)) = layer_file("Bear_APT.json") else { return };
+    let Some((_, bear)) = layer_file("Bear_APT.json") else {
+        return;
+    };
     let all = backends().await;
     for (source, _dir) in &all {
         source.add_user(&admin(), "ana", Role::Admin).await.unwrap();
         source.issue_token(&admin(), "ana", "ci").await.unwrap();
-        let saved = source.save_layer(&admin(), &NewLayer { body: bear.clone(), tags: vec!["x".into()], ..NewLayer::default() }).await.unwrap();
-        source.update_layer(&admin(), saved.summary.id, Some(1), &NewLayer { body: bear.clone(), name: Some("renamed".into()), ..NewLayer::default() }).await.unwrap();
-        source.add_note(&admin(), &NewNote { object: "T1003".into(), domain: "enterprise-attack".into(), body: format!("see layer:{}", saved.summary.id) }).await.unwrap();
-        source.save_assessment(&admin(), &assessment("q", 5, &[("T1059", "covered", &["execution"])], &[("execution", 1, 20.0)])).await.unwrap();
+        let saved = source
+            .save_layer(
+                &admin(),
+                &NewLayer {
+                    body: bear.clone(),
+                    tags: vec!["x".into()],
+                    ..NewLayer::default()
+                },
+            )
+            .await
+            .unwrap();
+        source
+            .update_layer(
+                &admin(),
+                saved.summary.id,
+                Some(1),
+                &NewLayer {
+                    body: bear.clone(),
+                    name: Some("renamed".into()),
+                    ..NewLayer::default()
+                },
+            )
+            .await
+            .unwrap();
+        source
+            .add_note(
+                &admin(),
+                &NewNote {
+                    object: "T1003".into(),
+                    domain: "enterprise-attack".into(),
+                    body: format!("see layer:{}", saved.summary.id),
+                },
+            )
+            .await
+            .unwrap();
+        source
+            .save_assessment(
+                &admin(),
+                &assessment(
+                    "q",
+                    5,
+                    &[("T1059", "covered", &["execution"])],
+                    &[("execution", 1, 20.0)],
+                ),
+            )
+            .await
+            .unwrap();
         let export = source.export(&admin()).await.unwrap();
         let text = serde_json::to_string(&export).unwrap();
         assert!(!text.contains("adbw_"), "an export holds no token");
         // Into a fresh workspace of every backend (SQLite -> PostgreSQL and back).
         for target in [
-            Workspace::open_file(&tempfile::tempdir().unwrap().keep().join("w.db")).await.unwrap(),
+            Workspace::open_file(&tempfile::tempdir().unwrap().keep().join("w.db"))
+                .await
+                .unwrap(),
         ]
         .into_iter()
-        .chain(match attackdb_testdata::fresh_postgres_database("ws_import") {
-            Some(url) => vec![Workspace::open(&url).await.unwrap()],
-            None => vec![],
-        }) {
-            let backends = format!("{} -> {}", source.backend().as_str(), target.backend().as_str());
+        .chain(
+            match attackdb_testdata::fresh_postgres_database("ws_import") {
+                Some(url) => vec![Workspace::open(&url).await.unwrap()],
+                None => vec![],
+            },
+        ) {
+            let backends = format!(
+                "{} -> {}",
+                source.backend().as_str(),
+                target.backend().as_str()
+            );
             target.import(&admin(), &export).await.unwrap();
             let again = target.export(&admin()).await.unwrap();
             for (table, value) in &export.tables {
@@ -393,20 +736,43 @@ async fn export_and_import_round_trip_between_backends() {
                 assert_eq!(&got, value, "{backends}: table {table}");
             }
             // New IDs continue after the imported ones.
-            let next = target.save_layer(&admin(), &NewLayer { body: bear.clone(), ..NewLayer::default() }).await.unwrap();
+            let next = target
+                .save_layer(
+                    &admin(),
+                    &NewLayer {
+                        body: bear.clone(),
+                        ..NewLayer::default()
+                    },
+                )
+                .await
+                .unwrap();
             assert_eq!(next.summary.id, saved.summary.id + 1, "{backends}");
             // A second import into a workspace that is not empty changes nothing.
-            assert!(matches!(target.import(&admin(), &export).await, Err(Error::Invalid(_))));
+            assert!(matches!(
+                target.import(&admin(), &export).await,
+                Err(Error::Invalid(_))
+            ));
         }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_editors_of_one_layer() {
-    let Some((_, heat)) = layer_file("heatmap_layer.json") else { return };
+    let Some((_, heat)) = layer_file("heatmap_layer.json") else {
+        return;
+    };
     for (ws, _dir) in backends().await {
         let backend = ws.backend().as_str();
-        let saved = ws.save_layer(&admin(), &NewLayer { body: heat.clone(), ..NewLayer::default() }).await.unwrap();
+        let saved = ws
+            .save_layer(
+                &admin(),
+                &NewLayer {
+                    body: heat.clone(),
+                    ..NewLayer::default()
+                },
+            )
+            .await
+            .unwrap();
         let id = saved.summary.id;
         let mut tasks = Vec::new();
         for editor_no in 0..32 {
@@ -417,7 +783,11 @@ async fn thirty_two_editors_of_one_layer() {
                 let (mut accepted, mut refused) = (Vec::new(), 0);
                 for round in 0..4 {
                     let current = ws.layer_summary(id).await.unwrap().version;
-                    let new = NewLayer { body: body.clone(), name: Some(format!("e{editor_no} r{round}")), ..NewLayer::default() };
+                    let new = NewLayer {
+                        body: body.clone(),
+                        name: Some(format!("e{editor_no} r{round}")),
+                        ..NewLayer::default()
+                    };
                     match ws.update_layer(&me, id, Some(current), &new).await {
                         Ok(layer) => accepted.push(layer.summary.version),
                         Err(Error::Conflict { .. }) => refused += 1,
@@ -435,7 +805,13 @@ async fn thirty_two_editors_of_one_layer() {
             refused += r;
         }
         accepted.sort_unstable();
-        let revisions: Vec<i64> = ws.revisions(id).await.unwrap().iter().map(|r| r.revision).collect();
+        let revisions: Vec<i64> = ws
+            .revisions(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.revision)
+            .collect();
         // Every accepted write is a revision of its own; everything else was a 409.
         assert_eq!(revisions.len(), accepted.len() + 1, "{backend}");
         assert_eq!(revisions[1..], accepted[..], "{backend}");

@@ -57,12 +57,20 @@ fn version(headers: &HeaderMap, params: &Params) -> Result<Option<i64>, ApiError
     let given = headers
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_string())
+        .map(|v| {
+            v.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_string()
+        })
         .or_else(|| params.get("version").map(str::to_string));
     given
         .map(|v| {
             v.parse::<i64>().map_err(|_| {
-                ApiError::bad_parameter(format!("the version `{}` is not a number", attackdb_ask::echo(&v)))
+                ApiError::bad_parameter(format!(
+                    "the version `{}` is not a number",
+                    attackdb_ask::echo(&v)
+                ))
             })
         })
         .transpose()
@@ -70,12 +78,20 @@ fn version(headers: &HeaderMap, params: &Params) -> Result<Option<i64>, ApiError
 
 fn id_of(text: &str, what: &str) -> Result<i64, ApiError> {
     text.parse::<i64>().map_err(|_| {
-        ApiError::bad_parameter(format!("`{}` is not a {what} ID (a number)", attackdb_ask::echo(text)))
+        ApiError::bad_parameter(format!(
+            "`{}` is not a {what} ID (a number)",
+            attackdb_ask::echo(text)
+        ))
     })
 }
 
 /// `value` as JSON with `ETag: "VERSION"`, so the next change can send it back as `If-Match`.
-fn versioned<T: Serialize>(headers: &HeaderMap, value: &T, version: i64, status: StatusCode) -> Answer {
+fn versioned<T: Serialize>(
+    headers: &HeaderMap,
+    value: &T,
+    version: i64,
+    status: StatusCode,
+) -> Answer {
     let mut response = json(headers, value)?;
     *response.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
@@ -85,7 +101,8 @@ fn versioned<T: Serialize>(headers: &HeaderMap, value: &T, version: i64, status:
 }
 
 fn new_layer(params: &Params, body: &Bytes) -> Result<NewLayer, ApiError> {
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::invalid("the layer is not UTF-8 text"))?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| ApiError::invalid("the layer is not UTF-8 text"))?;
     Ok(NewLayer {
         body: text.to_string(),
         name: params.get("name").map(str::to_string),
@@ -143,7 +160,8 @@ pub(super) async fn ws_save_layer(
     let saved = ws.save_layer(&actor, &new).await?;
     let version = saved.summary.version;
     let mut response = versioned(&headers, &saved, version, StatusCode::CREATED)?;
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/workspace/layers/{}", saved.summary.id)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/workspace/layers/{}", saved.summary.id))
+    {
         response.headers_mut().insert(header::LOCATION, v);
     }
     Ok(response)
@@ -173,7 +191,12 @@ pub(super) async fn ws_update_layer(
     let params = params(query)?;
     let new = new_layer(&params, &body)?;
     let saved = ws
-        .update_layer(&actor, id_of(&id, "layer")?, version(&headers, &params)?, &new)
+        .update_layer(
+            &actor,
+            id_of(&id, "layer")?,
+            version(&headers, &params)?,
+            &new,
+        )
         .await?;
     let version = saved.summary.version;
     versioned(&headers, &saved, version, StatusCode::OK)
@@ -188,7 +211,8 @@ pub(super) async fn ws_delete_layer(
 ) -> Answer {
     let (actor, ws) = reader(&state, &identity).await?;
     let params = params(query)?;
-    ws.delete_layer(&actor, id_of(&id, "layer")?, version(&headers, &params)?).await?;
+    ws.delete_layer(&actor, id_of(&id, "layer")?, version(&headers, &params)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -209,7 +233,11 @@ pub(super) async fn ws_revision(
     headers: HeaderMap,
 ) -> Answer {
     let (_, ws) = reader(&state, &identity).await?;
-    json(&headers, &ws.revision(id_of(&id, "layer")?, id_of(&revision, "revision")?).await?)
+    json(
+        &headers,
+        &ws.revision(id_of(&id, "layer")?, id_of(&revision, "revision")?)
+            .await?,
+    )
 }
 
 pub(super) async fn ws_layer_diff(
@@ -329,7 +357,9 @@ pub(super) async fn ws_update_note(
     let params = params(query)?;
     let note: NoteBody = body_json(&body)?;
     let given = version(&headers, &params)?.or(note.version);
-    let saved = ws.update_note(&actor, id_of(&id, "note")?, given, &note.body).await?;
+    let saved = ws
+        .update_note(&actor, id_of(&id, "note")?, given, &note.body)
+        .await?;
     let version = saved.version;
     versioned(&headers, &saved, version, StatusCode::OK)
 }
@@ -343,7 +373,8 @@ pub(super) async fn ws_delete_note(
 ) -> Answer {
     let (actor, ws) = reader(&state, &identity).await?;
     let params = params(query)?;
-    ws.delete_note(&actor, id_of(&id, "note")?, version(&headers, &params)?).await?;
+    ws.delete_note(&actor, id_of(&id, "note")?, version(&headers, &params)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -392,7 +423,12 @@ pub(super) async fn ws_delete_assessment(
 ) -> Answer {
     let (actor, ws) = reader(&state, &identity).await?;
     let params = params(query)?;
-    ws.delete_assessment(&actor, id_of(&id, "assessment")?, version(&headers, &params)?).await?;
+    ws.delete_assessment(
+        &actor,
+        id_of(&id, "assessment")?,
+        version(&headers, &params)?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -405,13 +441,19 @@ pub(super) async fn ws_compare(
     let (_, ws) = reader(&state, &identity).await?;
     let params = params(query)?;
     let id = |name: &str| -> Result<i64, ApiError> {
-        let text = params
-            .get(name)
-            .ok_or_else(|| ApiError::bad_parameter(format!("`{name}` (an assessment ID) is required")))?;
+        let text = params.get(name).ok_or_else(|| {
+            ApiError::bad_parameter(format!("`{name}` (an assessment ID) is required"))
+        })?;
         id_of(text, "assessment")
     };
-    let (from, to) = (ws.assessment(id("from")?).await?, ws.assessment(id("to")?).await?);
-    json(&headers, &attackdb_workspace::compare_assessments(&from, &to))
+    let (from, to) = (
+        ws.assessment(id("from")?).await?,
+        ws.assessment(id("to")?).await?,
+    );
+    json(
+        &headers,
+        &attackdb_workspace::compare_assessments(&from, &to),
+    )
 }
 
 pub(super) async fn ws_trend(
@@ -439,7 +481,11 @@ pub(super) async fn ws_trend(
     let trend = attackdb_workspace::trend(&whole);
     match params.get("format").unwrap_or("json") {
         "json" => json(&headers, &trend),
-        "svg" => Ok(respond(&headers, "image/svg+xml", trend_svg(name, &trend).into_bytes())),
+        "svg" => Ok(respond(
+            &headers,
+            "image/svg+xml",
+            trend_svg(name, &trend).into_bytes(),
+        )),
         other => Err(ApiError::bad_parameter(format!(
             "unknown format `{}`: json or svg",
             attackdb_ask::echo(other)
@@ -461,7 +507,10 @@ pub(super) async fn ws_links(
         )));
     }
     let (names, named_by) = ws.links(&kind, id_of(&id, &kind)?).await?;
-    json(&headers, &serde_json::json!({"names": names, "named_by": named_by}))
+    json(
+        &headers,
+        &serde_json::json!({"names": names, "named_by": named_by}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -513,7 +562,9 @@ pub(super) async fn ws_issue_token(
 ) -> Answer {
     let (actor, ws) = reader(&state, &identity).await?;
     let params = params(query)?;
-    let issued = ws.issue_token(&actor, &name, params.get("label").unwrap_or("")).await?;
+    let issued = ws
+        .issue_token(&actor, &name, params.get("label").unwrap_or(""))
+        .await?;
     let mut response = json(&headers, &issued)?;
     *response.status_mut() = StatusCode::CREATED;
     response
@@ -534,7 +585,10 @@ pub(super) async fn ws_audit(
         Some(l) => id_of(l, "limit")?,
         None => 100,
     };
-    let before = params.get("before").map(|b| id_of(b, "audit entry")).transpose()?;
+    let before = params
+        .get("before")
+        .map(|b| id_of(b, "audit entry"))
+        .transpose()?;
     json(&headers, &ws.audit(&actor, limit, before).await?)
 }
 
@@ -627,7 +681,14 @@ pub(crate) fn trend_svg(name: &str, trend: &attackdb_workspace::Trend) -> String
             }
         }
         let ly = top + 14.0 * k as f64;
-        let last = series.percent.iter().rev().flatten().next().copied().unwrap_or(0.0);
+        let last = series
+            .percent
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .copied()
+            .unwrap_or(0.0);
         let _ = write!(
             svg,
             "</g><rect x=\"{}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{}\" y=\"{:.1}\">{} ({last}%)</text>",
@@ -643,9 +704,15 @@ pub(crate) fn trend_svg(name: &str, trend: &attackdb_workspace::Trend) -> String
 }
 
 const WS_ROUTE_PARAMS_LAYER: &[(&str, &str)] = &[
-    ("name", "the layer's name in the workspace (default: the layer's own)"),
+    (
+        "name",
+        "the layer's name in the workspace (default: the layer's own)",
+    ),
     ("tags", "tags, comma-separated"),
-    ("release", "its ATT&CK release (default: the layer's versions.attack)"),
+    (
+        "release",
+        "its ATT&CK release (default: the layer's versions.attack)",
+    ),
 ];
 const VERSION: (&str, &str) = ("version", "the version this change replaces (or If-Match)");
 

@@ -125,7 +125,11 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
             "workspace: {} ({}){}",
             ws.location(),
             ws.backend().as_str(),
-            if users { ", users sign in" } else { ", no users: open to this machine only" }
+            if users {
+                ", users sign in"
+            } else {
+                ", no users: open to this machine only"
+            }
         );
         state = state.with_workspace(ws);
     }

@@ -199,15 +199,30 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                     render::json(out, &status)?;
                 } else {
                     let mut table = Table::new(&["", ""]);
-                    for key in ["backend", "location", "schema", "users", "layers", "notes", "assessments"] {
+                    for key in [
+                        "backend",
+                        "location",
+                        "schema",
+                        "users",
+                        "layers",
+                        "notes",
+                        "assessments",
+                    ] {
                         let value = &status[key];
-                        table.row(vec![key.to_string(), value.as_str().map_or_else(|| value.to_string(), str::to_string)]);
+                        table.row(vec![
+                            key.to_string(),
+                            value
+                                .as_str()
+                                .map_or_else(|| value.to_string(), str::to_string),
+                        ]);
                     }
                     table.write(out, width)?;
                 }
             }
             WorkspaceCommand::User { command } => user(&ws, &me, command, json, width, out).await?,
-            WorkspaceCommand::Layer { command } => layer(&ws, &me, command, json, width, out).await?,
+            WorkspaceCommand::Layer { command } => {
+                layer(&ws, &me, command, json, width, out).await?
+            }
             WorkspaceCommand::Notes { object } => {
                 let notes = ws.notes(object.as_deref()).await?;
                 if json {
@@ -215,7 +230,13 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                 } else {
                     let mut table = Table::new(&["ID", "OBJECT", "AUTHOR", "UPDATED", "NOTE"]);
                     for n in &notes {
-                        table.row(vec![n.id.to_string(), n.object.clone(), n.author.clone(), n.updated_at.clone(), n.body.replace('\n', " ")]);
+                        table.row(vec![
+                            n.id.to_string(),
+                            n.object.clone(),
+                            n.author.clone(),
+                            n.updated_at.clone(),
+                            n.body.replace('\n', " "),
+                        ]);
                     }
                     table.write(out, width)?;
                 }
@@ -225,7 +246,9 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                 if json {
                     render::json(out, &list)?;
                 } else {
-                    let mut table = Table::new(&["ID", "NAME", "TAKEN", "RELEASE", "COVERED", "PERCENT", "RULE SET"]);
+                    let mut table = Table::new(&[
+                        "ID", "NAME", "TAKEN", "RELEASE", "COVERED", "PERCENT", "RULE SET",
+                    ]);
                     for a in &list {
                         table.row(vec![
                             a.id.to_string(),
@@ -247,7 +270,14 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                 } else {
                     let mut table = Table::new(&["ID", "AT", "WHO", "ACTION", "TARGET", "DETAIL"]);
                     for e in &entries {
-                        table.row(vec![e.id.to_string(), e.at.clone(), e.actor.clone(), e.action.clone(), format!("{} {}", e.target_kind, e.target_id), e.detail.clone()]);
+                        table.row(vec![
+                            e.id.to_string(),
+                            e.at.clone(),
+                            e.actor.clone(),
+                            e.action.clone(),
+                            format!("{} {}", e.target_kind, e.target_id),
+                            e.detail.clone(),
+                        ]);
                     }
                     table.write(out, width)?;
                 }
@@ -262,7 +292,10 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                     .filter_map(|t| t["rows"].as_array().map(Vec::len))
                     .sum();
                 if json {
-                    render::json(out, &serde_json::json!({"file": file.display().to_string(), "rows": rows}))?;
+                    render::json(
+                        out,
+                        &serde_json::json!({"file": file.display().to_string(), "rows": rows}),
+                    )?;
                 } else {
                     writeln!(out, "wrote {rows} rows to {}", file.display())?;
                 }
@@ -274,7 +307,10 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                     .with_context(|| format!("{}: not a workspace export", file.display()))?;
                 ws.import(&me, &export).await?;
                 if json {
-                    render::json(out, &serde_json::json!({"file": file.display().to_string(), "imported": true}))?;
+                    render::json(
+                        out,
+                        &serde_json::json!({"file": file.display().to_string(), "imported": true}),
+                    )?;
                 } else {
                     writeln!(out, "imported {} into {}", file.display(), ws.location())?;
                 }
@@ -286,7 +322,10 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
 
 /// Writes `text` to `path` through a temporary file beside it, so a reader never sees half.
 fn write_new(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(text.as_bytes())?;
@@ -295,14 +334,27 @@ fn write_new(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-async fn user(ws: &Workspace, me: &Actor, command: &UserCommand, json: bool, width: usize, out: &mut dyn Write) -> Result<()> {
+async fn user(
+    ws: &Workspace,
+    me: &Actor,
+    command: &UserCommand,
+    json: bool,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
     match command {
         UserCommand::Add { name, role } => {
             let user = ws.add_user(me, name, Role::parse(role)?).await?;
             if json {
                 render::json(out, &user)?;
             } else {
-                writeln!(out, "added {} ({}); issue a token with: attackdb workspace user token {}", user.name, user.role.as_str(), user.name)?;
+                writeln!(
+                    out,
+                    "added {} ({}); issue a token with: attackdb workspace user token {}",
+                    user.name,
+                    user.role.as_str(),
+                    user.name
+                )?;
             }
         }
         UserCommand::List => {
@@ -312,8 +364,18 @@ async fn user(ws: &Workspace, me: &Actor, command: &UserCommand, json: bool, wid
             } else {
                 let mut table = Table::new(&["NAME", "ROLE", "ADDED", "BY", "TOKENS"]);
                 for u in &users {
-                    let tokens: Vec<String> = u.tokens.iter().map(|t| format!("{}… ({})", t.prefix, t.label)).collect();
-                    table.row(vec![u.name.clone(), u.role.as_str().to_string(), u.created_at.clone(), u.created_by.clone(), tokens.join(", ")]);
+                    let tokens: Vec<String> = u
+                        .tokens
+                        .iter()
+                        .map(|t| format!("{}… ({})", t.prefix, t.label))
+                        .collect();
+                    table.row(vec![
+                        u.name.clone(),
+                        u.role.as_str().to_string(),
+                        u.created_at.clone(),
+                        u.created_by.clone(),
+                        tokens.join(", "),
+                    ]);
                 }
                 table.write(out, width)?;
             }
@@ -332,35 +394,88 @@ async fn user(ws: &Workspace, me: &Actor, command: &UserCommand, json: bool, wid
                 render::json(out, &issued)?;
             } else {
                 writeln!(out, "{}", issued.secret)?;
-                crate::progress::say("note", &format!("this token of {} is shown once: only its hash is kept", issued.user));
+                crate::progress::say(
+                    "note",
+                    &format!(
+                        "this token of {} is shown once: only its hash is kept",
+                        issued.user
+                    ),
+                );
             }
         }
     }
     Ok(())
 }
 
-async fn layer(ws: &Workspace, me: &Actor, command: &LayerCommand, json: bool, width: usize, out: &mut dyn Write) -> Result<()> {
+async fn layer(
+    ws: &Workspace,
+    me: &Actor,
+    command: &LayerCommand,
+    json: bool,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
     match command {
         LayerCommand::Save { file, name, tags } => {
-            let body = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let body = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let saved = ws
-                .save_layer(me, &NewLayer { body, name: name.clone(), release: None, tags: tags.clone() })
+                .save_layer(
+                    me,
+                    &NewLayer {
+                        body,
+                        name: name.clone(),
+                        release: None,
+                        tags: tags.clone(),
+                    },
+                )
                 .await
                 .with_context(|| format!("{}: not saved", file.display()))?;
             if json {
                 render::json(out, &saved)?;
             } else {
-                writeln!(out, "saved layer {} ({}, {} techniques): {}", saved.summary.id, saved.summary.name, saved.summary.techniques, saved.summary.url)?;
+                writeln!(
+                    out,
+                    "saved layer {} ({}, {} techniques): {}",
+                    saved.summary.id,
+                    saved.summary.name,
+                    saved.summary.techniques,
+                    saved.summary.url
+                )?;
             }
         }
         LayerCommand::List { search, tag } => {
-            let layers = ws.layers(&LayerQuery { text: search.clone(), tag: tag.clone(), ..LayerQuery::default() }).await?;
+            let layers = ws
+                .layers(&LayerQuery {
+                    text: search.clone(),
+                    tag: tag.clone(),
+                    ..LayerQuery::default()
+                })
+                .await?;
             if json {
                 render::json(out, &layers)?;
             } else {
-                let mut table = Table::new(&["ID", "NAME", "DOMAIN", "VERSION", "TECHNIQUES", "UPDATED", "BY", "TAGS"]);
+                let mut table = Table::new(&[
+                    "ID",
+                    "NAME",
+                    "DOMAIN",
+                    "VERSION",
+                    "TECHNIQUES",
+                    "UPDATED",
+                    "BY",
+                    "TAGS",
+                ]);
                 for l in &layers {
-                    table.row(vec![l.id.to_string(), l.name.clone(), l.domain.clone(), l.version.to_string(), l.techniques.to_string(), l.updated_at.clone(), l.updated_by.clone(), l.tags.join(", ")]);
+                    table.row(vec![
+                        l.id.to_string(),
+                        l.name.clone(),
+                        l.domain.clone(),
+                        l.version.to_string(),
+                        l.techniques.to_string(),
+                        l.updated_at.clone(),
+                        l.updated_by.clone(),
+                        l.tags.join(", "),
+                    ]);
                 }
                 table.write(out, width)?;
             }
