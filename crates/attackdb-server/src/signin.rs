@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
 /// The cookie the web UI's sign-in sets: the token, hex-encoded.
 pub(crate) const TOKEN_COOKIE: &str = "attackdb_token";
 
-/// Who a request comes from, as [`authenticate`] found it (in the request's extensions).
+/// Who a request comes from, as the sign-in middleware found it (in the request's extensions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     /// No token, or one the server does not know.
