@@ -188,6 +188,7 @@ fn every_readme_command_that_needs_only_shared_runs() {
             "attackdb attribute --layer observed.json --from iocs.txt",
             "attackdb --data ../shared/attack-stix-data serve --listen 127.0.0.1:8080",
             "attackdb --data ../shared/attack-stix-data serve --rules ../shared/corpora/sigma",
+            "attackdb --data ../shared/attack-stix-data serve --database postgres://attackdb:secret@db.internal/attackdb --listen 0.0.0.0:8080",
         ],
         "the commands left out changed: {skipped:#?}"
     );
