@@ -21,6 +21,7 @@ mod params;
 mod rest;
 mod signin;
 mod taxii;
+mod team;
 mod web;
 mod wire;
 
@@ -127,6 +128,7 @@ impl AppState {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 inner.workspace = Some(workspace);
+                inner.site = inner.site.map(|site| site.with_team(true));
                 AppState {
                     inner: Arc::new(inner),
                 }
@@ -192,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .merge(signin::routes())
         .merge(rest::workspace_pages())
+        .merge(team::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body))
         .layer(axum::middleware::from_fn_with_state(

@@ -94,7 +94,15 @@ pub async fn authenticate(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
-    if writes && carried == Carried::Cookie && !same_site(request.headers()) {
+    // A browser sends the cookie (or, to a workspace open to the local user, nothing) with a
+    // form another site posts; only this server's own pages may write that way. Scripts and
+    // tools send no Origin and no Sec-Fetch-Site, or a bearer token.
+    let foreign = match carried {
+        Carried::Cookie => !same_site(request.headers()),
+        Carried::Nothing => from_a_browser(request.headers()) && !same_site(request.headers()),
+        Carried::Bearer => false,
+    };
+    if writes && foreign {
         return ApiError {
             status: StatusCode::FORBIDDEN,
             code: "cross_site",
@@ -154,6 +162,11 @@ fn same_site(headers: &HeaderMap) -> bool {
             .is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host)),
         _ => false,
     }
+}
+
+/// Whether a browser sent the request: it says where from (`Origin`, `Sec-Fetch-Site`).
+fn from_a_browser(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site")
 }
 
 /// Whether `given` is one of `tokens` (compared in constant time).

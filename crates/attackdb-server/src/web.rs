@@ -4,7 +4,7 @@
 
 use attackdb_web::{Query, Response as Page, WebError};
 use axum::body::{Body, Bytes};
-use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::extract::{Extension, Multipart, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -68,7 +68,7 @@ fn status_of(error: &WebError) -> StatusCode {
     StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn error_page(state: &AppState, error: &WebError) -> Response {
+pub(crate) fn error_page(state: &AppState, error: &WebError) -> Response {
     let status = status_of(error);
     let body = match state.site() {
         Ok(site) => site.error_page(status.as_u16(), &error.to_string()),
@@ -92,7 +92,16 @@ pub async fn page(state: AppState, request: Request<Body>) -> Response {
         Ok(site) => site,
         Err(e) => return error_page(&state, &e),
     };
-    match site.handle(&path, &query) {
+    let identity = request
+        .extensions()
+        .get::<crate::signin::Identity>()
+        .cloned()
+        .unwrap_or(crate::signin::Identity::Anonymous);
+    let extras = match crate::team::Extras::read(&state, &identity, &path, &query).await {
+        Ok(extras) => extras,
+        Err(response) => return response,
+    };
+    match site.handle_with(&path, &query, &extras.team()) {
         Ok(Page::Html(body)) => html(StatusCode::OK, body, &headers),
         Ok(Page::Redirect(to)) => redirect(&to),
         Err(e) => error_page(&state, &e),
@@ -176,25 +185,48 @@ fn json_error(error: &WebError) -> Response {
     .into_response()
 }
 
-fn server_layer(
+/// The layer a UI request names (`layer`, on the release of `domain` and `release`): a saved
+/// one (`saved:ID`, read from the workspace as its reader may) or one the site makes.
+async fn server_layer(
     state: &AppState,
+    identity: &crate::signin::Identity,
     raw: Option<String>,
-) -> Result<(attackdb_navigator::Layer, &'static attackdb_kb::Dataset), WebError> {
-    let site = state.site()?;
-    let query = query_of(raw)?;
-    let dataset = site.dataset(&query)?;
-    let spec = query
-        .get("layer")
-        .ok_or_else(|| WebError::BadRequest("`layer` is required, e.g. group:G0016".into()))?;
-    Ok((site.layer(dataset, spec)?, dataset))
+) -> Result<(attackdb_navigator::Layer, &'static attackdb_kb::Dataset), Response> {
+    let made = async {
+        let site = state.site()?;
+        let query = query_of(raw)?;
+        let dataset = site.dataset(&query)?;
+        let spec = query
+            .get("layer")
+            .ok_or_else(|| WebError::BadRequest("`layer` is required, e.g. group:G0016".into()))?;
+        Ok::<_, WebError>((site, dataset, spec.clone()))
+    };
+    let (site, dataset, spec) = made.await.map_err(|e| json_error(&e))?;
+    match crate::team::saved_file(state, identity, &spec).await {
+        Some(file) => {
+            let file = file.map_err(IntoResponse::into_response)?;
+            let layer = attackdb_navigator::read_layers(&file)
+                .and_then(|l| l.into_valid_layers())
+                .map_err(|e| json_error(&WebError::Layer(e)))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| json_error(&WebError::BadRequest(format!("{spec}: holds no layer"))))?;
+            Ok((layer, dataset))
+        }
+        None => site
+            .layer(dataset, &spec)
+            .map(|layer| (layer, dataset))
+            .map_err(|e| json_error(&e)),
+    }
 }
 
 async fn paint_css(
     State(state): State<AppState>,
+    Extension(identity): Extension<crate::signin::Identity>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    match server_layer(&state, raw) {
+    match server_layer(&state, &identity, raw).await {
         Ok((layer, dataset)) => {
             let painted = attackdb_web::paint(&layer, dataset);
             respond(
@@ -203,22 +235,22 @@ async fn paint_css(
                 attackdb_web::paint_css(&painted).into_bytes(),
             )
         }
-        Err(e) => (
-            status_of(&e),
-            format!("/* {} */", e.to_string().replace("*/", "* /")),
-        )
-            .into_response(),
+        Err(response) => response,
     }
 }
 
 async fn layer_download(
     State(state): State<AppState>,
+    Extension(identity): Extension<crate::signin::Identity>,
     Path(format): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let (layer, dataset) = match server_layer(&state, &identity, raw).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     let result = (|| -> Result<(&'static str, Vec<u8>, String), WebError> {
-        let (layer, dataset) = server_layer(&state, raw)?;
         let name: String = layer
             .name
             .chars()

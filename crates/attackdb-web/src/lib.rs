@@ -21,6 +21,7 @@ mod object;
 pub mod paint;
 mod search;
 pub mod site;
+mod team;
 mod view;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,7 @@ use serde::Serialize;
 pub use coverage::{CoverageRequest, CoverageStore};
 pub use object::techniques_seen_by;
 pub use paint::{paint, paint_css, server_layer, Painted, PaintedCell};
+pub use team::{trend_svg, Links, NotesView, Team};
 
 /// A page's query parameters, decoded.
 pub type Query = BTreeMap<String, String>;
@@ -118,6 +120,8 @@ pub struct Site {
     atomics: Option<PathBuf>,
     /// Its tests, read at the first plan and kept (a changed checkout needs a restart).
     atomic_index: std::sync::Mutex<Option<std::sync::Arc<attackdb_intel::AtomicIndex>>>,
+    /// Whether the server keeps the team's workspace.
+    team: bool,
 }
 
 /// Static files of the UI, embedded in the binary: (name, content type, bytes).
@@ -143,7 +147,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
 }
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -155,6 +159,7 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("intel.html", include_str!("../templates/intel.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("login.html", include_str!("../templates/login.html")),
+    ("team.html", include_str!("../templates/team.html")),
 ];
 
 /// The navigation every page carries.
@@ -166,6 +171,8 @@ struct Nav {
     q: String,
     /// Which top-level page is shown.
     section: &'static str,
+    /// Whether the server keeps the team's workspace (the navigation links to it).
+    team: bool,
 }
 
 impl Site {
@@ -185,7 +192,15 @@ impl Site {
             diffs: Default::default(),
             atomics: None,
             atomic_index: Default::default(),
+            team: false,
         })
+    }
+
+    /// The site with links to the team's workspace pages (`/layers`, `/assessments`): the
+    /// server keeps one.
+    pub fn with_team(mut self, team: bool) -> Site {
+        self.team = team;
+        self
     }
 
     /// The site with emulation plans taking their tests from `atomics`, an Atomic Red Team
@@ -266,6 +281,7 @@ impl Site {
             domains,
             q: q.to_string(),
             section,
+            team: self.team,
         }
     }
 
@@ -281,6 +297,17 @@ impl Site {
 
     /// The page at `path` with `query`; `Err(NotFound)` for paths that are not pages.
     pub fn handle(&self, path: &str, query: &Query) -> Result<Response, WebError> {
+        self.handle_with(path, query, &Team::default())
+    }
+
+    /// The page at `path` with what the team's workspace adds to it (an object's notes, a
+    /// saved layer the matrix names), read by the server.
+    pub fn handle_with(
+        &self,
+        path: &str,
+        query: &Query,
+        team: &Team<'_>,
+    ) -> Result<Response, WebError> {
         let trimmed = path.trim_end_matches('/');
         match trimmed {
             "/search" => return self.search_page(query).map(Response::Html),
@@ -312,7 +339,8 @@ impl Site {
                             version.map(|v| format!(" v{v}")).unwrap_or_default()
                         ))
                     })?;
-                self.matrix_page(dataset, query).map(Response::Html)
+                self.matrix_with(dataset, query, team.layer.clone(), None)
+                    .map(Response::Html)
             }
             site::Target::Object(..) | site::Target::Stix(_) => {
                 let (dataset, object, section) = match &located.target {
@@ -336,10 +364,12 @@ impl Site {
                 let title = format!("{}: {}", page.id, page.name);
                 let mut nav = self.nav(Some(dataset.domain()), "", "object");
                 nav.q = String::new();
+                let notes =
+                    self.notes_context(team, &page.id, dataset.domain().as_str(), path);
                 self.render(
                     "object.html",
                     nav,
-                    minijinja::context! { title, ..minijinja::Value::from_serialize(&page) },
+                    minijinja::context! { title, notes, ..minijinja::Value::from_serialize(&page) },
                 )
                 .map(Response::Html)
             }
@@ -422,7 +452,15 @@ impl Site {
         )
     }
 
-    fn matrix_page(&self, dataset: &'static Dataset, query: &Query) -> Result<String, WebError> {
+    /// A domain's matrix; `given` is a layer read elsewhere (a saved one: its spec and file),
+    /// else the query's `layer` is made here; `saved` is what the page says of a saved layer.
+    fn matrix_with(
+        &self,
+        dataset: &'static Dataset,
+        query: &Query,
+        given: Option<(String, String)>,
+        saved: Option<minijinja::Value>,
+    ) -> Result<String, WebError> {
         let linker = site::Linker::new(self.kb, dataset);
         let platform = query.get("platform").filter(|p| !p.is_empty());
         let platforms: Vec<String> = match platform {
@@ -434,13 +472,21 @@ impl Site {
             ..view::Marks::default()
         };
         let columns = view::matrix_columns(&linker, &platforms, &marks);
-        let layer = match query.get("layer").filter(|l| !l.is_empty()) {
-            Some(spec) => {
+        let layer = match (given, query.get("layer").filter(|l| !l.is_empty())) {
+            (Some((spec, file)), _) => {
+                let layer = attackdb_navigator::read_layers(&file)?
+                    .into_valid_layers()?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| WebError::BadRequest(format!("{spec}: holds no layer")))?;
+                Some((spec, paint(&layer, dataset)))
+            }
+            (None, Some(spec)) => {
                 let layer = self.layer(dataset, spec)?;
                 let painted = paint(&layer, dataset);
                 Some((spec.clone(), painted))
             }
-            None => None,
+            (None, None) => None,
         };
         let (layer_spec, painted) = layer.unzip();
         let releases: Vec<(String, String, bool)> = self
@@ -485,6 +531,7 @@ impl Site {
                 matrices,
                 layer_spec,
                 painted,
+                saved,
                 matrix_href => linker.matrix_href(),
             },
         )

@@ -152,6 +152,18 @@ fn summary(row: &AnyRow) -> Result<AssessmentSummary> {
     })
 }
 
+/// An assessment from a row holding `COLUMNS` and `results`.
+fn whole(row: &AnyRow) -> Result<Assessment> {
+    let summary = summary(row)?;
+    let results: Results = serde_json::from_str(&get::<String>(row, "results")?)
+        .map_err(|e| Error::Database(format!("assessment {}'s results: {e}", summary.id)))?;
+    Ok(Assessment {
+        summary,
+        techniques: results.techniques,
+        tactics: results.tactics,
+    })
+}
+
 const COLUMNS: &str = "id, name, rule_set, fingerprint, domain, release, platform, taken_at, author, covered, partly, total, percent, version";
 
 impl Workspace {
@@ -238,13 +250,31 @@ impl Workspace {
                 id: id.to_string(),
             });
         };
-        let results: Results = serde_json::from_str(&get::<String>(&row, "results")?)
-            .map_err(|e| Error::Database(format!("assessment {id}'s results: {e}")))?;
-        Ok(Assessment {
-            summary: summary(&row)?,
-            techniques: results.techniques,
-            tactics: results.tactics,
-        })
+        whole(&row)
+    }
+
+    /// Every assessment of `name`, whole, oldest first (one read: a trend's series).
+    pub async fn assessment_series(&self, name: &str) -> Result<Vec<Assessment>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS}, results FROM assessments WHERE name = $1 AND deleted = 0 ORDER BY taken_at, id"
+        ))
+        .bind(name.trim())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| Error::from_db("read assessments", e))?;
+        rows.iter().map(whole).collect()
+    }
+
+    /// The trend of the assessments of `name`; `NotFound` when there are none.
+    pub async fn trend(&self, name: &str) -> Result<crate::Trend> {
+        let series = self.assessment_series(name).await?;
+        if series.is_empty() {
+            return Err(Error::NotFound {
+                kind: "assessment named",
+                id: attackdb_kb::echo(name).into_owned(),
+            });
+        }
+        Ok(crate::changes::trend(&series))
     }
 
     /// Assessments (of `name` only, when given), oldest first.

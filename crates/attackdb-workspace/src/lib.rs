@@ -40,6 +40,6 @@ pub use error::{Error, Result};
 pub use layers::{LayerQuery, LayerSummary, NewLayer, Revision, RevisionSummary, SavedLayer};
 pub use mentions::{mentions_in, Mention};
 pub use notes::{NewNote, Note};
-pub use store::{Backend, Workspace, SCHEMA_VERSION};
+pub use store::{redact, Backend, Workspace, SCHEMA_VERSION};
 pub use time::{parse_timestamp, timestamp};
 pub use users::{Actor, IssuedToken, Role, TokenInfo, User};

@@ -26,7 +26,7 @@ mod coverage;
 mod intel;
 mod layers;
 mod query;
-mod workspace;
+pub(crate) mod workspace;
 
 use coverage::*;
 use intel::*;

@@ -16,7 +16,7 @@ use crate::signin::Identity;
 
 const WS: &str = "the team's workspace";
 
-fn workspace(state: &AppState) -> Result<&Workspace, ApiError> {
+pub(crate) fn workspace(state: &AppState) -> Result<&Workspace, ApiError> {
     state.workspace().ok_or_else(|| ApiError {
         status: StatusCode::NOT_FOUND,
         code: "no_workspace",
@@ -76,7 +76,7 @@ fn version(headers: &HeaderMap, params: &Params) -> Result<Option<i64>, ApiError
         .transpose()
 }
 
-fn id_of(text: &str, what: &str) -> Result<i64, ApiError> {
+pub(crate) fn id_of(text: &str, what: &str) -> Result<i64, ApiError> {
     text.parse::<i64>().map_err(|_| {
         ApiError::bad_parameter(format!(
             "`{}` is not a {what} ID (a number)",
@@ -318,19 +318,32 @@ pub(super) async fn ws_add_note(
     let object = note
         .object
         .ok_or_else(|| ApiError::invalid("a note names its `object` (an ATT&CK ID)"))?;
-    // The object must exist: the note is kept under its ATT&CK ID and domain.
-    let scope = attackdb_ask::Scope::new(note.domain.as_deref(), None).check()?;
-    let found = attackdb_ask::locate(state.kb(), &scope, &object, |d, r| d.lookup(r))?;
+    let (saved, notes) = add_note(&state, &ws, &actor, &object, note.domain.as_deref(), note.body).await?;
+    let version = saved.version;
+    let response = versioned(&headers, &saved, version, StatusCode::CREATED)?;
+    Ok(with_notes(response, &notes))
+}
+
+/// Adds a note on `object`, which must exist: it is kept under the object's ATT&CK ID and
+/// domain, found as every question finds it (`domain` or the cross-domain rule). The
+/// second value is what that rule noted.
+pub(crate) async fn add_note(
+    state: &AppState,
+    ws: &Workspace,
+    actor: &Actor,
+    object: &str,
+    domain: Option<&str>,
+    body: String,
+) -> Result<(attackdb_workspace::Note, Vec<String>), ApiError> {
+    let scope = attackdb_ask::Scope::new(domain, None).check()?;
+    let found = attackdb_ask::locate(state.kb(), &scope, object, |d, r| d.lookup(r))?;
     let located = found.answer;
     let new = NewNote {
         object: located.dataset.display_id(located.id).to_string(),
         domain: located.dataset.domain().as_str().to_string(),
-        body: note.body,
+        body,
     };
-    let saved = ws.add_note(&actor, &new).await?;
-    let version = saved.version;
-    let response = versioned(&headers, &saved, version, StatusCode::CREATED)?;
-    Ok(with_notes(response, &found.notes))
+    Ok((ws.add_note(actor, &new).await?, found.notes))
 }
 
 pub(super) async fn ws_note(
@@ -467,24 +480,13 @@ pub(super) async fn ws_trend(
     let name = params
         .get("name")
         .ok_or_else(|| ApiError::bad_parameter("`name` (the assessments' name) is required"))?;
-    let mut whole = Vec::new();
-    for summary in ws.assessments(Some(name)).await? {
-        whole.push(ws.assessment(summary.id).await?);
-    }
-    if whole.is_empty() {
-        return Err(attackdb_workspace::Error::NotFound {
-            kind: "assessment named",
-            id: attackdb_ask::echo(name),
-        }
-        .into());
-    }
-    let trend = attackdb_workspace::trend(&whole);
+    let trend = ws.trend(name).await?;
     match params.get("format").unwrap_or("json") {
         "json" => json(&headers, &trend),
         "svg" => Ok(respond(
             &headers,
             "image/svg+xml",
-            trend_svg(name, &trend).into_bytes(),
+            attackdb_web::trend_svg(name, &trend).into_bytes(),
         )),
         other => Err(ApiError::bad_parameter(format!(
             "unknown format `{}`: json or svg",
@@ -599,108 +601,6 @@ pub(super) async fn ws_export(
 ) -> Answer {
     let (actor, ws) = reader(&state, &identity).await?;
     json(&headers, &ws.export(&actor).await?)
-}
-
-/// Each tactic's coverage over the assessments as an SVG line chart: readable without
-/// script, every value also in a `<title>`.
-pub(crate) fn trend_svg(name: &str, trend: &attackdb_workspace::Trend) -> String {
-    use std::fmt::Write as _;
-    let esc = attackdb_kb::markup::escape_markup;
-    let (width, height, left, top, right, bottom) = (900.0, 420.0, 60.0, 40.0, 220.0, 60.0);
-    let plot_w: f64 = width - left - right;
-    let plot_h: f64 = height - top - bottom;
-    let n = trend.points.len();
-    let x = |i: usize| -> f64 {
-        if n <= 1 {
-            left + plot_w / 2.0
-        } else {
-            left + plot_w * i as f64 / (n - 1) as f64
-        }
-    };
-    let y = |p: f64| -> f64 { top + plot_h * (1.0 - p.clamp(0.0, 100.0) / 100.0) };
-    let palette = [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-        "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
-    ];
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\
-         <title>Coverage per tactic: {}</title><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\
-         <text x=\"{left}\" y=\"24\" font-size=\"15\">Coverage per tactic: {}</text>",
-        esc(name),
-        esc(name)
-    );
-    for tick in [0.0, 25.0, 50.0, 75.0, 100.0] {
-        let ty = y(tick);
-        let _ = write!(
-            svg,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{tick}%</text>",
-            left + plot_w,
-            left - 6.0,
-            ty + 4.0
-        );
-    }
-    for (i, point) in trend.points.iter().enumerate() {
-        let date = point.taken_at.get(..10).unwrap_or(&point.taken_at);
-        let _ = write!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text><text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\">{} · {}</text>",
-            x(i),
-            top + plot_h + 18.0,
-            esc(date),
-            x(i),
-            top + plot_h + 34.0,
-            esc(&point.release),
-            point.id
-        );
-    }
-    for (k, series) in trend.tactics.iter().enumerate() {
-        let colour = palette[k % palette.len()];
-        let points: Vec<String> = series
-            .percent
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.map(|p| format!("{:.1},{:.1}", x(i), y(p))))
-            .collect();
-        let _ = write!(
-            svg,
-            "<g><title>{}</title><polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
-            esc(&series.name),
-            points.join(" ")
-        );
-        for (i, p) in series.percent.iter().enumerate() {
-            if let Some(p) = p {
-                let _ = write!(
-                    svg,
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{}: {p}%</title></circle>",
-                    x(i),
-                    y(*p),
-                    esc(&series.name)
-                );
-            }
-        }
-        let ly = top + 14.0 * k as f64;
-        let last = series
-            .percent
-            .iter()
-            .rev()
-            .flatten()
-            .next()
-            .copied()
-            .unwrap_or(0.0);
-        let _ = write!(
-            svg,
-            "</g><rect x=\"{}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{}\" y=\"{:.1}\">{} ({last}%)</text>",
-            left + plot_w + 16.0,
-            ly,
-            left + plot_w + 30.0,
-            ly + 9.0,
-            esc(&series.name)
-        );
-    }
-    svg.push_str("</svg>");
-    svg
 }
 
 const WS_ROUTE_PARAMS_LAYER: &[(&str, &str)] = &[

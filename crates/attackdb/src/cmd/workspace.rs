@@ -55,6 +55,18 @@ pub enum WorkspaceCommand {
         /// Only the assessments of this name
         name: Option<String>,
     },
+    /// Compare two assessments: techniques gained and lost, per tactic
+    Compare {
+        /// The older assessment's ID
+        from: i64,
+        /// The newer assessment's ID
+        to: i64,
+    },
+    /// Each tactic's coverage over the assessments of one name
+    Trend {
+        /// The assessments' name (as `coverage --save NAME` gave it)
+        name: String,
+    },
     /// The audit log, newest first
     Audit {
         /// At most this many entries
@@ -154,17 +166,7 @@ pub fn database_url(database: &DatabaseArg, options: &Options) -> Result<String>
 pub fn open(runtime: &tokio::runtime::Runtime, url: &str) -> Result<Workspace> {
     runtime
         .block_on(Workspace::open(url))
-        .with_context(|| format!("cannot open the workspace {}", redact(url)))
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
-            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-            None => url.to_string(),
-        },
-        _ => url.to_string(),
-    }
+        .with_context(|| format!("cannot open the workspace {}", attackdb_workspace::redact(url)))
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -259,6 +261,62 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                             format!("{:.2}%", a.percent),
                             a.rule_set.clone(),
                         ]);
+                    }
+                    table.write(out, width)?;
+                }
+            }
+            WorkspaceCommand::Compare { from, to } => {
+                let (a, b) = (ws.assessment(*from).await?, ws.assessment(*to).await?);
+                let comparison = attackdb_workspace::compare_assessments(&a, &b);
+                if json {
+                    render::json(out, &comparison)?;
+                } else {
+                    writeln!(
+                        out,
+                        "{} {} ({:.2}%) -> {} {} ({:.2}%): {} gained, {} lost",
+                        a.summary.id,
+                        a.summary.taken_at,
+                        a.summary.percent,
+                        b.summary.id,
+                        b.summary.taken_at,
+                        b.summary.percent,
+                        comparison.gained.len(),
+                        comparison.lost.len()
+                    )?;
+                    let mut table =
+                        Table::new(&["TACTIC", "COVERED", "PERCENT", "GAINED", "LOST"]);
+                    for t in &comparison.tactics {
+                        table.row(vec![
+                            t.name.clone(),
+                            format!("{} -> {}", t.from_covered, t.to_covered),
+                            format!("{:.2} -> {:.2}", t.from_percent, t.to_percent),
+                            t.gained.join(", "),
+                            t.lost.join(", "),
+                        ]);
+                    }
+                    table.write(out, width)?;
+                }
+            }
+            WorkspaceCommand::Trend { name } => {
+                let trend = ws.trend(name).await?;
+                if json {
+                    render::json(out, &trend)?;
+                } else {
+                    let mut headers = vec!["TACTIC".to_string()];
+                    headers.extend(trend.points.iter().map(|p| {
+                        format!("{} {}", p.taken_at.get(..10).unwrap_or(&p.taken_at), p.id)
+                    }));
+                    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                    let mut table = Table::new(&headers);
+                    let mut all = vec!["All".to_string()];
+                    all.extend(trend.points.iter().map(|p| format!("{:.2}%", p.percent)));
+                    table.row(all);
+                    for series in &trend.tactics {
+                        let mut row = vec![series.name.clone()];
+                        row.extend(series.percent.iter().map(|p| {
+                            p.map_or_else(|| "-".to_string(), |p| format!("{p:.2}%"))
+                        }));
+                        table.row(row);
                     }
                     table.write(out, width)?;
                 }
