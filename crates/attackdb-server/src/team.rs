@@ -62,7 +62,12 @@ impl From<attackdb_workspace::Error> for PageError {
 
 /// The page, or the error page; a reader who must sign in is sent to `/login`, back to
 /// `path` after it.
-fn finish(state: &AppState, path: &str, headers: &HeaderMap, page: Result<String, PageError>) -> Response {
+fn finish(
+    state: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    page: Result<String, PageError>,
+) -> Response {
     match page {
         Ok(body) => html(StatusCode::OK, body, headers),
         Err(PageError::Api(e)) if e.status == StatusCode::UNAUTHORIZED => {
@@ -84,7 +89,10 @@ fn query_of(raw: Option<String>) -> Result<Query, PageError> {
 }
 
 fn given(query: &Query, name: &str) -> Option<String> {
-    query.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    query
+        .get(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The reader and the workspace.
@@ -314,9 +322,8 @@ async fn trend(
     let page = async {
         let (_, ws) = read(&state, &identity).await?;
         let query = query_of(raw)?;
-        let name = given(&query, "name").ok_or_else(|| {
-            ApiError::bad_parameter("`name` (the assessments' name) is required")
-        })?;
+        let name = given(&query, "name")
+            .ok_or_else(|| ApiError::bad_parameter("`name` (the assessments' name) is required"))?;
         let trend = ws.trend(&name).await?;
         Ok(state.site()?.trend_page(&name, &trend)?)
     };
@@ -339,7 +346,10 @@ async fn compare(
             })?;
             id_of(&text, "assessment")
         };
-        let (from, to) = (ws.assessment(id("from")?).await?, ws.assessment(id("to")?).await?);
+        let (from, to) = (
+            ws.assessment(id("from")?).await?,
+            ws.assessment(id("to")?).await?,
+        );
         let comparison = attackdb_workspace::compare_assessments(&from, &to);
         Ok(state.site()?.compare_page(&comparison)?)
     };
@@ -371,9 +381,8 @@ impl Extras {
         };
         if let Some(spec) = query.get("layer") {
             if let Some(file) = saved_file(state, identity, spec).await {
-                let file = file.map_err(|e| {
-                    finish(state, path, &HeaderMap::new(), Err(PageError::Api(e)))
-                })?;
+                let file = file
+                    .map_err(|e| finish(state, path, &HeaderMap::new(), Err(PageError::Api(e))))?;
                 extras.layer = Some((spec.clone(), file));
             }
         }

@@ -210,7 +210,9 @@ async fn server_layer(
                 .map_err(|e| json_error(&WebError::Layer(e)))?
                 .into_iter()
                 .next()
-                .ok_or_else(|| json_error(&WebError::BadRequest(format!("{spec}: holds no layer"))))?;
+                .ok_or_else(|| {
+                    json_error(&WebError::BadRequest(format!("{spec}: holds no layer")))
+                })?;
             Ok((layer, dataset))
         }
         None => site

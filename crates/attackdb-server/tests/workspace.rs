@@ -485,3 +485,319 @@ async fn notes_find_their_object_and_trends_draw() {
         drop(ws);
     }
 }
+
+/// `text` as a form field's value.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn text(got: &Got) -> String {
+    String::from_utf8_lossy(&got.body).into_owned()
+}
+
+#[tokio::test]
+async fn pages_show_saved_layers_notes_and_assessments() {
+    let Some(layer) = bear() else { return };
+    let kb = kb().unwrap();
+    let bear = attackdb_navigator::read_layers(&layer)
+        .unwrap()
+        .into_valid_layers()
+        .unwrap()
+        .remove(0);
+    let dataset = kb.select(attackdb_kb::Domain::Enterprise, None).unwrap();
+    let painted = attackdb_web::paint(&bear, dataset);
+    for (state, _ws, _dir) in servers(true).await {
+        let saved = send(
+            &state,
+            "POST",
+            "/api/v1/workspace/layers?tags=apt",
+            &[],
+            layer.clone(),
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::CREATED, "{}", text(&saved));
+        let id = saved.json()["id"].as_i64().unwrap();
+        let again = send(
+            &state,
+            "PUT",
+            &format!("/api/v1/workspace/layers/{id}?name=Bears%20again"),
+            &[(header::IF_MATCH, "\"1\"")],
+            layer.clone(),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::OK, "{}", text(&again));
+
+        // The list and the layer's own page, painted as the navigator paints it.
+        let list = send(&state, "GET", "/layers?tag=apt", &[], Body::empty()).await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(text(&list).contains(&format!("<a href=\"/layers/{id}\">Bears again</a>")));
+        let none = send(&state, "GET", "/layers?q=zebra", &[], Body::empty()).await;
+        assert!(text(&none).contains("id=\"no-layers\""));
+        let page = send(&state, "GET", &format!("/layers/{id}"), &[], Body::empty()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = text(&page);
+        assert!(
+            html.contains(&format!("(layer {id}, revision 2 of 2)")),
+            "{html}"
+        );
+        assert!(html.contains(&format!(
+            "/ui/paint.css?layer=saved%3A{id}&amp;domain=enterprise"
+        )));
+        assert!(html.contains(&format!("href=\"/layers/{id}?revision=1\"")));
+        let old = send(
+            &state,
+            "GET",
+            &format!("/layers/{id}?revision=1"),
+            &[],
+            Body::empty(),
+        )
+        .await;
+        assert!(text(&old).contains("revision 1 of 2"));
+        let css = send(
+            &state,
+            "GET",
+            &format!("/ui/paint.css?layer=saved:{id}&domain=enterprise"),
+            &[],
+            Body::empty(),
+        )
+        .await;
+        assert_eq!(css.status, StatusCode::OK);
+        let css = text(&css);
+        assert_eq!(css, attackdb_web::paint_css(&painted));
+        assert_eq!(
+            css.lines().filter(|l| l.contains("background")).count(),
+            painted.cells.iter().filter(|c| c.color.is_some()).count()
+        );
+        let json = send(
+            &state,
+            "GET",
+            &format!("/ui/layer.json?layer=saved:{id}@1&domain=enterprise"),
+            &[],
+            Body::empty(),
+        )
+        .await;
+        assert_eq!(json.status, StatusCode::OK);
+        assert_eq!(json.json()["name"], bear.name);
+        let missing = send(&state, "GET", "/layers/999", &[], Body::empty()).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+        // A note through the object page's form: refused from another site, kept from ours,
+        // shown on the page rendered and sanitised.
+        let form = format!(
+            "object=T1059.001&domain=enterprise-attack&next=%2Ftechniques%2FT1059%2F001%2F&body={}",
+            form_encode(&format!(
+                "Seen by **EDR rule 42** on servers, see layer:{id}. <script>alert(1)</script><img src=x onerror=alert(2)>"
+            ))
+        );
+        let forged = send(
+            &state,
+            "POST",
+            "/notes",
+            &[
+                (header::HOST, "attackdb.example"),
+                (header::ORIGIN, "https://evil.example"),
+                (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            ],
+            form.clone(),
+        )
+        .await;
+        assert_error(&forged, StatusCode::FORBIDDEN, "cross_site");
+        let posted = send(
+            &state,
+            "POST",
+            "/notes",
+            &[
+                (header::HOST, "attackdb.example"),
+                (header::ORIGIN, "http://attackdb.example"),
+                (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            ],
+            form,
+        )
+        .await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", text(&posted));
+        let to = posted.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(to.starts_with("/techniques/T1059/001/#note-"), "{to}");
+        let note_id: i64 = to.rsplit('-').next().unwrap().parse().unwrap();
+        let object = send(&state, "GET", "/techniques/T1059/001/", &[], Body::empty()).await;
+        let html = text(&object);
+        assert!(html.contains(&format!("id=\"note-{note_id}\"")));
+        assert!(
+            html.contains("Seen by <strong>EDR rule 42</strong>"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>alert") && !html.contains("onerror"));
+        assert!(html.contains("id=\"note-form\""));
+        let other = send(&state, "GET", "/techniques/T1059/003/", &[], Body::empty()).await;
+        assert!(text(&other).contains("id=\"no-notes\""));
+        let layer_page = send(&state, "GET", &format!("/layers/{id}"), &[], Body::empty()).await;
+        assert!(
+            text(&layer_page).contains(&format!("<a href=\"/notes/{note_id}\">note {note_id}</a>"))
+        );
+        let note_page = send(
+            &state,
+            "GET",
+            &format!("/notes/{note_id}"),
+            &[],
+            Body::empty(),
+        )
+        .await;
+        assert!(text(&note_page).contains(&format!("<a href=\"/layers/{id}\">layer {id}</a>")));
+        let stale = send(
+            &state,
+            "POST",
+            &format!("/notes/{note_id}/delete"),
+            &[(header::CONTENT_TYPE, "application/x-www-form-urlencoded")],
+            "version=9&next=%2Ftechniques%2FT1059%2F001%2F",
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        let deleted = send(
+            &state,
+            "POST",
+            &format!("/notes/{note_id}/delete"),
+            &[(header::CONTENT_TYPE, "application/x-www-form-urlencoded")],
+            "version=1&next=%2Ftechniques%2FT1059%2F001%2F",
+        )
+        .await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+        let after = send(&state, "GET", "/techniques/T1059/001/", &[], Body::empty()).await;
+        assert!(text(&after).contains("id=\"no-notes\""));
+
+        // Assessments: the list, one, its trend (an SVG in the page) and a comparison.
+        let mut ids = Vec::new();
+        for (taken, status) in [(1_000, "partly"), (2_000, "covered")] {
+            let body = serde_json::json!({
+                "name": "quarterly", "rule_set": "sigma", "domain": "enterprise-attack", "release": "18.1",
+                "taken_at": taken, "covered": 1, "total": 10, "percent": 10.0,
+                "tactics": [{"shortname": "execution", "id": "TA0002", "name": "Execution", "covered": 1, "partly": 0, "techniques": 10, "percent": 10.0}],
+                "techniques": {"T1059": {"name": "Command and Scripting Interpreter", "status": status, "rules": 3, "score": 1.0, "tactics": ["execution"]}}
+            });
+            let saved = send(
+                &state,
+                "POST",
+                "/api/v1/workspace/assessments",
+                &[],
+                body.to_string(),
+            )
+            .await;
+            ids.push(saved.json()["id"].as_i64().unwrap());
+        }
+        let list = text(&send(&state, "GET", "/assessments", &[], Body::empty()).await);
+        assert!(list.contains("/assessments/trend?name=quarterly"));
+        assert!(
+            list.contains(&format!(
+                "/assessments/compare?from={}&amp;to={}",
+                ids[0], ids[1]
+            )),
+            "{list}"
+        );
+        let one = send(
+            &state,
+            "GET",
+            &format!("/assessments/{}", ids[1]),
+            &[],
+            Body::empty(),
+        )
+        .await;
+        assert!(text(&one).contains(&format!(
+            "/assessments/compare?from={}&amp;to={}",
+            ids[0], ids[1]
+        )));
+        let trend = text(
+            &send(
+                &state,
+                "GET",
+                "/assessments/trend?name=quarterly",
+                &[],
+                Body::empty(),
+            )
+            .await,
+        );
+        assert!(trend.contains("<svg") && trend.contains("Execution (10%)"));
+        let compare = text(
+            &send(
+                &state,
+                "GET",
+                &format!("/assessments/compare?from={}&to={}", ids[0], ids[1]),
+                &[],
+                Body::empty(),
+            )
+            .await,
+        );
+        assert!(compare.contains("1 techniques gained, 0 lost"), "{compare}");
+        assert!(compare.contains("<a href=\"/techniques/T1059/\">T1059</a>"));
+        let nameless = send(
+            &state,
+            "GET",
+            "/assessments/trend?name=nothing",
+            &[],
+            Body::empty(),
+        )
+        .await;
+        assert_eq!(nameless.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn workspace_pages_need_a_user_where_users_exist() {
+    for (state, ws, _dir) in servers(false).await {
+        ws.add_user(&Actor::local(), "vic", Role::Viewer)
+            .await
+            .unwrap();
+        let secret = ws
+            .issue_token(&Actor::local(), "vic", "test")
+            .await
+            .unwrap()
+            .secret;
+        let page = send(
+            &state,
+            "GET",
+            "/layers",
+            &[(header::ACCEPT, "text/html")],
+            Body::empty(),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.headers[header::LOCATION], "/login?next=/layers");
+        // ATT&CK's pages stay open; the notes section is not shown to an anonymous reader.
+        let object = send(&state, "GET", "/techniques/T1059/001/", &[], Body::empty()).await;
+        assert_eq!(object.status, StatusCode::OK);
+        assert!(!text(&object).contains("team-notes"));
+        let bearer = format!("Bearer {secret}");
+        let seen = send(
+            &state,
+            "GET",
+            "/techniques/T1059/001/",
+            &[(header::AUTHORIZATION, &bearer)],
+            Body::empty(),
+        )
+        .await;
+        let html = text(&seen);
+        assert!(
+            html.contains("id=\"team-notes\"") && !html.contains("id=\"note-form\""),
+            "a viewer sees notes, no form"
+        );
+        let write = send(
+            &state,
+            "POST",
+            "/notes",
+            &[
+                (header::AUTHORIZATION, &bearer),
+                (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            ],
+            "object=T1059&body=x",
+        )
+        .await;
+        assert_eq!(write.status, StatusCode::FORBIDDEN);
+    }
+}

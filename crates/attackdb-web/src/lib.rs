@@ -364,8 +364,7 @@ impl Site {
                 let title = format!("{}: {}", page.id, page.name);
                 let mut nav = self.nav(Some(dataset.domain()), "", "object");
                 nav.q = String::new();
-                let notes =
-                    self.notes_context(team, &page.id, dataset.domain().as_str(), path);
+                let notes = self.notes_context(team, &page.id, dataset.domain().as_str(), path);
                 self.render(
                     "object.html",
                     nav,

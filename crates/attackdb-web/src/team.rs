@@ -82,14 +82,26 @@ fn object_href(object: &str, domain: &str) -> String {
         Some('S' | 's') => "software",
         Some('C' | 'c') => "campaigns",
         Some('M' | 'm') => "mitigations",
-        Some('D' | 'd') if object.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("DS")) => {
+        Some('D' | 'd')
+            if object
+                .get(..2)
+                .is_some_and(|p| p.eq_ignore_ascii_case("DS")) =>
+        {
             "datasources"
         }
-        Some('D' | 'd') if object.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("DET")) => {
+        Some('D' | 'd')
+            if object
+                .get(..3)
+                .is_some_and(|p| p.eq_ignore_ascii_case("DET")) =>
+        {
             "detectionstrategies"
         }
         Some('D' | 'd') => "datacomponents",
-        Some('A' | 'a') if object.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("AN")) => {
+        Some('A' | 'a')
+            if object
+                .get(..2)
+                .is_some_and(|p| p.eq_ignore_ascii_case("AN")) =>
+        {
             "analytics"
         }
         Some('A' | 'a') => "assets",
@@ -513,7 +525,11 @@ mod tests {
             url: "/notes/1".into(),
         };
         let view = note_view(&note);
-        assert!(view.html.contains("<strong>EDR rule 42</strong>"), "{}", view.html);
+        assert!(
+            view.html.contains("<strong>EDR rule 42</strong>"),
+            "{}",
+            view.html
+        );
         for bad in ["<script", "onerror", "javascript:"] {
             assert!(!view.html.contains(bad), "{bad} in {}", view.html);
         }

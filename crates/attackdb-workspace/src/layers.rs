@@ -24,8 +24,8 @@ pub struct NewLayer {
     pub name: Option<String>,
     /// Its ATT&CK release; else the layer's `versions.attack`.
     pub release: Option<String>,
-    /// Tags to find it by.
-    pub tags: Vec<String>,
+    /// Tags to find it by; `None` keeps a saved layer's tags (a new layer has none).
+    pub tags: Option<Vec<String>>,
 }
 
 /// A saved layer as lists show it.
@@ -118,8 +118,8 @@ struct Checked {
     name: String,
     domain: String,
     release: String,
-    tags: Vec<String>,
-    tags_json: String,
+    /// `None`: keep the tags the layer has.
+    tags_json: Option<String>,
     body: String,
     techniques: i64,
 }
@@ -154,27 +154,31 @@ fn check(new: &NewLayer) -> Result<Checked> {
         .unwrap_or_default()
         .trim()
         .to_string();
-    let mut tags: Vec<String> = new
-        .tags
-        .iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    tags.sort();
-    tags.dedup();
-    if tags.iter().any(|t| t.chars().count() > 64) || tags.len() > 32 {
-        return Err(Error::Invalid(
-            "at most 32 tags of at most 64 characters".to_string(),
-        ));
-    }
+    let tags = match &new.tags {
+        None => None,
+        Some(given) => {
+            let mut tags: Vec<String> = given
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
+            tags.sort();
+            tags.dedup();
+            if tags.iter().any(|t| t.chars().count() > 64) || tags.len() > 32 {
+                return Err(Error::Invalid(
+                    "at most 32 tags of at most 64 characters".to_string(),
+                ));
+            }
+            Some(tags)
+        }
+    };
     let body = layer_to_json(&layer)
         .map_err(|e| Error::Invalid(format!("cannot write the layer: {e}")))?;
     Ok(Checked {
         name: layer.name.clone(),
         domain: layer.domain.clone(),
         release,
-        tags_json: serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_string()),
-        tags,
+        tags_json: tags.map(|t| serde_json::to_string(&t).unwrap_or_else(|_| "[]".to_string())),
         body,
         techniques: i64::try_from(layer.techniques.len()).unwrap_or(i64::MAX),
     })
@@ -228,7 +232,11 @@ impl Workspace {
     /// Saves a new layer (revision 1).
     pub async fn save_layer(&self, actor: &Actor, new: &NewLayer) -> Result<SavedLayer> {
         actor.require(Role::Editor, "save layers")?;
-        let checked = check(new)?;
+        let mut checked = check(new)?;
+        let tags_json = checked
+            .tags_json
+            .get_or_insert_with(|| "[]".to_string())
+            .clone();
         let now = now_ms();
         let mut tx = self
             .pool
@@ -270,7 +278,7 @@ impl Workspace {
                 name: checked.name,
                 domain: checked.domain,
                 release: checked.release,
-                tags: checked.tags,
+                tags: tags_of(&tags_json),
                 owner: actor.name.clone(),
                 version: 1,
                 techniques: checked.techniques,
@@ -296,7 +304,7 @@ impl Workspace {
         let Some(given) = version else {
             return Err(Error::VersionRequired { kind: "layer", id });
         };
-        let checked = check(new)?;
+        let mut checked = check(new)?;
         let now = now_ms();
         let mut tx = self
             .pool
@@ -305,9 +313,9 @@ impl Workspace {
             .map_err(|e| Error::from_db("save a layer", e))?;
         // The write comes first, so a SQLite transaction takes the write lock before it reads.
         let updated = sqlx::query(
-            "UPDATE layers SET name = $1, domain = $2, release = $3, tags = $4, version = version + 1, \
+            "UPDATE layers SET name = $1, domain = $2, release = $3, tags = COALESCE($4, tags), version = version + 1, \
              techniques = $5, updated_at = $6, updated_by = $7 \
-             WHERE id = $8 AND version = $9 AND deleted = 0 RETURNING version",
+             WHERE id = $8 AND version = $9 AND deleted = 0 RETURNING version, tags",
         )
         .bind(&checked.name)
         .bind(&checked.domain)
@@ -332,6 +340,7 @@ impl Workspace {
             });
         };
         let revision: i64 = get(&row, "version")?;
+        checked.tags_json = Some(get(&row, "tags")?);
         self.write_revision(&mut tx, actor, id, revision, &checked, now)
             .await?;
         record(
@@ -367,7 +376,7 @@ impl Workspace {
         .bind(&checked.name)
         .bind(&checked.domain)
         .bind(&checked.release)
-        .bind(&checked.tags_json)
+        .bind(checked.tags_json.as_deref().unwrap_or("[]"))
         .bind(&checked.body)
         .bind(checked.techniques)
         .bind(&actor.name)

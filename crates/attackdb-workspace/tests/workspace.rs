@@ -216,7 +216,7 @@ async fn layers_keep_every_revision_and_refuse_stale_writes() {
                 &eve,
                 &NewLayer {
                     body: bear.clone(),
-                    tags: vec!["apt".into(), " russia ".into()],
+                    tags: Some(vec!["apt".into(), " russia ".into()]),
                     ..NewLayer::default()
                 },
             )
@@ -255,6 +255,12 @@ async fn layers_keep_every_revision_and_refuse_stale_writes() {
         assert_eq!(
             (v2.summary.version, v2.summary.name.as_str()),
             (2, "Bear, edited")
+        );
+        // A revision that names no tags keeps the layer's; the revision records them too.
+        assert_eq!(v2.summary.tags, vec!["apt", "russia"], "{backend}");
+        assert_eq!(
+            ws.revisions(id).await.unwrap()[1].tags,
+            vec!["apt", "russia"]
         );
         match ws
             .update_layer(
@@ -340,7 +346,7 @@ async fn layers_keep_every_revision_and_refuse_stale_writes() {
                 &admin(),
                 &NewLayer {
                     body: heat.clone(),
-                    tags: vec!["demo".into()],
+                    tags: Some(vec!["demo".into()]),
                     ..NewLayer::default()
                 },
             )
@@ -660,7 +666,7 @@ async fn export_and_import_round_trip_between_backends() {
                 &admin(),
                 &NewLayer {
                     body: bear.clone(),
-                    tags: vec!["x".into()],
+                    tags: Some(vec!["x".into()]),
                     ..NewLayer::default()
                 },
             )

@@ -109,8 +109,7 @@ fn new_layer(params: &Params, body: &Bytes) -> Result<NewLayer, ApiError> {
         release: params.get("release").map(str::to_string),
         tags: params
             .get("tags")
-            .map(|t| t.split(',').map(str::to_string).collect())
-            .unwrap_or_default(),
+            .map(|t| t.split(',').map(str::to_string).collect()),
     })
 }
 
@@ -318,7 +317,15 @@ pub(super) async fn ws_add_note(
     let object = note
         .object
         .ok_or_else(|| ApiError::invalid("a note names its `object` (an ATT&CK ID)"))?;
-    let (saved, notes) = add_note(&state, &ws, &actor, &object, note.domain.as_deref(), note.body).await?;
+    let (saved, notes) = add_note(
+        &state,
+        &ws,
+        &actor,
+        &object,
+        note.domain.as_deref(),
+        note.body,
+    )
+    .await?;
     let version = saved.version;
     let response = versioned(&headers, &saved, version, StatusCode::CREATED)?;
     Ok(with_notes(response, &notes))

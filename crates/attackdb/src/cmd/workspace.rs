@@ -164,9 +164,12 @@ pub fn database_url(database: &DatabaseArg, options: &Options) -> Result<String>
 
 /// Opens the workspace on `runtime`.
 pub fn open(runtime: &tokio::runtime::Runtime, url: &str) -> Result<Workspace> {
-    runtime
-        .block_on(Workspace::open(url))
-        .with_context(|| format!("cannot open the workspace {}", attackdb_workspace::redact(url)))
+    runtime.block_on(Workspace::open(url)).with_context(|| {
+        format!(
+            "cannot open the workspace {}",
+            attackdb_workspace::redact(url)
+        )
+    })
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -283,8 +286,7 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                         comparison.gained.len(),
                         comparison.lost.len()
                     )?;
-                    let mut table =
-                        Table::new(&["TACTIC", "COVERED", "PERCENT", "GAINED", "LOST"]);
+                    let mut table = Table::new(&["TACTIC", "COVERED", "PERCENT", "GAINED", "LOST"]);
                     for t in &comparison.tactics {
                         table.row(vec![
                             t.name.clone(),
@@ -313,9 +315,12 @@ pub fn run(args: &WorkspaceArgs, options: &Options, out: &mut dyn Write) -> Resu
                     table.row(all);
                     for series in &trend.tactics {
                         let mut row = vec![series.name.clone()];
-                        row.extend(series.percent.iter().map(|p| {
-                            p.map_or_else(|| "-".to_string(), |p| format!("{p:.2}%"))
-                        }));
+                        row.extend(
+                            series
+                                .percent
+                                .iter()
+                                .map(|p| p.map_or_else(|| "-".to_string(), |p| format!("{p:.2}%"))),
+                        );
                         table.row(row);
                     }
                     table.write(out, width)?;
@@ -484,7 +489,7 @@ async fn layer(
                         body,
                         name: name.clone(),
                         release: None,
-                        tags: tags.clone(),
+                        tags: Some(tags.clone()),
                     },
                 )
                 .await
