@@ -68,9 +68,50 @@ fn note_view(note: &Note) -> NoteView {
         updated_at: short_time(&note.updated_at),
         updated_by: note.updated_by.clone(),
         version: note.version,
-        html: markdown::render(&note.body, &[], &mut citations, ""),
+        html: markdown::render(&link_mentions(&note.body), &[], &mut citations, ""),
         url: note.url.clone(),
     }
+}
+
+/// `layer:12`, `assessment:3` and `note:7` in a note's text as Markdown links to their pages
+/// (the workspace keeps the same words as the note's links).
+fn link_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for (kind, plural) in [
+            ("layer:", "layers"),
+            ("assessment:", "assessments"),
+            ("note:", "notes"),
+        ] {
+            let Some(head) = rest.get(..kind.len()) else {
+                continue;
+            };
+            if !head.eq_ignore_ascii_case(kind) {
+                continue;
+            }
+            let word_start = out
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric() && !matches!(c, '[' | '/' | '(' | '`' | ':'));
+            let digits: String = rest[kind.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if word_start && !digits.is_empty() {
+                let written = &rest[..kind.len() + digits.len()];
+                out.push_str(&format!("[{written}](/{plural}/{digits})"));
+                rest = &rest[written.len()..];
+                continue 'scan;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
 }
 
 /// The website path of an ATT&CK ID (`T1059.001` → `/techniques/T1059/001/`), or of a STIX ID.
@@ -508,6 +549,23 @@ mod tests {
             object_href("x-mitre-data-component--1", ""),
             "/stix/x-mitre-data-component--1/"
         );
+    }
+
+    #[test]
+    fn mentions_become_links() {
+        assert_eq!(
+            link_mentions("see layer:12, Assessment:3 and note:7."),
+            "see [layer:12](/layers/12), [Assessment:3](/assessments/3) and [note:7](/notes/7)."
+        );
+        for kept in [
+            "multilayer:3",
+            "`layer:3`",
+            "[layer:3](/x)",
+            "layer:",
+            "layer:x",
+        ] {
+            assert_eq!(link_mentions(kept), kept);
+        }
     }
 
     #[test]

@@ -389,3 +389,89 @@ def test_sign_in_with_a_token_of_the_token_file(browser, tmp_path):
         browser.get(url + "/logout")
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def post_json(url, body, method="POST", headers=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    with urllib.request.urlopen(request) as r:
+        return json.load(r)
+
+
+def test_the_workspace_in_the_browser(browser, tmp_path):
+    """A saved layer at /layers/ID painted as the navigator crate paints it; a note with script
+    in it added through the object page's form, shown rendered and running nothing; the trend
+    page's chart drawn on the server."""
+    proc, url = start_server(DATA, "--database", str(tmp_path / "w.db"))
+    try:
+        csp_violations(browser)
+        path = os.path.join(LAYERS, "Bear_APT.json")
+        with open(path, "rb") as f:
+            saved = post_json(url + "/api/v1/workspace/layers?tags=apt", f.read())
+        expected = navigator_colours(path)
+        assert len(expected) > 100
+        browser.get(url + saved["url"])
+        assert "revision 1 of 1" in browser.find_element(By.ID, "saved-title").text
+        names = {
+            s.get_attribute("data-tactic"): s.find_element(By.CSS_SELECTOR, "h3 a").text
+            for s in browser.find_elements(By.CSS_SELECTOR, "#matrix > section.tactic")
+        }
+        seen = browser.execute_script(
+            """
+            const out = [];
+            document.querySelectorAll('#matrix section.tactic').forEach(function (s) {
+              s.querySelectorAll('li[data-t] > .cell').forEach(function (c) {
+                out.push([s.getAttribute('data-tactic'), c.parentElement.getAttribute('data-t'),
+                          getComputedStyle(c).backgroundColor]);
+              });
+            });
+            return out;"""
+        )
+        checked = 0
+        for tactic, technique, background in seen:
+            want = expected.get((names[tactic], technique))
+            if want:
+                assert background == rgb(want), (tactic, technique, background, want)
+                checked += 1
+        assert checked == len(expected), (checked, len(expected))
+        assert browser.find_element(By.ID, "layer-url").get_attribute("href") == url + saved["layer_url"]
+        shot(browser, "saved-layer")
+
+        # A note through the form, with script in it.
+        browser.get(url + "/techniques/T1059/001/")
+        assert browser.find_element(By.ID, "no-notes")
+        body = browser.find_element(By.ID, "note-body")
+        body.send_keys("Seen by **EDR rule 42** on servers only, see layer:%d.\n\n" % saved["id"] + HOSTILE
+                       + ' [x](javascript:window.__pwned=3) <svg onload="window.__pwned=5"></svg>')
+        browser.find_element(By.CSS_SELECTOR, "#note-form button[type=submit]").click()
+        WebDriverWait(browser, 30).until(ec.url_contains("#note-"))
+        note = browser.find_element(By.CSS_SELECTOR, "#team-notes .team-note")
+        assert note.find_element(By.TAG_NAME, "strong").text == "EDR rule 42"
+        no_script_ran(browser)
+        assert "onerror" not in browser.page_source and "onload=" not in browser.page_source
+        for a in note.find_elements(By.TAG_NAME, "a"):
+            assert not (a.get_attribute("href") or "").lower().startswith("javascript")
+        shot(browser, "note")
+        # The layer's page now says what names it.
+        browser.get(url + saved["url"])
+        assert browser.find_element(By.CSS_SELECTOR, "#saved-layer a[href^='/notes/']")
+
+        # Two assessments of one name: the trend page draws their tactics without script.
+        for taken, percent in ((1_000, 20.0), (2_000, 45.0)):
+            post_json(url + "/api/v1/workspace/assessments", json.dumps({
+                "name": "quarterly", "rule_set": "sigma", "domain": "enterprise-attack", "release": "18.1",
+                "taken_at": taken, "covered": 1, "total": 10, "percent": percent,
+                "tactics": [{"shortname": "execution", "id": "TA0002", "name": "Execution", "covered": 1,
+                             "partly": 0, "techniques": 10, "percent": percent}],
+                "techniques": {},
+            }).encode(), headers={"Content-Type": "application/json"})
+        browser.get(url + "/assessments/trend?name=quarterly")
+        chart = browser.find_element(By.CSS_SELECTOR, "figure.trend svg")
+        assert chart.is_displayed() and chart.size["width"] > 400
+        assert len(chart.find_elements(By.TAG_NAME, "polyline")) == 1
+        cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#trend-table tbody tr:nth-child(2) td")]
+        assert cells == ["20.0", "45.0"], cells
+        shot(browser, "trend")
+        assert csp_violations(browser) == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
