@@ -196,10 +196,10 @@ impl Workspace {
             .begin()
             .await
             .map_err(|e| Error::from_db("save an assessment", e))?;
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "INSERT INTO assessments (name, rule_set, fingerprint, domain, release, platform, taken_at, author, covered, partly, total, percent, results, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING {COLUMNS}, results"
+        ))
         .bind(name)
         .bind(new.rule_set.trim())
         .bind(new.fingerprint.trim())
@@ -216,7 +216,8 @@ impl Workspace {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| Error::from_db("save an assessment", e))?;
-        let id: i64 = get(&row, "id")?;
+        let saved = whole(&row)?;
+        let id = saved.summary.id;
         record(
             &mut tx,
             actor,
@@ -232,7 +233,7 @@ impl Workspace {
         tx.commit()
             .await
             .map_err(|e| Error::from_db("save an assessment", e))?;
-        self.assessment(id).await
+        Ok(saved)
     }
 
     /// Assessment `id`, whole.

@@ -111,6 +111,7 @@ impl Error {
             "read only",
             "disk is full",
             "disk full",
+            "disk i/o error",
             "no space",
             "database is locked",
             "unable to open",

@@ -312,11 +312,11 @@ impl Workspace {
             .await
             .map_err(|e| Error::from_db("save a layer", e))?;
         // The write comes first, so a SQLite transaction takes the write lock before it reads.
-        let updated = sqlx::query(
+        let updated = sqlx::query(&format!(
             "UPDATE layers SET name = $1, domain = $2, release = $3, tags = COALESCE($4, tags), version = version + 1, \
              techniques = $5, updated_at = $6, updated_by = $7 \
-             WHERE id = $8 AND version = $9 AND deleted = 0 RETURNING version, tags",
-        )
+             WHERE id = $8 AND version = $9 AND deleted = 0 RETURNING {LAYER_COLUMNS}"
+        ))
         .bind(&checked.name)
         .bind(&checked.domain)
         .bind(&checked.release)
@@ -339,7 +339,8 @@ impl Workspace {
                 current: current.version,
             });
         };
-        let revision: i64 = get(&row, "version")?;
+        let written = summary(&row)?;
+        let revision = written.version;
         checked.tags_json = Some(get(&row, "tags")?);
         self.write_revision(&mut tx, actor, id, revision, &checked, now)
             .await?;
@@ -355,7 +356,12 @@ impl Workspace {
         tx.commit()
             .await
             .map_err(|e| Error::from_db("save a layer", e))?;
-        self.layer(id).await
+        // What this write made, not a read after it: another editor's write may already have
+        // followed, and its version is not this one's.
+        Ok(SavedLayer {
+            summary: written,
+            layer: body_value(&checked.body)?,
+        })
     }
 
     async fn write_revision(

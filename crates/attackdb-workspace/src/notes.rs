@@ -113,10 +113,10 @@ impl Workspace {
             .begin()
             .await
             .map_err(|e| Error::from_db("save a note", e))?;
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "INSERT INTO notes (object, domain, body, author, created_at, updated_at, updated_by, version) \
-             VALUES ($1, $2, $3, $4, $5, $5, $4, 1) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $5, $4, 1) RETURNING {NOTE_COLUMNS}"
+        ))
         .bind(new.object.trim())
         .bind(new.domain.trim())
         .bind(body)
@@ -125,7 +125,8 @@ impl Workspace {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| Error::from_db("save a note", e))?;
-        let id: i64 = get(&row, "id")?;
+        let added = note(&row)?;
+        let id = added.id;
         set_mentions(&mut tx, "note", id, body).await?;
         record(
             &mut tx,
@@ -139,7 +140,8 @@ impl Workspace {
         tx.commit()
             .await
             .map_err(|e| Error::from_db("save a note", e))?;
-        self.note(id).await
+        // What this write made, not a read after it (another write may follow at once).
+        Ok(added)
     }
 
     /// Replaces note `id`'s text; it must still be at `version`.
@@ -160,19 +162,19 @@ impl Workspace {
             .begin()
             .await
             .map_err(|e| Error::from_db("save a note", e))?;
-        let done = sqlx::query(
+        let done = sqlx::query(&format!(
             "UPDATE notes SET body = $1, updated_at = $2, updated_by = $3, version = version + 1 \
-             WHERE id = $4 AND version = $5 AND deleted = 0",
-        )
+             WHERE id = $4 AND version = $5 AND deleted = 0 RETURNING {NOTE_COLUMNS}"
+        ))
         .bind(body)
         .bind(now_ms())
         .bind(&actor.name)
         .bind(id)
         .bind(given)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| Error::from_db("save a note", e))?;
-        if done.rows_affected() == 0 {
+        let Some(row) = done else {
             drop(tx);
             let current = self.note(id).await?;
             return Err(Error::Conflict {
@@ -181,7 +183,8 @@ impl Workspace {
                 given,
                 current: current.version,
             });
-        }
+        };
+        let changed = note(&row)?;
         set_mentions(&mut tx, "note", id, body).await?;
         record(
             &mut tx,
@@ -195,7 +198,7 @@ impl Workspace {
         tx.commit()
             .await
             .map_err(|e| Error::from_db("save a note", e))?;
-        self.note(id).await
+        Ok(changed)
     }
 
     /// Deletes note `id` (at `version`).

@@ -44,7 +44,8 @@ pub fn attackdb_in(cwd: &Path, data: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn attackdb_command(data: &Path, args: &[&str], columns: usize) -> Command {
+/// The command [`attackdb`] runs, to spawn or wrap.
+pub fn attackdb_command(data: &Path, args: &[&str], columns: usize) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_attackdb"));
     command
         .arg("--data")
