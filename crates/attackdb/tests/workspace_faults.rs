@@ -367,11 +367,82 @@ fn a_full_disk_refuses_writes_and_attack_answers_go_on() {
     }
 }
 
+/// SQLite: the database file (and its folder) read-only, the server run as a user the modes
+/// bind (root ignores them: then the server runs as `nobody` through `setpriv`).
+fn sqlite_read_only(data: &Path, layer: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("w.db");
+    let database = db.display().to_string();
+    let warm = common::attackdb(data, &["stats", "--json"]);
+    assert!(warm.status.success());
+    let first = serve(data, &database, None);
+    let (status, _, _) = http(first.addr, "POST", "/api/v1/workspace/layers", &[], layer).unwrap();
+    assert_eq!(status, 201);
+    drop(first);
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        mode(&entry.unwrap().path(), 0o444);
+    }
+    mode(&folder, 0o555);
+    mode(dir.path(), 0o755);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let wrap = root.then(|| {
+        (
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups"]
+                .map(String::from)
+                .to_vec(),
+        )
+    });
+    if let Some((program, args)) = &wrap {
+        // `nobody` must reach the binary, the releases and the data home.
+        let probe = common::attackdb_command(data, &["stats", "--json"], 100);
+        let reaches = Command::new(program)
+            .args(args)
+            .arg(probe.get_program())
+            .args(probe.get_args())
+            .envs(probe.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !reaches {
+            eprintln!(
+                "\n!!! the read-only SQLite file is not checked: `nobody` cannot run {} on {} !!!\n",
+                probe.get_program().to_string_lossy(),
+                data.display()
+            );
+            mode(&folder, 0o755);
+            return;
+        }
+    }
+    let server = serve(data, &database, wrap);
+    let (saved, status, refusal) = save_until_refused(server.addr, layer);
+    assert_eq!((saved, status), (0, 503), "{refusal}");
+    assert_eq!(refusal["code"], "workspace_unavailable");
+    assert!(
+        refusal["message"].as_str().unwrap().contains("readonly"),
+        "{refusal}"
+    );
+    attack_answers(server.addr);
+    let list = get_json(server.addr, "/api/v1/workspace/layers");
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    drop(server);
+    mode(&folder, 0o755);
+}
+
 #[test]
 fn a_read_only_database_refuses_writes_and_attack_answers_go_on() {
     let (Some(data), Some(bear)) = (common::data_dir(), layer_file("Bear_APT.json")) else {
         return;
     };
+    sqlite_read_only(&data, &bear);
     // PostgreSQL: the database made read-only (`default_transaction_read_only`, as a standby or
     // a locked-down database is) after the schema was made.
     let Some(url) = attackdb_testdata::fresh_postgres_database("readonly") else {
