@@ -170,11 +170,7 @@ async fn saved_layer(
             Some(r) => ws.revision(id, r).await?.layer.to_string(),
             None => ws.layer_json(id).await?.1,
         };
-        let (names, named_by) = ws.links("layer", id).await?;
-        let links = Links {
-            names: &names,
-            named_by: &named_by,
-        };
+        let links = links(&ws, "layer", id).await?;
         Ok(state
             .site()?
             .saved_layer_page(&summary, &revisions, shown, &file, &links, &query)?)
@@ -193,14 +189,16 @@ async fn note(
         let (_, ws) = read(&state, &identity).await?;
         let id = id_of(&id, "note")?;
         let note = ws.note(id).await?;
-        let (names, named_by) = ws.links("note", id).await?;
-        let links = Links {
-            names: &names,
-            named_by: &named_by,
-        };
+        let links = links(&ws, "note", id).await?;
         Ok(state.site()?.note_page(&note, &links)?)
     };
     finish(&state, &uri.to_string(), &headers, page.await)
+}
+
+/// What workspace object `kind` `id` names, and what names it.
+async fn links(ws: &Workspace, kind: &str, id: i64) -> Result<Links, PageError> {
+    let (names, named_by) = ws.links(kind, id).await?;
+    Ok(Links { names, named_by })
 }
 
 /// A form's fields.
@@ -302,11 +300,7 @@ async fn assessment(
             .take_while(|s| s.id != id)
             .last()
             .map(|s| s.id);
-        let (names, named_by) = ws.links("assessment", id).await?;
-        let links = Links {
-            names: &names,
-            named_by: &named_by,
-        };
+        let links = links(&ws, "assessment", id).await?;
         Ok(state.site()?.assessment_page(&a, previous, &links)?)
     };
     finish(&state, &uri.to_string(), &headers, page.await)

@@ -67,6 +67,8 @@
     const downloads = document.getElementById("downloads");
     const sideBox = document.getElementById("side-box");
     const side = document.getElementById("side-by-side");
+    const wsSave = document.getElementById("ws-save");
+    const saved = document.getElementById("saved-layer");
     const open = [];
     let current = -1;
     const query = "domain=" + encodeURIComponent(domain) + "&release=" + encodeURIComponent(release);
@@ -118,6 +120,7 @@
       sideBox.hidden = open.length < 2;
       downloads.hidden = open.length < 1 && !downloads.querySelector(".server-dl");
       downloads.querySelectorAll(".client-dl").forEach(function (b) { b.hidden = open.length < 1; });
+      if (wsSave) wsSave.hidden = open.length < 1;
     }
 
     function clear() {
@@ -299,6 +302,26 @@
     });
     downloads.querySelectorAll(".client-dl").forEach(function (b) {
       b.addEventListener("click", function () { download(b.getAttribute("data-format")); });
+    });
+    // The shown layer into the team's workspace: on a saved layer's page, the layer it shows
+    // becomes its next revision (naming the version the page was made from: a change by
+    // someone else since is refused, not overwritten); any other layer is saved as a new one.
+    if (wsSave) wsSave.addEventListener("click", function () {
+      if (current < 0) return;
+      const entry = open[current];
+      const body = JSON.stringify(entry.layer);
+      const headers = { "Content-Type": "application/json" };
+      let url = "/api/v1/workspace/layers";
+      let method = "POST";
+      if (saved && entry.label.indexOf("saved:") === 0) {
+        url += "/" + saved.getAttribute("data-layer");
+        method = "PUT";
+        headers["If-Match"] = '"' + saved.getAttribute("data-version") + '"';
+      }
+      fetch(url, { method: method, headers: headers, body: body })
+        .then(function (r) { return r.ok ? r.json() : fail(r); })
+        .then(function (layer) { window.location.assign(layer.url); })
+        .catch(function (e) { say("not saved: " + e.message); });
     });
     // A layer the server made for this page joins the open layers, so it can be combined.
     const spec = document.getElementById("layer-spec").value.trim();

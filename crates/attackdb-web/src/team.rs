@@ -35,11 +35,11 @@ pub struct NotesView<'a> {
 
 /// What a workspace object names and what names it.
 #[derive(Debug, Default)]
-pub struct Links<'a> {
+pub struct Links {
     /// The objects its text names.
-    pub names: &'a [Mention],
+    pub names: Vec<Mention>,
     /// The objects whose text names it.
-    pub named_by: &'a [Mention],
+    pub named_by: Vec<Mention>,
 }
 
 /// A note as a page shows it: its Markdown rendered and sanitised like every ATT&CK text.
@@ -184,6 +184,21 @@ fn link_views(mentions: &[Mention]) -> Vec<LinkView> {
 }
 
 impl Site {
+    /// A page of `team.html`: its `view`, under the navigation's `section`.
+    fn team_page(
+        &self,
+        section: &'static str,
+        view: &str,
+        title: String,
+        page: minijinja::Value,
+    ) -> Result<String, WebError> {
+        self.render(
+            "team.html",
+            self.nav(None, "", section),
+            minijinja::context! { view, title, ..page },
+        )
+    }
+
     /// The notes section of an object page.
     pub(crate) fn notes_context(
         &self,
@@ -215,12 +230,11 @@ impl Site {
                 }
             })
             .collect();
-        self.render(
-            "team.html",
-            self.nav(None, "", "layers"),
+        self.team_page(
+            "layers",
+            "layers",
+            "Saved layers".to_string(),
             minijinja::context! {
-                view => "layers",
-                title => "Saved layers",
                 layers => rows,
                 q => query.get("q").map_or("", String::as_str),
                 tag => query.get("tag").map_or("", String::as_str),
@@ -236,7 +250,7 @@ impl Site {
         revisions: &[RevisionSummary],
         shown: Option<i64>,
         layer_file: &str,
-        links: &Links<'_>,
+        links: &Links,
         query: &Query,
     ) -> Result<String, WebError> {
         let (dataset, banner) = self.saved_dataset(&summary.domain, &summary.release)?;
@@ -253,8 +267,8 @@ impl Site {
                 ..minijinja::Value::from_serialize(r)
             }).collect::<Vec<_>>(),
             banner => banner,
-            names => link_views(links.names),
-            named_by => link_views(links.named_by),
+            names => link_views(&links.names),
+            named_by => link_views(&links.named_by),
         };
         self.matrix_with(
             dataset,
@@ -289,16 +303,15 @@ impl Site {
     }
 
     /// `/notes/ID`: one note, its object, and what it names and what names it.
-    pub fn note_page(&self, note: &Note, links: &Links<'_>) -> Result<String, WebError> {
-        self.render(
-            "team.html",
-            self.nav(None, "", "notes"),
+    pub fn note_page(&self, note: &Note, links: &Links) -> Result<String, WebError> {
+        self.team_page(
+            "notes",
+            "note",
+            format!("Note {} on {}", note.id, note.object),
             minijinja::context! {
-                view => "note",
-                title => format!("Note {} on {}", note.id, note.object),
                 note => note_view(note),
-                names => link_views(links.names),
-                named_by => link_views(links.named_by),
+                names => link_views(&links.names),
+                named_by => link_views(&links.named_by),
             },
         )
     }
@@ -324,10 +337,11 @@ impl Site {
                 }
             })
             .collect();
-        self.render(
-            "team.html",
-            self.nav(None, "", "assessments"),
-            minijinja::context! { view => "assessments", title => "Assessments", groups },
+        self.team_page(
+            "assessments",
+            "assessments",
+            "Assessments".to_string(),
+            minijinja::context! { groups },
         )
     }
 
@@ -336,7 +350,7 @@ impl Site {
         &self,
         assessment: &Assessment,
         previous: Option<i64>,
-        links: &Links<'_>,
+        links: &Links,
     ) -> Result<String, WebError> {
         let techniques: Vec<_> = assessment
             .techniques
@@ -349,19 +363,21 @@ impl Site {
                 }
             })
             .collect();
-        self.render(
-            "team.html",
-            self.nav(None, "", "assessments"),
+        self.team_page(
+            "assessments",
+            "assessment",
+            format!(
+                "Assessment {}: {}",
+                assessment.summary.id, assessment.summary.name
+            ),
             minijinja::context! {
-                view => "assessment",
-                title => format!("Assessment {}: {}", assessment.summary.id, assessment.summary.name),
                 a => assessment.summary.clone(),
                 taken => short_time(&assessment.summary.taken_at),
                 tactics => assessment.tactics.clone(),
                 techniques,
                 previous,
-                names => link_views(links.names),
-                named_by => link_views(links.named_by),
+                names => link_views(&links.names),
+                named_by => link_views(&links.named_by),
             },
         )
     }
@@ -369,12 +385,11 @@ impl Site {
     /// `/assessments/trend?name=NAME`: each tactic's coverage over the assessments of a name,
     /// drawn on the server (an SVG in the page) and given as a table.
     pub fn trend_page(&self, name: &str, trend: &Trend) -> Result<String, WebError> {
-        self.render(
-            "team.html",
-            self.nav(None, "", "assessments"),
+        self.team_page(
+            "assessments",
+            "trend",
+            format!("Coverage over time: {name}"),
             minijinja::context! {
-                view => "trend",
-                title => format!("Coverage over time: {name}"),
                 name,
                 svg => trend_svg(name, trend),
                 points => trend.points.iter().map(|p| minijinja::context! {
@@ -408,12 +423,14 @@ impl Site {
                 }
             })
             .collect();
-        self.render(
-            "team.html",
-            self.nav(None, "", "assessments"),
+        self.team_page(
+            "assessments",
+            "compare",
+            format!(
+                "Assessment {} against {}",
+                comparison.to.id, comparison.from.id
+            ),
             minijinja::context! {
-                view => "compare",
-                title => format!("Assessment {} against {}", comparison.to.id, comparison.from.id),
                 c => comparison,
                 gained => link(&comparison.gained),
                 lost => link(&comparison.lost),

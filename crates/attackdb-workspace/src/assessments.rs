@@ -302,47 +302,6 @@ impl Workspace {
         id: i64,
         version: Option<i64>,
     ) -> Result<()> {
-        actor.require(Role::Editor, "delete assessments")?;
-        let Some(given) = version else {
-            return Err(Error::VersionRequired {
-                kind: "assessment",
-                id,
-            });
-        };
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| Error::from_db("delete an assessment", e))?;
-        let done = sqlx::query(
-            "UPDATE assessments SET deleted = 1, version = version + 1 WHERE id = $1 AND version = $2 AND deleted = 0",
-        )
-        .bind(id)
-        .bind(given)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| Error::from_db("delete an assessment", e))?;
-        if done.rows_affected() == 0 {
-            drop(tx);
-            let current = self.assessment(id).await?;
-            return Err(Error::Conflict {
-                kind: "assessment",
-                id,
-                given,
-                current: current.summary.version,
-            });
-        }
-        record(
-            &mut tx,
-            actor,
-            "assessment.delete",
-            "assessment",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit()
-            .await
-            .map_err(|e| Error::from_db("delete an assessment", e))
+        self.soft_delete(actor, "assessment", id, version).await
     }
 }

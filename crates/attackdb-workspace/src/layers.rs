@@ -404,40 +404,7 @@ impl Workspace {
     /// Deletes layer `id` (at `version`); its revisions stay for the audit's sake but it is in
     /// no list and no URL.
     pub async fn delete_layer(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<()> {
-        actor.require(Role::Editor, "delete layers")?;
-        let Some(given) = version else {
-            return Err(Error::VersionRequired { kind: "layer", id });
-        };
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| Error::from_db("delete a layer", e))?;
-        let done = sqlx::query(
-            "UPDATE layers SET deleted = 1, version = version + 1, updated_at = $1, updated_by = $2 \
-             WHERE id = $3 AND version = $4 AND deleted = 0",
-        )
-        .bind(now_ms())
-        .bind(&actor.name)
-        .bind(id)
-        .bind(given)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| Error::from_db("delete a layer", e))?;
-        if done.rows_affected() == 0 {
-            drop(tx);
-            let current = self.layer_summary(id).await?;
-            return Err(Error::Conflict {
-                kind: "layer",
-                id,
-                given,
-                current: current.version,
-            });
-        }
-        record(&mut tx, actor, "layer.delete", "layer", &id.to_string(), "").await?;
-        tx.commit()
-            .await
-            .map_err(|e| Error::from_db("delete a layer", e))
+        self.soft_delete(actor, "layer", id, version).await
     }
 
     /// Layer `id` as lists show it.

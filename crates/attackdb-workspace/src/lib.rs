@@ -18,6 +18,7 @@ mod audit;
 mod backup;
 mod changes;
 mod coverage;
+mod deletion;
 mod error;
 mod layers;
 mod mentions;

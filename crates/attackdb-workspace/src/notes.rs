@@ -203,41 +203,7 @@ impl Workspace {
 
     /// Deletes note `id` (at `version`).
     pub async fn delete_note(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<()> {
-        actor.require(Role::Editor, "delete notes")?;
-        let Some(given) = version else {
-            return Err(Error::VersionRequired { kind: "note", id });
-        };
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| Error::from_db("delete a note", e))?;
-        let done = sqlx::query(
-            "UPDATE notes SET deleted = 1, version = version + 1, updated_at = $1, updated_by = $2 \
-             WHERE id = $3 AND version = $4 AND deleted = 0",
-        )
-        .bind(now_ms())
-        .bind(&actor.name)
-        .bind(id)
-        .bind(given)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| Error::from_db("delete a note", e))?;
-        if done.rows_affected() == 0 {
-            drop(tx);
-            let current = self.note(id).await?;
-            return Err(Error::Conflict {
-                kind: "note",
-                id,
-                given,
-                current: current.version,
-            });
-        }
-        set_mentions(&mut tx, "note", id, "").await?;
-        record(&mut tx, actor, "note.delete", "note", &id.to_string(), "").await?;
-        tx.commit()
-            .await
-            .map_err(|e| Error::from_db("delete a note", e))
+        self.soft_delete(actor, "note", id, version).await
     }
 
     /// Note `id`.

@@ -455,6 +455,19 @@ def test_the_workspace_in_the_browser(browser, tmp_path):
         browser.get(url + saved["url"])
         assert browser.find_element(By.CSS_SELECTOR, "#saved-layer a[href^='/notes/']")
 
+        # A layer opened from a file is saved from the matrix; on its page, saved again as a
+        # new revision.
+        browser.get(url + "/matrices/enterprise/")
+        browser.find_element(By.ID, "layer-file").send_keys(os.path.join(LAYERS, "heatmap_layer.json"))
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "ws-save").is_displayed())
+        browser.find_element(By.ID, "ws-save").click()
+        WebDriverWait(browser, 30).until(ec.url_matches(r"/layers/\d+$"))
+        assert "revision 1 of 1" in browser.find_element(By.ID, "saved-title").text
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "ws-save").is_displayed())
+        browser.find_element(By.ID, "ws-save").click()
+        WebDriverWait(browser, 30).until(
+            lambda d: "revision 2 of 2" in d.find_element(By.ID, "saved-title").text)
+
         # Two assessments of one name: the trend page draws their tactics without script.
         for taken, percent in ((1_000, 20.0), (2_000, 45.0)):
             post_json(url + "/api/v1/workspace/assessments", json.dumps({
