@@ -23,6 +23,7 @@ import urllib.request
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -465,7 +466,7 @@ def test_the_workspace_in_the_browser(browser, tmp_path):
         assert "revision 1 of 1" in browser.find_element(By.ID, "saved-title").text
         WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "ws-save").is_displayed())
         browser.find_element(By.ID, "ws-save").click()
-        WebDriverWait(browser, 30).until(
+        WebDriverWait(browser, 30, ignored_exceptions=[StaleElementReferenceException]).until(
             lambda d: "revision 2 of 2" in d.find_element(By.ID, "saved-title").text)
 
         # Two assessments of one name: the trend page draws their tactics without script.
