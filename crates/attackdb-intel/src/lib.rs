@@ -30,6 +30,7 @@ mod corpus;
 mod emulate;
 mod error;
 mod input;
+mod map;
 mod predict;
 mod profile;
 mod resolve;
@@ -51,6 +52,11 @@ pub use error::{Error, Result};
 pub use input::{
     parse_technique_ids, parse_technique_text, read_technique_file, InputProblem, ListFormat,
     ProblemKind, TechniqueList,
+};
+pub use map::{
+    evaluate_mapping, html_text, map_text, report_text, DocumentScores, Entity, Evidence, Format,
+    MapAnswer, MapEvaluation, MapModel, MapOptions, MappedSentence, MappedTechnique, SentenceRef,
+    SentenceScores, SentenceTechnique, MAP_NOTE, MAX_REPORT_BYTES,
 };
 pub use predict::{predict, predict_in, PredictAnswer, PredictMethod, PredictOptions, Prediction};
 pub use profile::{
