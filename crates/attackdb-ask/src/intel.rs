@@ -331,3 +331,85 @@ pub fn emulate<'l, L: Library + ?Sized>(
         intel::emulate_dir(d, reference, atomics, &options)
     })
 }
+
+/// `map FILE`: a report's techniques.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapRequest {
+    /// The report's name (its file), for messages and the layer's name.
+    pub name: String,
+    /// At most this many techniques (default 20).
+    pub top: usize,
+    /// Techniques below this score are left out (default 0.2).
+    pub min_score: f64,
+    /// Domain and release.
+    #[serde(flatten)]
+    pub scope: Scope,
+}
+
+impl Default for MapRequest {
+    fn default() -> MapRequest {
+        let options = intel::MapOptions::default();
+        MapRequest {
+            name: "report".to_string(),
+            top: options.top,
+            min_score: options.min_score,
+            scope: Scope::default(),
+        }
+    }
+}
+
+/// Answers `map`: `report` (its bytes: text, Markdown or HTML) on the release the scope names.
+pub fn map<'l, L: Library + ?Sized>(
+    library: &'l L,
+    request: &MapRequest,
+    report: &[u8],
+) -> Result<Answered<'l, intel::MapAnswer>> {
+    let dataset = request.scope.check()?.dataset(library)?;
+    if !(0.0..=1.0).contains(&request.min_score) {
+        return Err(Error::bad_parameter(format!(
+            "--min-score is between 0 and 1, not {}",
+            request.min_score
+        )));
+    }
+    let (format, text) = intel::report_text(&request.name, report)?;
+    let model = intel::MapModel::cached(dataset);
+    let options = intel::MapOptions {
+        top: request.top,
+        min_score: request.min_score,
+        ..intel::MapOptions::default()
+    };
+    let answer = intel::map_text(dataset, &model, format, &text, &options);
+    Ok(Answered { dataset, answer })
+}
+
+/// `map --evaluate FROM`: the mapping learned from release `trained_on` scored on what the
+/// scope's release added.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapEvaluationRequest {
+    /// The older release the model learns from (`X.Y`).
+    pub trained_on: String,
+    /// Domain and the newer release.
+    #[serde(flatten)]
+    pub scope: Scope,
+}
+
+/// Answers `map --evaluate`.
+pub fn evaluate_mapping<L: Library + ?Sized>(
+    library: &L,
+    request: &MapEvaluationRequest,
+) -> Result<intel::MapEvaluation> {
+    let checked = request.scope.check()?;
+    let new = checked.dataset(library)?;
+    let old_scope = Scope::new(Some(new.domain().as_str()), Some(&request.trained_on)).check()?;
+    let old = old_scope.dataset(library)?;
+    if old.release() >= new.release() {
+        return Err(Error::bad_parameter(format!(
+            "the model learns from an older release than it is tested on: {} is not older than {}",
+            old.release(),
+            new.release()
+        )));
+    }
+    Ok(intel::evaluate_mapping(old, new))
+}

@@ -32,8 +32,9 @@ pub use coverage::{
 pub use diff::{diff, diff_document, DiffRequest};
 pub use error::{echo, kb_code, Error, Kind, Result, ECHO_CHARS};
 pub use intel::{
-    attribute, emulate, overlap, predict, profile, similar, Answered, AttributeRequest,
-    EmulateRequest, Observations, OverlapRequest, PredictRequest, ProfileRequest, SimilarRequest,
+    attribute, emulate, evaluate_mapping, map, overlap, predict, profile, similar, Answered,
+    AttributeRequest, EmulateRequest, MapEvaluationRequest, MapRequest, Observations,
+    OverlapRequest, PredictRequest, ProfileRequest, SimilarRequest,
 };
 pub use layer::{
     combine, excel, export_layers, generate_batch, generate_layer, is_no_data, layer_dataset,

@@ -135,6 +135,9 @@ pub enum Command {
         #[arg(long)]
         direct: bool,
     },
+    /// A threat report (text, Markdown, HTML) to the ATT&CK techniques it describes, with the
+    /// sentences and procedure examples behind each: suggestions for an analyst to review
+    Map(crate::cmd::MapArgs),
     /// Threat intelligence and emulation: profile, similar, overlap, attribute, predict, emulate
     #[command(flatten)]
     Intel(crate::cmd::IntelCommand),

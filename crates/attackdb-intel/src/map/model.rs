@@ -297,7 +297,31 @@ pub(crate) fn names_of(dataset: &Dataset, id: ObjId) -> Vec<&str> {
     names
 }
 
+/// The models built in this process, one per loaded release (a server maps many reports
+/// with one).
+type Cache = std::sync::Mutex<Vec<(usize, String, std::sync::Arc<MapModel>)>>;
+
 impl MapModel {
+    /// The model of `dataset`, built at the first call for it and kept for the process.
+    pub fn cached(dataset: &Dataset) -> std::sync::Arc<MapModel> {
+        static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let key = (
+            std::ptr::from_ref(dataset) as usize,
+            format!("{} {}", dataset.domain(), dataset.release()),
+        );
+        if let Ok(kept) = cache.lock() {
+            if let Some((_, _, model)) = kept.iter().find(|(a, r, _)| *a == key.0 && *r == key.1) {
+                return model.clone();
+            }
+        }
+        let model = std::sync::Arc::new(MapModel::build(dataset));
+        if let Ok(mut kept) = cache.lock() {
+            kept.push((key.0, key.1, model.clone()));
+        }
+        model
+    }
+
     /// Learns the model of `dataset`: every live technique and sub-technique, with its
     /// description's sentences and its procedure examples.
     pub fn build(dataset: &Dataset) -> MapModel {

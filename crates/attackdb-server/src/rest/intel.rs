@@ -152,3 +152,71 @@ pub(super) async fn emulate(
     };
     Ok(with_notes(response, &answered.notes))
 }
+
+/// `POST /api/v1/map`: the body is the report (text, Markdown or HTML), as `attackdb map
+/// FILE` reads it; `format=layer` answers the Navigator layer, `md` and `html` the marked text.
+pub(super) async fn map(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let params = params(query)?;
+    let min_score = match params.get("min_score") {
+        Some(v) => v.parse::<f64>().map_err(|_| {
+            ApiError::bad_parameter(format!(
+                "`min_score` is a number from 0 to 1, not `{}`",
+                attackdb_ask::echo(v)
+            ))
+        })?,
+        None => attackdb_intel::MapOptions::default().min_score,
+    };
+    let request = attackdb_ask::MapRequest {
+        name: params.get("name").unwrap_or("report").to_string(),
+        top: params.count("top", 20)?,
+        min_score,
+        scope: scope(&params),
+    };
+    let format = params.get("format").unwrap_or("json").to_string();
+    if !matches!(format.as_str(), "json" | "layer" | "md" | "html") {
+        return Err(ApiError::bad_parameter(format!(
+            "unknown format `{}`: json, layer, md or html",
+            attackdb_ask::echo(&format)
+        )));
+    }
+    // The first report of a release builds its model (most of a second): off the async workers.
+    let kb = state.kb();
+    let name = request.name.clone();
+    let mapped = tokio::task::spawn_blocking(move || {
+        attackdb_ask::map(kb, &request, &body).map(|a| (a.dataset, a.answer))
+    })
+    .await
+    .map_err(|e| ApiError {
+        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        code: "internal",
+        message: format!("the mapping stopped: {e}"),
+        hint: None,
+    })??;
+    let (dataset, answer) = mapped;
+    match format.as_str() {
+        "layer" => {
+            let layer = answer.to_layer(dataset, &name);
+            Ok(respond(
+                &headers,
+                JSON,
+                nav::layer_to_json(&layer)?.into_bytes(),
+            ))
+        }
+        "md" => Ok(respond(
+            &headers,
+            "text/markdown; charset=utf-8",
+            answer.to_markdown(&name).into_bytes(),
+        )),
+        "html" => Ok(respond(
+            &headers,
+            "text/html; charset=utf-8",
+            answer.to_html(&name).into_bytes(),
+        )),
+        _ => json(&headers, &answer),
+    }
+}

@@ -316,6 +316,14 @@ pub const ROUTES: &[RouteDoc] = &[
         handler: || get(attribute),
     },
     RouteDoc {
+        method: "POST",
+        path: "/api/v1/map",
+        summary: "A threat report (the body: text, Markdown or HTML) to the techniques it describes, suggestions for an analyst (`attackdb map FILE --json`)",
+        params: &[DOMAIN, RELEASE, ("name", "the report's name (the layer's name)"), ("top", "at most this many techniques (default 20)"), ("min_score", "leave out techniques below this score, 0 to 1 (default 0.2)"), ("format", "json (default), layer, md or html")],
+        response: (JSON, "MapAnswer"),
+        handler: || post(map),
+    },
+    RouteDoc {
         method: "GET",
         path: "/api/v1/predict",
         summary: "The techniques most likely to come with observed ones (`attackdb predict ID... --json`)",

@@ -5,6 +5,7 @@ mod data;
 mod diff;
 mod intel;
 mod layer;
+mod map;
 mod migrate;
 mod query;
 mod serve;
@@ -15,6 +16,7 @@ pub use coverage::CoverageArgs;
 pub use diff::DiffFormat;
 pub use intel::IntelCommand;
 pub use layer::{ExportCommand, LayerCommand};
+pub use map::MapArgs;
 pub use migrate::MigrateCommand;
 pub use serve::ServeArgs;
 pub use visibility::VisibilityArgs;
@@ -43,6 +45,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         } => diff::run(from, to, *format, output.as_deref(), &options, out),
         Command::Coverage(args) => coverage::run(args, &options, out),
         Command::Visibility(args) => visibility::run(args, &options, out),
+        Command::Map(args) => map::run(args, &options, out),
         Command::Serve(args) => serve::run(args, &options, out),
         Command::Workspace(args) => workspace::run(args, &options, out),
         Command::Intel(command) => intel::run(command, &options, out),
