@@ -158,9 +158,55 @@ fn round3(x: f64) -> f64 {
 #[derive(Debug)]
 pub(crate) struct Names {
     /// (lowercase name, technique ID).
-    techniques: Vec<(String, String)>,
+    pub(crate) techniques: Vec<(String, String)>,
     /// (name as written, ID, name, kind).
     entities: Vec<(String, String, String, &'static str)>,
+    /// Finds the technique names in a sentence (ASCII case-insensitive), once [`Names::compile`]d.
+    technique_finder: Option<aho_corasick::AhoCorasick>,
+    /// Finds the entities' names and aliases (case as written).
+    entity_finder: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Names {
+    /// Makes the finders of the names kept.
+    pub(crate) fn compile(&mut self) {
+        self.technique_finder = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(self.techniques.iter().map(|(n, _)| n.as_str()))
+            .ok();
+        self.entity_finder =
+            aho_corasick::AhoCorasick::new(self.entities.iter().map(|(n, ..)| n.as_str())).ok();
+    }
+
+    /// The technique names (indexes into `techniques`) standing as whole words in `sentence`.
+    fn techniques_in(&self, sentence: &str) -> Vec<usize> {
+        let Some(finder) = &self.technique_finder else {
+            return Vec::new();
+        };
+        let mut found: Vec<usize> = finder
+            .find_overlapping_iter(sentence)
+            .filter(|m| whole_word(sentence, m.start(), m.end() - m.start()))
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The entities (index, byte offset) standing as whole words in `sentence`, each once.
+    fn entities_in(&self, sentence: &str) -> Vec<(usize, usize)> {
+        let Some(finder) = &self.entity_finder else {
+            return Vec::new();
+        };
+        let mut found: Vec<(usize, usize)> = finder
+            .find_overlapping_iter(sentence)
+            .filter(|m| whole_word(sentence, m.start(), m.end() - m.start()))
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .collect();
+        found.sort_unstable();
+        found.dedup_by_key(|f| f.0);
+        found
+    }
 }
 
 pub(crate) fn names(dataset: &Dataset) -> Names {
@@ -203,6 +249,8 @@ pub(crate) fn names(dataset: &Dataset) -> Names {
     Names {
         techniques,
         entities,
+        technique_finder: None,
+        entity_finder: None,
     }
 }
 
@@ -364,16 +412,14 @@ pub fn map_text(
                 put(t, 1.0, "id", &[]);
             }
         }
-        let lower = sentence.to_lowercase();
-        for (name, id) in &names.techniques {
-            if !find_words(&lower, name).is_empty() {
-                if let Some(t) = model.technique_index(id) {
-                    put(t, NAMED, "name", &[]);
-                }
+        for found in names.techniques_in(sentence) {
+            if let Some(t) = model.technique_index(&names.techniques[found].1) {
+                put(t, NAMED, "name", &[]);
             }
         }
-        for (name, id, full, kind) in &names.entities {
-            if let Some(&at) = find_words(sentence, name).first() {
+        for (found, at) in names.entities_in(sentence) {
+            let (name, id, full, kind) = &names.entities[found];
+            {
                 let entity = entities.entry(id.clone()).or_insert_with(|| Entity {
                     id: id.clone(),
                     name: full.clone(),

@@ -249,6 +249,8 @@ pub struct MapModel {
     pub(crate) counts: Vec<u32>,
     /// The names a text may use for the release's objects.
     pub(crate) names: super::Names,
+    /// ATT&CK ID (upper case) -> technique index.
+    by_id: HashMap<String, u32>,
 }
 
 /// A description or procedure text as one plain line: citations dropped, links to their text.
@@ -433,6 +435,7 @@ impl MapModel {
             })
             .collect();
         self.names.techniques = kept;
+        self.names.compile();
     }
 
     fn from_examples(
@@ -485,6 +488,11 @@ impl MapModel {
                 counts[e.technique as usize] += 1;
             }
         }
+        let by_id = techniques
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.to_ascii_uppercase(), i as u32))
+            .collect();
         MapModel {
             domain,
             release,
@@ -495,6 +503,7 @@ impl MapModel {
             centroids,
             counts,
             names,
+            by_id,
         }
     }
 
@@ -543,17 +552,29 @@ impl MapModel {
     /// The examples nearest a query vector, best first: (example, cosine similarity), at
     /// most `k`.
     fn nearest_weighted(&self, query: &[(String, f32)], k: usize) -> Vec<(u32, f32)> {
-        let mut scores: HashMap<u32, f32> = HashMap::new();
+        let mut scores = vec![0f32; self.examples.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for (term, w) in query {
             if let Some(list) = self.postings.get(term) {
                 for &(doc, dw) in list {
-                    *scores.entry(doc).or_default() += w * dw;
+                    let slot = &mut scores[doc as usize];
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot += w * dw;
                 }
             }
         }
-        let mut ranked: Vec<(u32, f32)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(k);
+        let mut ranked: Vec<(u32, f32)> = touched
+            .into_iter()
+            .map(|d| (d, scores[d as usize]))
+            .collect();
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if ranked.len() > k {
+            ranked.select_nth_unstable_by(k, order);
+            ranked.truncate(k);
+        }
+        ranked.sort_by(order);
         ranked
     }
 
@@ -579,10 +600,7 @@ impl MapModel {
 
     /// The technique index of an ATT&CK ID.
     pub(crate) fn technique_index(&self, id: &str) -> Option<u32> {
-        self.techniques
-            .iter()
-            .position(|t| t.id.eq_ignore_ascii_case(id))
-            .map(|i| i as u32)
+        self.by_id.get(&id.to_ascii_uppercase()).copied()
     }
 }
 
