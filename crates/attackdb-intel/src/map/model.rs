@@ -472,7 +472,9 @@ impl MapModel {
         }
         let mut centroids: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
         for (technique, sum) in sums.into_iter().enumerate() {
-            let norm = sum.values().map(|w| w * w).sum::<f32>().sqrt();
+            let mut sum: Vec<(String, f32)> = sum.into_iter().collect();
+            sum.sort_by(|a, b| a.0.cmp(&b.0));
+            let norm = sum.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             if norm > 0.0 {
                 for (term, w) in sum {
                     centroids
@@ -627,6 +629,8 @@ fn weigh(list: &[String], idf: &HashMap<String, f32>) -> Vec<(String, f32)> {
             Some((term.clone(), (1.0 + (f as f32).ln()) * idf))
         })
         .collect();
+    // One order whatever the hasher: sums of floats then come out the same in every process.
+    weights.sort_by(|a, b| a.0.cmp(&b.0));
     let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
     if norm > 0.0 {
         for (_, w) in &mut weights {
