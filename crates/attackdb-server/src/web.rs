@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/paint.css", get(paint_css))
         .route("/ui/layer.{format}", get(layer_download))
         .route("/coverage", get(coverage_form).post(coverage_upload))
+        .route("/map", get(coverage_form).post(map_upload))
 }
 
 /// Adds the security headers to every answer.
@@ -108,8 +109,80 @@ pub async fn page(state: AppState, request: Request<Body>) -> Response {
     }
 }
 
+/// A form page the site renders (`/coverage`, `/map`) on GET.
 async fn coverage_form(State(state): State<AppState>, request: Request<Body>) -> Response {
     page(state, request).await
+}
+
+/// The map form's post: the report pasted (`text`) or uploaded (`report`), mapped on the
+/// domain chosen, shown at once (nothing is kept).
+async fn map_upload(State(state): State<AppState>, mut multipart: Multipart) -> Response {
+    let mut text = Vec::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut query = Query::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return error_page(
+                    &state,
+                    &WebError::BadRequest(format!("malformed upload: {e}")),
+                )
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = match field.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                return error_page(
+                    &state,
+                    &WebError::BadRequest(format!("malformed upload: {e}")),
+                )
+            }
+        };
+        match (name.as_str(), file_name) {
+            ("report", Some(f)) if !bytes.is_empty() => file = Some((f, bytes)),
+            ("text", _) => text = bytes,
+            (_, None) => {
+                query.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = match file {
+        Some(found) => found,
+        None => ("the pasted text".to_string(), text),
+    };
+    let request = attackdb_ask::MapRequest {
+        name: name.clone(),
+        scope: attackdb_ask::Scope::new(
+            query.get("domain").map(String::as_str),
+            query.get("release").map(String::as_str),
+        ),
+        ..attackdb_ask::MapRequest::default()
+    };
+    let kb = state.kb();
+    let mapped = tokio::task::spawn_blocking(move || {
+        attackdb_ask::map(kb, &request, &bytes).map(|a| (a.dataset, a.answer))
+    })
+    .await;
+    let site = match state.site() {
+        Ok(site) => site,
+        Err(e) => return error_page(&state, &e),
+    };
+    match mapped {
+        Ok(Ok((dataset, answer))) => match site.map_page(dataset, &name, &answer) {
+            Ok(body) => html(StatusCode::OK, body, &HeaderMap::new()),
+            Err(e) => error_page(&state, &e),
+        },
+        Ok(Err(e)) => error_page(&state, &WebError::Asked(e)),
+        Err(e) => error_page(
+            &state,
+            &WebError::Render(format!("the mapping stopped: {e}")),
+        ),
+    }
 }
 
 pub(crate) fn redirect(to: &str) -> Response {

@@ -342,8 +342,39 @@
     window.attackdbLayers = { open: open, select: select };
   }
 
+  // The mapped report: the accepted techniques (ticked) go into every action's form.
+  function mapPage() {
+    const actions = document.getElementById("map-actions");
+    if (!actions) return;
+    const boxes = Array.prototype.slice.call(document.querySelectorAll("#map-techniques .accept"));
+    const count = document.getElementById("accepted-count");
+    function update() {
+      const accepted = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+      actions.querySelectorAll("input[data-list]").forEach(function (input) {
+        input.value = input.getAttribute("data-list") + accepted.join(",");
+      });
+      actions.querySelectorAll("button").forEach(function (b) { b.disabled = accepted.length === 0; });
+      actions.setAttribute("data-accepted", accepted.join(","));
+      count.textContent = accepted.length + " accepted";
+      boxes.forEach(function (b) {
+        b.closest("tr").classList.toggle("rejected", !b.checked);
+      });
+      document.querySelectorAll("#map-text mark.mapped").forEach(function (m) {
+        const ids = (m.getAttribute("data-ts") || "").split(" ").filter(Boolean);
+        m.classList.toggle("rejected", !ids.some(function (id) { return accepted.indexOf(id) >= 0; }));
+      });
+    }
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    // The choices as the boxes say them now: also after the browser gives the page back from
+    // its history with the boxes restored, and just before any action is sent.
+    actions.querySelectorAll("form").forEach(function (f) { f.addEventListener("submit", update); });
+    window.addEventListener("pageshow", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     paintSwatches(document);
     matrixPage();
+    mapPage();
   });
 })();

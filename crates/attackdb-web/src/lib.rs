@@ -19,6 +19,7 @@ mod intel;
 pub mod markdown;
 mod object;
 pub mod paint;
+mod report;
 mod search;
 pub mod site;
 mod team;
@@ -147,7 +148,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
 }
 
 /// The templates, embedded in the binary.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -160,6 +161,7 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("error.html", include_str!("../templates/error.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("team.html", include_str!("../templates/team.html")),
+    ("map.html", include_str!("../templates/map.html")),
 ];
 
 /// The navigation every page carries.
@@ -314,6 +316,7 @@ impl Site {
             "/changes" => return self.changes_page(query).map(Response::Html),
             "/coverage" => return self.coverage_form(query).map(Response::Html),
             "/intel" => return self.intel_index().map(Response::Html),
+            "/map" => return self.map_form(query).map(Response::Html),
             _ => {}
         }
         if let Some(tool) = trimmed.strip_prefix("/intel/") {

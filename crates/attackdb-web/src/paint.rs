@@ -193,6 +193,32 @@ pub fn server_layer(kb: &Kb, dataset: &Dataset, spec: &str) -> Result<Layer, Web
             let diff = diff_releases(old, new);
             return Ok(diff_layer(&diff, from, to));
         }
+        "techniques" => {
+            // A chosen set (a mapped report's accepted techniques): each scored 1.
+            let release = dataset.release().as_str();
+            let major = release.split('.').next().unwrap_or(release);
+            let mut layer = Layer::new("chosen techniques", dataset.domain().as_str(), Some(major));
+            for id in rest.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                let known = dataset.by_attack_id(id).iter().any(|&o| {
+                    matches!(
+                        dataset.concept(o),
+                        Some(Concept::Technique | Concept::Subtechnique)
+                    ) && dataset.is_live(o)
+                });
+                if !known {
+                    return Err(WebError::BadRequest(format!(
+                        "layer `techniques:`: {id} is not a technique of {} {}",
+                        dataset.domain(),
+                        dataset.release()
+                    )));
+                }
+                let mut technique = attackdb_navigator::Technique::new(&id.to_ascii_uppercase());
+                technique.score = Some(1.0);
+                technique.color = Some("#66b1ff".to_string());
+                layer.techniques.push(technique);
+            }
+            return Ok(layer);
+        }
         "overlap" => {
             let refs: Vec<String> = rest
                 .split(',')
@@ -205,7 +231,7 @@ pub fn server_layer(kb: &Kb, dataset: &Dataset, spec: &str) -> Result<Layer, Web
         other => {
             return Err(WebError::BadRequest(format!(
                 "layer `{spec}`: `{other}` is not group, software, campaign, mitigation, \
-                 datacomponent, detectionstrategy, overview, diff, overlap or emulate"
+                 datacomponent, detectionstrategy, overview, diff, overlap, techniques or emulate"
             )))
         }
     };

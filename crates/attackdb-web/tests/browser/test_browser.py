@@ -489,3 +489,60 @@ def test_the_workspace_in_the_browser(browser, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+MAP_REPORT = """Operation Example
+
+In March, APT29 sent spearphishing emails with malicious Word attachments to government staff.
+When opened, the macro launched PowerShell to download a second-stage loader.
+The loader added a Registry Run key for persistence and created a scheduled task.
+The actors then dumped credentials from LSASS memory using Mimikatz and moved laterally over RDP.
+"""
+
+
+def test_map_a_report_then_attribute_and_open_it(server, browser):
+    """Paste a report, reject one suggestion, attribute the rest (the same ranking as the API's
+    attribute of the same IDs) and open them on the matrix (the rejected one not painted)."""
+    csp_violations(browser)
+    browser.get(server + "/map")
+    browser.find_element(By.ID, "report-text").send_keys(MAP_REPORT)
+    browser.find_element(By.CSS_SELECTOR, "#map-form button[type=submit]").click()
+    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.ID, "map-techniques")))
+    assert "for an analyst to review" in browser.find_element(By.ID, "map-note").text
+    rows = browser.find_elements(By.CSS_SELECTOR, "#map-techniques tbody tr")
+    suggested = [r.get_attribute("data-t") for r in rows]
+    for named in ("T1059.001", "T1003.001", "T1053.005"):
+        assert named in suggested, suggested
+    assert browser.find_elements(By.CSS_SELECTOR, "#map-text mark.mapped")
+    shot(browser, "map-report")
+    rejected = suggested[-1]
+    rows[-1].find_element(By.CSS_SELECTOR, "input.accept").click()
+    accepted = [t for t in suggested if t != rejected]
+    assert browser.find_element(By.ID, "map-actions").get_attribute("data-accepted") == ",".join(accepted)
+    assert browser.find_element(By.ID, "accepted-count").text == f"{len(accepted)} accepted"
+    browser.find_element(By.ID, "attribute").click()
+    WebDriverWait(browser, 60).until(ec.url_contains("/intel/attribute"))
+    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.ID, "report")))
+    with urllib.request.urlopen(server + "/api/v1/attribute?techniques=" + ",".join(accepted)) as r:
+        want = [x["id"] for x in json.load(r)["results"]]
+    cells = browser.find_elements(By.CSS_SELECTOR, "#report tbody tr td:nth-child(2)")
+    assert [c.text for c in cells] == want
+    browser.back()
+    WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "map-techniques")))
+    # The page was restored from history: untick again if the browser reset the box.
+    box = browser.find_element(By.CSS_SELECTOR, f"#map-techniques tr[data-t='{rejected}'] input.accept")
+    if box.is_selected():
+        box.click()
+    browser.find_element(By.ID, "open-matrix").click()
+    WebDriverWait(browser, 60).until(ec.url_contains("/matrices/"))
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#matrix li[data-t]"))
+    painted = browser.execute_script(
+        """const out = {};
+        document.querySelectorAll('#matrix li[data-t] > .cell').forEach(function (c) {
+          const bg = getComputedStyle(c).backgroundColor;
+          if (bg === 'rgb(102, 177, 255)') out[c.parentElement.getAttribute('data-t')] = true;
+        });
+        return Object.keys(out);"""
+    )
+    assert set(painted) == set(accepted), (painted, accepted)
+    assert csp_violations(browser) == []
