@@ -899,6 +899,35 @@ impl NativeDataset {
         })
     }
 
+    /// A report's text (plain, Markdown or HTML) mapped to techniques, as `attackdb map
+    /// --json` (JSON text). The model of the release is built at the first call and kept.
+    #[pyo3(signature = (text, name = None, top = 20, min_score = 0.2))]
+    fn map(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        name: Option<String>,
+        top: usize,
+        min_score: f64,
+    ) -> PyResult<String> {
+        let data: &Dataset = &self.data;
+        let bytes = text.as_bytes().to_vec();
+        py.detach(move || {
+            let request = attackdb_ask::MapRequest {
+                name: name.unwrap_or_else(|| "text".to_string()),
+                top,
+                min_score,
+                scope: attackdb_ask::Scope::new(
+                    Some(data.domain().as_str()),
+                    Some(data.release().as_str()),
+                ),
+            };
+            let answered = attackdb_ask::map(data, &request, &bytes).map_err(ask_error)?;
+            serde_json::to_string(&answered.answer)
+                .map_err(|e| PyValueError::new_err(e.to_string()))
+        })
+    }
+
     /// The ATT&CK ID of an object (any of the three ATT&CK source names), else `None`.
     fn attack_id_of(&self, stix_id: &str) -> Option<String> {
         let id = self.data.by_stix_id(stix_id)?;

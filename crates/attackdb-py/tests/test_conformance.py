@@ -116,3 +116,25 @@ def test_an_id_only_ics_holds_is_answered_from_ics_with_the_cli_note():
     with pytest.raises(ValueError) as raised:
         kb.lookup("T0800", domain="enterprise")
     assert str(raised.value) == error["message"]
+
+
+MAP_REPORT = (
+    "In March, APT29 sent spearphishing emails with malicious Word attachments. "
+    "The macro launched PowerShell, and the actors dumped credentials from LSASS memory "
+    "and moved laterally over RDP (T1021.001). The old ID T1086 appears too.\n"
+)
+
+
+def test_a_report_maps_as_the_cli_maps_it(kb, tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text(MAP_REPORT)
+    answer = kb.map(MAP_REPORT, name="report.txt")
+    assert answer == cli_json("map", str(report))
+    ids = [t["id"] for t in answer["techniques"]]
+    assert {"T1021.001", "T1059.001", "T1003.001", "T1566.001"} <= set(ids)
+    assert answer["notes"] == ["T1086 is revoked: mapped to T1059.001, which replaces it"]
+    assert [e["id"] for e in answer["entities"]] == ["G0016"]
+    assert "for an analyst to review" in answer["note"]
+    for bad, reason in (("   ", "the report is empty"), ("a\x00b", "binary data")):
+        with pytest.raises(ValueError, match=reason):
+            kb.map(bad)

@@ -104,9 +104,11 @@ fn left_out(args: &[String], work: &Path) -> Option<String> {
         let is_output = OUTPUTS.contains(&previous);
         previous = arg;
         let looks_like_file = arg.contains('/')
-            || [".json", ".csv", ".txt", ".yml", ".yaml", ".toml"]
-                .iter()
-                .any(|e| arg.ends_with(e));
+            || [
+                ".json", ".csv", ".txt", ".yml", ".yaml", ".toml", ".md", ".html",
+            ]
+            .iter()
+            .any(|e| arg.ends_with(e));
         if is_output || !looks_like_file || arg.starts_with('-') {
             continue;
         }
@@ -186,6 +188,9 @@ fn every_readme_command_that_needs_only_shared_runs() {
             "attackdb coverage detections/ inventory.csv --fail-under 40",
             "attackdb migrate layer old-layer.json --to 18.1 -o new-layer.json --report review.md",
             "attackdb attribute --layer observed.json --from iocs.txt",
+            "attackdb map report.html",
+            "attackdb map report.txt --json --layer report-layer.json",
+            "attackdb map advisory.md --format html -o marked.html",
             "attackdb --data ../shared/attack-stix-data serve --listen 127.0.0.1:8080",
             "attackdb --data ../shared/attack-stix-data serve --rules ../shared/corpora/sigma",
             "attackdb --data ../shared/attack-stix-data serve --database postgres://attackdb:secret@db.internal/attackdb --listen 0.0.0.0:8080",

@@ -200,6 +200,23 @@ class Kb:
         uses, mitigates or detects, with the evidence as comments (``attackdb layer generate``)."""
         return json.loads(self._holding(query, domain, release).usage_layer(query, platform))
 
+    def map(
+        self,
+        text: str,
+        *,
+        domain: str = "enterprise",
+        release: Optional[str] = None,
+        top: int = 20,
+        min_score: float = 0.2,
+        name: Optional[str] = None,
+    ) -> dict:
+        """A threat report's text (plain, Markdown or HTML) mapped to the ATT&CK techniques it
+        describes, as ``attackdb map --json``: ``{"techniques": [{"id", "name", "score",
+        "named", "sentences", "evidence"}], "entities", "sentences", "notes", "note"}``. These are
+        suggestions for an analyst to review. Raises ``ValueError`` for an empty, binary or
+        oversized text."""
+        return json.loads(self._dataset(domain, release).map(text, name, top, min_score))
+
     def coverage(
         self,
         paths: Union[PathLike, Sequence[PathLike]],
