@@ -364,6 +364,23 @@
         m.classList.toggle("rejected", !ids.some(function (id) { return accepted.indexOf(id) >= 0; }));
       });
     }
+    // The accepted set as a saved layer of the team's workspace, then its page.
+    const save = document.getElementById("map-save");
+    if (save) save.addEventListener("click", function () {
+      update();
+      const accepted = actions.getAttribute("data-accepted");
+      const query = "domain=" + encodeURIComponent(save.getAttribute("data-domain")) +
+        "&release=" + encodeURIComponent(save.getAttribute("data-release"));
+      fetch("/ui/layer.json?layer=" + encodeURIComponent("techniques:" + accepted) + "&" + query)
+        .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.json(); })
+        .then(function (layer) {
+          layer.name = "mapped: " + save.getAttribute("data-name");
+          return fetch("/api/v1/workspace/layers?tags=mapped", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(layer) });
+        })
+        .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.message || r.statusText); return body; }); })
+        .then(function (saved) { window.location.assign(saved.url); })
+        .catch(function (e) { count.textContent = "not saved: " + e.message; });
+    });
     boxes.forEach(function (b) { b.addEventListener("change", update); });
     // The choices as the boxes say them now: also after the browser gives the page back from
     // its history with the boxes restored, and just before any action is sent.

@@ -62,8 +62,9 @@ def start_server(data, *extra):
 
 
 @pytest.fixture(scope="module")
-def server():
-    proc, url = start_server(DATA, "--rules", SIGMA)
+def server(tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("workspace") / "workspace.db"
+    proc, url = start_server(DATA, "--rules", SIGMA, "--database", str(workspace))
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -545,4 +546,16 @@ def test_map_a_report_then_attribute_and_open_it(server, browser):
         return Object.keys(out);"""
     )
     assert set(painted) == set(accepted), (painted, accepted)
+    # Saved to the team's workspace in one click: a layer of exactly the accepted techniques.
+    browser.back()
+    WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "map-save")))
+    box = browser.find_element(By.CSS_SELECTOR, f"#map-techniques tr[data-t='{rejected}'] input.accept")
+    if box.is_selected():
+        box.click()
+    browser.find_element(By.ID, "map-save").click()
+    WebDriverWait(browser, 60).until(ec.url_matches(r"/layers/\d+$"))
+    with urllib.request.urlopen(browser.current_url + "/layer.json") as r:
+        saved = json.load(r)
+    assert sorted(t["techniqueID"] for t in saved["techniques"]) == sorted(accepted)
+    assert saved["name"] == "mapped: the pasted text"
     assert csp_violations(browser) == []
