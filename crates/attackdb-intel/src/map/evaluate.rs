@@ -197,9 +197,9 @@ pub fn evaluate_mapping(old: &Dataset, new: &Dataset) -> MapEvaluation {
         top10: share(ranks, 10),
     };
     let (mut ours, mut base): (Vec<Vec<Prf>>, Vec<Vec<Prf>>) = (Vec::new(), Vec::new());
+    // Documents are mapped as `attackdb map` maps a report (its defaults), uncut.
     let document_options = MapOptions {
         top: usize::MAX,
-        min_score: 0.0,
         evidence: 0,
         ..MapOptions::default()
     };
