@@ -215,7 +215,7 @@ impl Site {
         )
     }
 
-    pub(crate) fn coverage_page(&self, id: &str, _query: &Query) -> Result<String, WebError> {
+    pub(crate) fn coverage_page(&self, id: &str, query: &Query) -> Result<String, WebError> {
         let kept = self.coverage.get(id)?;
         let analysis = &kept.analysis;
         let dataset = analysis.dataset;
@@ -302,6 +302,42 @@ impl Site {
                     .collect()
             })
             .unwrap_or_default();
+        // `techniques=ID,...` (a mapped report's accepted set): those the rules leave
+        // uncovered or partly covered, the most used by groups first.
+        let chosen: Vec<(Link, &'static str, usize, usize)> = match query.get("techniques") {
+            None => Vec::new(),
+            Some(list) => {
+                let mut rows: Vec<(Link, &'static str, usize, usize)> = Vec::new();
+                for id in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                    let Some(&object) = dataset
+                        .by_attack_id(id)
+                        .iter()
+                        .find(|&&o| dataset.is_live(o))
+                    else {
+                        continue;
+                    };
+                    let (status, rules) = coverage
+                        .get(dataset.display_id(object))
+                        .map_or(("not covered", 0), |t| (t.status.as_str(), t.rules.len()));
+                    let groups = dataset
+                        .related(attackdb_kb::Relation::GroupsUsingTechnique, object)
+                        .len();
+                    rows.push((Link::to(&linker, object), status, rules, groups));
+                }
+                let rank = |status: &str| match status {
+                    "covered" => 2,
+                    "partly" => 1,
+                    _ => 0,
+                };
+                rows.sort_by(|a, b| {
+                    rank(a.1)
+                        .cmp(&rank(b.1))
+                        .then(b.3.cmp(&a.3))
+                        .then(a.0.id.cmp(&b.0.id))
+                });
+                rows
+            }
+        };
         let layer = attackdb_coverage::to_layer(analysis, &kept.title);
         let painted = paint(&layer, dataset);
         let columns = crate::view::matrix_columns(
@@ -349,6 +385,7 @@ impl Site {
                 columns,
                 painted,
                 layer_spec => format!("coverage:{}", kept.id),
+                chosen,
             },
         )
     }

@@ -110,6 +110,9 @@ impl Site {
                 domain_key => dataset.domain().short_name(),
                 release => dataset.release().to_string(),
                 matrix_href => linker.matrix_href(),
+                kept => self.coverage.list().into_iter()
+                    .filter(|(_, _, release)| *release == format!("{} {}", dataset.domain().title(), dataset.release()))
+                    .collect::<Vec<_>>(),
             },
         )
     }

@@ -546,6 +546,19 @@ def test_map_a_report_then_attribute_and_open_it(server, browser):
         return Object.keys(out);"""
     )
     assert set(painted) == set(accepted), (painted, accepted)
+    # The accepted set against the Sigma rules the server keeps: uncovered first.
+    browser.back()
+    WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.CSS_SELECTOR, "button.coverage-gaps")))
+    box = browser.find_element(By.CSS_SELECTOR, f"#map-techniques tr[data-t='{rejected}'] input.accept")
+    if box.is_selected():
+        box.click()
+    browser.find_element(By.CSS_SELECTOR, "button.coverage-gaps").click()
+    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.ID, "chosen-table")))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#chosen-table tbody tr")
+    assert sorted(r.find_element(By.CSS_SELECTOR, "td a").text for r in rows) == sorted(accepted)
+    order = {"not covered": 0, "partly": 1, "covered": 2}
+    statuses = [order[r.find_elements(By.TAG_NAME, "td")[1].text] for r in rows]
+    assert statuses == sorted(statuses), statuses
     # Saved to the team's workspace in one click: a layer of exactly the accepted techniques.
     browser.back()
     WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "map-save")))
