@@ -345,6 +345,10 @@ pub struct MapRequest {
     /// Domain and release.
     #[serde(flatten)]
     pub scope: Scope,
+    /// Where the release's model is kept between runs (the data home's index folder); none:
+    /// learned in this process only. Set by the front end, never by a request.
+    #[serde(skip)]
+    pub model_dir: Option<PathBuf>,
 }
 
 impl Default for MapRequest {
@@ -355,6 +359,7 @@ impl Default for MapRequest {
             top: options.top,
             min_score: options.min_score,
             scope: Scope::default(),
+            model_dir: None,
         }
     }
 }
@@ -373,7 +378,7 @@ pub fn map<'l, L: Library + ?Sized>(
         )));
     }
     let (format, text) = intel::report_text(&request.name, report)?;
-    let model = intel::MapModel::cached(dataset);
+    let model = intel::MapModel::cached_in(dataset, request.model_dir.as_deref());
     let options = intel::MapOptions {
         top: request.top,
         min_score: request.min_score,

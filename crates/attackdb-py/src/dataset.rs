@@ -921,6 +921,8 @@ impl NativeDataset {
                     Some(data.domain().as_str()),
                     Some(data.release().as_str()),
                 ),
+                // Kept beside the prebuilt indexes of the data home, as the CLI keeps it.
+                model_dir: crate::home::locate().ok().map(|home| home.join("index")),
             };
             let answered = attackdb_ask::map(data, &request, &bytes).map_err(ask_error)?;
             serde_json::to_string(&answered.answer)

@@ -57,6 +57,9 @@ pub struct Config {
     /// An Atomic Red Team checkout (its `atomics/` folder or the checkout) for
     /// `/api/v1/emulate/{ref}`; without it that route says how to give one.
     pub atomics: Option<std::path::PathBuf>,
+    /// Where the releases' mapping models are kept between runs (the data home's index
+    /// folder); none: learned at the first report of each release.
+    pub model_dir: Option<std::path::PathBuf>,
     /// Whether the server listens on a loopback address only: a workspace without users is
     /// then open to the local user (as an admin); elsewhere its routes need a user's token.
     pub loopback: bool,
@@ -71,6 +74,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             tokens: Vec::new(),
             atomics: None,
+            model_dir: None,
             loopback: true,
         }
     }

@@ -161,6 +161,7 @@ async fn map_upload(State(state): State<AppState>, mut multipart: Multipart) -> 
             query.get("domain").map(String::as_str),
             query.get("release").map(String::as_str),
         ),
+        model_dir: state.config().model_dir.clone(),
         ..attackdb_ask::MapRequest::default()
     };
     let kb = state.kb();

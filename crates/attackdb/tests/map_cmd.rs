@@ -211,3 +211,34 @@ fn bad_reports_are_refused_with_the_reason() {
     assert!(!older.status.success());
     assert!(String::from_utf8_lossy(&older.stderr).contains("18.1 is not older than 17.1"));
 }
+
+#[test]
+fn the_model_is_kept_beside_the_indexes_and_relearned_when_damaged() {
+    let Some(data) = data_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let file = dir.path().join("report.txt");
+    std::fs::write(&file, REPORT).unwrap();
+    let run = || {
+        let output =
+            common::attackdb_command(&data, &["map", file.to_str().unwrap(), "--json"], 100)
+                .env("ATTACKDB_HOME", &home)
+                .output()
+                .unwrap();
+        ok(&output)
+    };
+    let first = run();
+    let kept = home.join("index/map-enterprise-18.1.bin");
+    let size = std::fs::metadata(&kept).unwrap().len();
+    assert!(size > 1 << 20, "{size}");
+    assert_eq!(run(), first, "read back, the same answer");
+    // A damaged file is learned again and replaced; a changed one (another key) too.
+    std::fs::write(&kept, &std::fs::read(&kept).unwrap()[..1000]).unwrap();
+    assert_eq!(run(), first);
+    assert_eq!(std::fs::metadata(&kept).unwrap().len(), size);
+    let mut other = std::fs::read(&kept).unwrap();
+    other[8] ^= 0xff;
+    std::fs::write(&kept, &other).unwrap();
+    assert_eq!(run(), first);
+    assert_eq!(std::fs::read(&kept).unwrap()[8], other[8] ^ 0xff);
+}

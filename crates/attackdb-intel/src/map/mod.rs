@@ -7,6 +7,7 @@
 
 mod evaluate;
 mod model;
+mod store;
 mod text;
 
 use std::collections::BTreeMap;

@@ -306,6 +306,11 @@ type Cache = std::sync::Mutex<Vec<(usize, String, std::sync::Arc<MapModel>)>>;
 impl MapModel {
     /// The model of `dataset`, built at the first call for it and kept for the process.
     pub fn cached(dataset: &Dataset) -> std::sync::Arc<MapModel> {
+        MapModel::cached_in(dataset, None)
+    }
+
+    /// [`MapModel::cached`], kept on disk in `dir` too ([`MapModel::build_in`]).
+    pub fn cached_in(dataset: &Dataset, dir: Option<&std::path::Path>) -> std::sync::Arc<MapModel> {
         static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         let key = (
@@ -317,7 +322,7 @@ impl MapModel {
                 return model.clone();
             }
         }
-        let model = std::sync::Arc::new(MapModel::build(dataset));
+        let model = std::sync::Arc::new(MapModel::build_in(dataset, dir));
         if let Ok(mut kept) = cache.lock() {
             kept.push((key.0, key.1, model.clone()));
         }
@@ -327,6 +332,63 @@ impl MapModel {
     /// Learns the model of `dataset`: every live technique and sub-technique, with its
     /// description's sentences and its procedure examples.
     pub fn build(dataset: &Dataset) -> MapModel {
+        MapModel::build_in(dataset, None)
+    }
+
+    /// [`MapModel::build`], reading what was learned from the same examples from `dir` (the
+    /// data home's index folder) when it is there, and keeping it there when it was not.
+    pub fn build_in(dataset: &Dataset, dir: Option<&std::path::Path>) -> MapModel {
+        let (techniques, examples) = extract(dataset);
+        let names = super::names(dataset);
+        let key = super::store::key(&techniques, &examples, &names.techniques);
+        let file = dir.map(|d| {
+            super::store::path(d, dataset.domain().short_name(), dataset.release().as_str())
+        });
+        if let Some(derived) = file
+            .as_deref()
+            .and_then(|f| super::store::read(f, key, examples.len(), techniques.len()))
+        {
+            let mut model = MapModel::assemble(
+                dataset.domain(),
+                dataset.release().to_string(),
+                techniques,
+                examples,
+                names,
+                derived.idf,
+                derived.postings,
+                derived.centroids,
+            );
+            model.names.techniques = derived.telling;
+            model.names.compile();
+            return model;
+        }
+        let mut model = MapModel::from_examples(
+            dataset.domain(),
+            dataset.release().to_string(),
+            techniques,
+            examples,
+            names,
+        );
+        model.keep_telling_names();
+        if let Some(file) = &file {
+            super::store::write(
+                file,
+                key,
+                &super::store::Derived {
+                    idf: model.idf.clone(),
+                    postings: model.postings.clone(),
+                    centroids: model.centroids.clone(),
+                    telling: model.names.techniques.clone(),
+                },
+            );
+        }
+        model
+    }
+}
+
+/// The techniques a model answers and the examples it learns from, as `dataset` gives them.
+fn extract(dataset: &Dataset) -> (Vec<Technique>, Vec<Example>) {
+    {
         let mut techniques = Vec::new();
         let mut examples = Vec::new();
         let ids = dataset.list_any(
@@ -381,18 +443,11 @@ impl MapModel {
                 });
             }
         }
-        let names = super::names(dataset);
-        let mut model = MapModel::from_examples(
-            dataset.domain(),
-            dataset.release().to_string(),
-            techniques,
-            examples,
-            names,
-        );
-        model.keep_telling_names();
-        model
+        (techniques, examples)
     }
+}
 
+impl MapModel {
     /// Keeps the technique names that tell their technique when a text writes them: among the
     /// examples that contain the name, most are that technique's (or its family's). "PowerShell"
     /// tells T1059.001; "Credentials" (T1589.001) or "Software" (T1592.002) tell nothing.
@@ -484,6 +539,23 @@ impl MapModel {
                 }
             }
         }
+        MapModel::assemble(
+            domain, release, techniques, examples, names, idf, postings, centroids,
+        )
+    }
+
+    /// A model of its parts (learned now or read from the disk).
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        domain: attackdb_kb::Domain,
+        release: String,
+        techniques: Vec<Technique>,
+        examples: Vec<Example>,
+        names: super::Names,
+        idf: HashMap<String, f32>,
+        postings: HashMap<String, Vec<(u32, f32)>>,
+        centroids: HashMap<String, Vec<(u32, f32)>>,
+    ) -> MapModel {
         let mut counts = vec![0u32; techniques.len()];
         for e in &examples {
             if !e.source.is_empty() {

@@ -176,6 +176,7 @@ pub(super) async fn map(
         top: params.count("top", 20)?,
         min_score,
         scope: scope(&params),
+        model_dir: state.config().model_dir.clone(),
     };
     let format = params.get("format").unwrap_or("json").to_string();
     if !matches!(format.as_str(), "json" | "layer" | "md" | "html") {

@@ -89,6 +89,10 @@ pub fn run(args: &MapArgs, options: &Options, out: &mut dyn Write) -> Result<()>
         top: args.top,
         min_score: args.min_score,
         scope: options.scope(),
+        model_dir: options
+            .use_index
+            .then(|| options.settings.home.as_ref().map(|h| h.root.join("index")))
+            .flatten(),
     };
     if args.lines {
         let text =

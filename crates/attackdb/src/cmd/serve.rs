@@ -90,6 +90,10 @@ pub fn run(args: &ServeArgs, options: &Options, out: &mut dyn Write) -> Result<(
         cors_origins: args.cors.clone(),
         tokens,
         atomics: args.atomics.clone(),
+        model_dir: options
+            .use_index
+            .then(|| options.settings.home.as_ref().map(|h| h.root.join("index")))
+            .flatten(),
         loopback,
     };
     if !args.quiet {
