@@ -114,46 +114,44 @@ async fn coverage_form(State(state): State<AppState>, request: Request<Body>) ->
     page(state, request).await
 }
 
-/// The map form's post: the report pasted (`text`) or uploaded (`report`), mapped on the
-/// domain chosen, shown at once (nothing is kept).
-async fn map_upload(State(state): State<AppState>, mut multipart: Multipart) -> Response {
-    let mut text = Vec::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut query = Query::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &WebError::BadRequest(format!("malformed upload: {e}")),
-                )
-            }
-        };
+/// A form's parts: its fields (text), and its files (field name, file name, bytes) that are
+/// not empty. Bounded by `--max-body` like every body.
+async fn form_parts(
+    mut multipart: Multipart,
+) -> Result<(Query, Vec<(String, String, Bytes)>), WebError> {
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        WebError::BadRequest(format!("malformed upload: {e}"))
+    };
+    let mut fields = Query::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or("").to_string();
         let file_name = field.file_name().map(str::to_string);
-        let bytes = match field.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &WebError::BadRequest(format!("malformed upload: {e}")),
-                )
+        let bytes = field.bytes().await.map_err(malformed)?;
+        match file_name {
+            Some(file) if !bytes.is_empty() => files.push((name, file, bytes)),
+            Some(_) => {}
+            None => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
             }
-        };
-        match (name.as_str(), file_name) {
-            ("report", Some(f)) if !bytes.is_empty() => file = Some((f, bytes)),
-            ("text", _) => text = bytes,
-            (_, None) => {
-                query.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-            _ => {}
         }
     }
-    let (name, bytes) = match file {
-        Some(found) => found,
-        None => ("the pasted text".to_string(), text),
+    Ok((fields, files))
+}
+
+/// The map form's post: the report pasted (`text`) or uploaded (`report`), mapped on the
+/// domain chosen, shown at once (nothing is kept).
+async fn map_upload(State(state): State<AppState>, multipart: Multipart) -> Response {
+    let (query, files) = match form_parts(multipart).await {
+        Ok(parts) => parts,
+        Err(e) => return error_page(&state, &e),
+    };
+    let (name, bytes) = match files.into_iter().find(|(field, ..)| field == "report") {
+        Some((_, file, bytes)) => (file, bytes.to_vec()),
+        None => (
+            "the pasted text".to_string(),
+            query.get("text").cloned().unwrap_or_default().into_bytes(),
+        ),
     };
     let request = attackdb_ask::MapRequest {
         name: name.clone(),
@@ -385,7 +383,7 @@ async fn layer_download(
 
 /// The coverage form's upload: the files are kept in a temporary folder while read, the
 /// result is kept by the site, and the browser is sent to its page.
-async fn coverage_upload(State(state): State<AppState>, mut multipart: Multipart) -> Response {
+async fn coverage_upload(State(state): State<AppState>, multipart: Multipart) -> Response {
     let site = match state.site() {
         Ok(site) => site,
         Err(e) => return error_page(&state, &e),
@@ -400,46 +398,20 @@ async fn coverage_upload(State(state): State<AppState>, mut multipart: Multipart
             )
         }
     };
-    let mut query = Query::new();
+    let (query, parts) = match form_parts(multipart).await {
+        Ok(parts) => parts,
+        Err(e) => return error_page(&state, &e),
+    };
     let mut files = 0usize;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &WebError::BadRequest(format!("malformed upload: {e}")),
-                )
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &WebError::BadRequest(format!("malformed upload: {e}")),
-                )
-            }
-        };
-        match file_name {
-            Some(file) if !bytes.is_empty() => {
-                let path = folder.path().join(crate::rest::safe_name(&file, files));
-                if let Err(e) = std::fs::write(&path, &bytes) {
-                    return error_page(
-                        &state,
-                        &WebError::Render(format!("cannot keep the upload: {e}")),
-                    );
-                }
-                files += 1;
-            }
-            Some(_) => {}
-            None => {
-                query.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
+    for (_, file, bytes) in &parts {
+        let path = folder.path().join(crate::rest::safe_name(file, files));
+        if let Err(e) = std::fs::write(&path, bytes) {
+            return error_page(
+                &state,
+                &WebError::Render(format!("cannot keep the upload: {e}")),
+            );
         }
+        files += 1;
     }
     if files == 0 {
         return error_page(

@@ -808,3 +808,70 @@ async fn intelligence_pages_answer_as_the_library() {
     let technique = get(&app, "/techniques/T1059/001/").await;
     assert!(!technique.body.contains("id=\"intel-links\""));
 }
+
+/// A multipart form as a browser sends it: (field, file name, text); no file name is a field.
+fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
+    let boundary = "MaPbOuNdArY";
+    let mut body = String::new();
+    for (name, file, text) in parts {
+        match file {
+            Some(file) => body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/html\r\n\r\n{text}\r\n"
+            )),
+            None => body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}\r\n"
+            )),
+        }
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_report_uploaded_or_pasted_is_mapped_on_its_page() {
+    let Some(state) = state() else { return };
+    let app = router(state.clone());
+    let html = "<html><body><h1>Report</h1><p>The actor moved laterally over RDP (T1021.001) and dumped LSASS memory.</p><script>T1490</script></body></html>";
+    let pasted = "The actor moved laterally over RDP (T1021.001) and dumped LSASS memory.";
+    let mut pages = Vec::new();
+    for parts in [
+        vec![
+            ("domain", None, "enterprise"),
+            ("text", None, ""),
+            ("report", Some("report.html"), html),
+        ],
+        vec![
+            ("domain", None, "enterprise"),
+            ("text", None, pasted),
+            ("report", Some(""), ""),
+        ],
+    ] {
+        let (kind, body) = form(&parts);
+        let request = Request::post("/map")
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body))
+            .unwrap();
+        let got = send(&app, request).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+        pages.push(got.body);
+    }
+    assert!(pages[0].contains("Techniques in report.html"));
+    assert!(pages[1].contains("Techniques in the pasted text"));
+    for page in &pages {
+        assert!(page.contains("<tr data-t=\"T1021.001\">"), "{page}");
+        assert!(page.contains("<tr data-t=\"T1003.001\">"));
+        assert!(
+            !page.contains("data-t=\"T1490\""),
+            "the script's text is not the report's"
+        );
+        assert!(page.contains("for an analyst to review"));
+    }
+    let (kind, body) = form(&[("domain", None, "enterprise"), ("text", None, "  ")]);
+    let request = Request::post("/map")
+        .header(header::CONTENT_TYPE, kind)
+        .body(Body::from(body))
+        .unwrap();
+    let empty = send(&app, request).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("the report is empty"), "{}", empty.body);
+}
