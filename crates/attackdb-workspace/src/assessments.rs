@@ -302,6 +302,6 @@ impl Workspace {
         id: i64,
         version: Option<i64>,
     ) -> Result<()> {
-        self.soft_delete(actor, "assessment", id, version).await
+        self.delete(actor, "assessment", id, version).await
     }
 }

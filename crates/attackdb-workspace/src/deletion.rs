@@ -46,9 +46,9 @@ const KINDS: [Kind; 3] = [
 ];
 
 impl Workspace {
-    /// Deletes `kind` `id` at `version`, in one transaction with its audit entry; what it named
-    /// is no longer linked.
-    pub(crate) async fn soft_delete(
+    /// Deletes `kind` (`layer`, `note` or `assessment`) `id` at `version`, in one transaction
+    /// with its audit entry; what it named is no longer linked.
+    pub async fn delete(
         &self,
         actor: &Actor,
         kind: &'static str,

@@ -233,20 +233,17 @@ impl Workspace {
     pub async fn save_layer(&self, actor: &Actor, new: &NewLayer) -> Result<SavedLayer> {
         actor.require(Role::Editor, "save layers")?;
         let mut checked = check(new)?;
-        let tags_json = checked
-            .tags_json
-            .get_or_insert_with(|| "[]".to_string())
-            .clone();
+        checked.tags_json.get_or_insert_with(|| "[]".to_string());
         let now = now_ms();
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(|e| Error::from_db("save a layer", e))?;
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "INSERT INTO layers (name, domain, release, tags, owner, version, techniques, created_at, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $5) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $5) RETURNING {LAYER_COLUMNS}"
+        ))
         .bind(&checked.name)
         .bind(&checked.domain)
         .bind(&checked.release)
@@ -257,7 +254,9 @@ impl Workspace {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| Error::from_db("save a layer", e))?;
-        let id: i64 = get(&row, "id")?;
+        // What this write made, as every read shows it (one row reader, not a copy of it).
+        let written = summary(&row)?;
+        let id = written.id;
         self.write_revision(&mut tx, actor, id, 1, &checked, now)
             .await?;
         record(
@@ -273,21 +272,7 @@ impl Workspace {
             .await
             .map_err(|e| Error::from_db("save a layer", e))?;
         Ok(SavedLayer {
-            summary: LayerSummary {
-                id,
-                name: checked.name,
-                domain: checked.domain,
-                release: checked.release,
-                tags: tags_of(&tags_json),
-                owner: actor.name.clone(),
-                version: 1,
-                techniques: checked.techniques,
-                created_at: timestamp(now),
-                updated_at: timestamp(now),
-                updated_by: actor.name.clone(),
-                url: format!("/layers/{id}"),
-                layer_url: format!("/layers/{id}/layer.json"),
-            },
+            summary: written,
             layer: body_value(&checked.body)?,
         })
     }
@@ -404,7 +389,7 @@ impl Workspace {
     /// Deletes layer `id` (at `version`); its revisions stay for the audit's sake but it is in
     /// no list and no URL.
     pub async fn delete_layer(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<()> {
-        self.soft_delete(actor, "layer", id, version).await
+        self.delete(actor, "layer", id, version).await
     }
 
     /// Layer `id` as lists show it.

@@ -203,7 +203,7 @@ impl Workspace {
 
     /// Deletes note `id` (at `version`).
     pub async fn delete_note(&self, actor: &Actor, id: i64, version: Option<i64>) -> Result<()> {
-        self.soft_delete(actor, "note", id, version).await
+        self.delete(actor, "note", id, version).await
     }
 
     /// Note `id`.

@@ -263,8 +263,9 @@ pub(crate) fn plain(text: &str) -> String {
 pub(crate) fn without_names(text: &str, names: &[&str]) -> String {
     let mut out = text.to_string();
     for name in names.iter().filter(|n| n.len() >= 2) {
-        let lower = out.to_lowercase();
-        let needle = name.to_lowercase();
+        // ASCII lower case keeps every byte where it was, so offsets in `lower` are offsets in `out`.
+        let lower = out.to_ascii_lowercase();
+        let needle = name.to_ascii_lowercase();
         let mut kept = String::with_capacity(out.len());
         let mut from = 0;
         let mut search = 0;

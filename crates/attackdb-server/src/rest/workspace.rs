@@ -201,18 +201,22 @@ pub(super) async fn ws_update_layer(
     versioned(&headers, &saved, version, StatusCode::OK)
 }
 
-pub(super) async fn ws_delete_layer(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Answer {
-    let (actor, ws) = reader(&state, &identity).await?;
-    let params = params(query)?;
-    ws.delete_layer(&actor, id_of(&id, "layer")?, version(&headers, &params)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+/// `DELETE .../{id}` of `kind`: deletes it at the version the request names (`If-Match`, or
+/// `version`); 204.
+fn deleting(kind: &'static str) -> MethodRouter<AppState> {
+    delete(
+        move |State(state): State<AppState>,
+              Extension(identity): Extension<Identity>,
+              Path(id): Path<String>,
+              RawQuery(query): RawQuery,
+              headers: HeaderMap| async move {
+            let (actor, ws) = reader(&state, &identity).await?;
+            let params = params(query)?;
+            ws.delete(&actor, kind, id_of(&id, kind)?, version(&headers, &params)?)
+                .await?;
+            Ok::<_, ApiError>(StatusCode::NO_CONTENT.into_response())
+        },
+    )
 }
 
 pub(super) async fn ws_revisions(
@@ -384,20 +388,6 @@ pub(super) async fn ws_update_note(
     versioned(&headers, &saved, version, StatusCode::OK)
 }
 
-pub(super) async fn ws_delete_note(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Answer {
-    let (actor, ws) = reader(&state, &identity).await?;
-    let params = params(query)?;
-    ws.delete_note(&actor, id_of(&id, "note")?, version(&headers, &params)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
 pub(super) async fn ws_assessments(
     State(state): State<AppState>,
     Extension(identity): Extension<Identity>,
@@ -432,24 +422,6 @@ pub(super) async fn ws_assessment(
     let a = ws.assessment(id_of(&id, "assessment")?).await?;
     let version = a.summary.version;
     versioned(&headers, &a, version, StatusCode::OK)
-}
-
-pub(super) async fn ws_delete_assessment(
-    State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Answer {
-    let (actor, ws) = reader(&state, &identity).await?;
-    let params = params(query)?;
-    ws.delete_assessment(
-        &actor,
-        id_of(&id, "assessment")?,
-        version(&headers, &params)?,
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(super) async fn ws_compare(
@@ -630,7 +602,7 @@ pub const WORKSPACE_ROUTES: &[RouteDoc] = &[
     RouteDoc { method: "POST", path: "/api/v1/workspace/layers", summary: "Save a layer (the body: a Navigator layer file); 201 with its ETag", params: WS_ROUTE_PARAMS_LAYER, response: (JSON, "SavedLayer"), handler: || post(ws_save_layer) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/layers/{id}", summary: "A saved layer with its newest revision; ETag is its version", params: &[], response: (JSON, "SavedLayer"), handler: || get(ws_layer) },
     RouteDoc { method: "PUT", path: "/api/v1/workspace/layers/{id}", summary: "Save a new revision (If-Match: the version read); 409 when it changed since", params: &[WS_ROUTE_PARAMS_LAYER[0], WS_ROUTE_PARAMS_LAYER[1], WS_ROUTE_PARAMS_LAYER[2], VERSION], response: (JSON, "SavedLayer"), handler: || put(ws_update_layer) },
-    RouteDoc { method: "DELETE", path: "/api/v1/workspace/layers/{id}", summary: "Delete a saved layer (If-Match: its version)", params: &[VERSION], response: (JSON, "nothing (204)"), handler: || delete(ws_delete_layer) },
+    RouteDoc { method: "DELETE", path: "/api/v1/workspace/layers/{id}", summary: "Delete a saved layer (If-Match: its version)", params: &[VERSION], response: (JSON, "nothing (204)"), handler: || deleting("layer") },
     RouteDoc { method: "GET", path: "/api/v1/workspace/layers/{id}/revisions", summary: "Every revision of a layer, oldest first", params: &[], response: (JSON, "RevisionSummary[]"), handler: || get(ws_revisions) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/layers/{id}/revisions/{revision}", summary: "One revision, whole", params: &[], response: (JSON, "Revision"), handler: || get(ws_revision) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/layers/{id}/diff", summary: "What changed between two revisions (default: the newest and the one before)", params: &[("from", "the older revision"), ("to", "the newer revision")], response: (JSON, "LayerChanges"), handler: || get(ws_layer_diff) },
@@ -638,11 +610,11 @@ pub const WORKSPACE_ROUTES: &[RouteDoc] = &[
     RouteDoc { method: "POST", path: "/api/v1/workspace/notes", summary: "Add a note: {\"object\", \"domain\"?, \"body\"} (Markdown; the object must exist)", params: &[], response: (JSON, "Note"), handler: || post(ws_add_note) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/notes/{id}", summary: "A note; ETag is its version", params: &[], response: (JSON, "Note"), handler: || get(ws_note) },
     RouteDoc { method: "PUT", path: "/api/v1/workspace/notes/{id}", summary: "Change a note: {\"body\", \"version\"?} (or If-Match)", params: &[VERSION], response: (JSON, "Note"), handler: || put(ws_update_note) },
-    RouteDoc { method: "DELETE", path: "/api/v1/workspace/notes/{id}", summary: "Delete a note (If-Match: its version)", params: &[VERSION], response: (JSON, "nothing (204)"), handler: || delete(ws_delete_note) },
+    RouteDoc { method: "DELETE", path: "/api/v1/workspace/notes/{id}", summary: "Delete a note (If-Match: its version)", params: &[VERSION], response: (JSON, "nothing (204)"), handler: || deleting("note") },
     RouteDoc { method: "GET", path: "/api/v1/workspace/assessments", summary: "Assessments, oldest first", params: &[("name", "only assessments of this name")], response: (JSON, "AssessmentSummary[]"), handler: || get(ws_assessments) },
     RouteDoc { method: "POST", path: "/api/v1/workspace/assessments", summary: "Save an assessment (the body: an assessment document; `attackdb coverage --save NAME` makes one)", params: &[], response: (JSON, "Assessment"), handler: || post(ws_save_assessment) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/assessments/{id}", summary: "An assessment, whole", params: &[], response: (JSON, "Assessment"), handler: || get(ws_assessment) },
-    RouteDoc { method: "DELETE", path: "/api/v1/workspace/assessments/{id}", summary: "Delete an assessment (If-Match: its version)", params: &[VERSION], response: (JSON, "nothing (204)"), handler: || delete(ws_delete_assessment) },
+    RouteDoc { method: "DELETE", path: "/api/v1/workspace/assessments/{id}", summary: "Delete an assessment (If-Match: its version)", params: &[VERSION], response: (JSON, "nothing (204)"), handler: || deleting("assessment") },
     RouteDoc { method: "GET", path: "/api/v1/workspace/compare", summary: "Two assessments compared: techniques gained and lost, per tactic", params: &[("from", "the older assessment's ID (required)"), ("to", "the newer assessment's ID (required)")], response: (JSON, "AssessmentComparison"), handler: || get(ws_compare) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/trend", summary: "Each tactic's coverage over the assessments of one name; format=svg draws it", params: &[("name", "the assessments' name (required)"), ("format", "json (default) or svg")], response: (JSON, "Trend"), handler: || get(ws_trend) },
     RouteDoc { method: "GET", path: "/api/v1/workspace/links/{kind}/{id}", summary: "What a layer, note or assessment names, and what names it", params: &[], response: (JSON, "Links"), handler: || get(ws_links) },
