@@ -801,3 +801,40 @@ async fn workspace_pages_need_a_user_where_users_exist() {
         assert_eq!(write.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn uploads_over_max_body_are_refused_and_nothing_is_saved() {
+    let Some(kb) = kb() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open_file(&dir.path().join("w.db"))
+        .await
+        .unwrap();
+    let config = Config {
+        max_body: 1 << 20,
+        ..Config::default()
+    };
+    let state = AppState::from_static(kb, config).with_workspace(ws.clone());
+    let big = format!(
+        "{{\"name\": \"big\", \"domain\": \"enterprise-attack\", \"description\": \"{}\", \"techniques\": []}}",
+        "x".repeat(2 << 20)
+    );
+    for (method, uri) in [
+        ("POST", "/api/v1/workspace/layers"),
+        ("POST", "/api/v1/workspace/notes"),
+        ("POST", "/api/v1/workspace/assessments"),
+    ] {
+        let got = send(&state, method, uri, &[], big.clone()).await;
+        assert_eq!(
+            got.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{uri}: {}",
+            text(&got)
+        );
+    }
+    assert!(ws
+        .layers(&attackdb_workspace::LayerQuery::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(ws.notes(None).await.unwrap().is_empty());
+}
